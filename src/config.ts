@@ -1,0 +1,157 @@
+// The only module that reads process.env. Every variable is validated here, once, and a
+// bad start-up names each bad variable on its own line (value hidden when secret).
+import { z } from 'zod';
+
+const SECRET_VARS = new Set([
+  'CXONE_CLIENT_SECRET',
+  'WEBHOOK_SECRETS',
+  'ADMIN_PASSWORD',
+  'ADMIN_TOKEN',
+  'REDIS_URL',
+]);
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().min(min).max(max);
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s.trim() === '' ? undefined : s));
+
+// Hash-tagged so every key of every queue lands in one Redis Cluster slot (BullMQ's
+// multi-key Lua scripts require it).
+const prefix = z
+  .string()
+  .regex(/^\{[A-Za-z0-9_.-]+\}$/, 'a hash-tagged prefix such as {cxf}');
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  REDIS_URL: z.string().url('a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: csv.optional(),
+  FLEET_PREFIX: prefix.default('{cxf}'),
+
+  CXONE_ACCOUNT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -').default('default'),
+  CXONE_BASE_URL: z.string().url('an http(s) URL').default('http://127.0.0.1:4010'),
+  CXONE_TOKEN_URL: optionalString.pipe(z.string().url('an http(s) URL').optional()),
+  CXONE_CLIENT_ID: z.string().min(1).default('demo-client'),
+  CXONE_CLIENT_SECRET: z.string().min(1).default('demo-secret'),
+  CXONE_AUTH_STYLE: z.enum(['form', 'basic']).default('form'),
+  CXONE_SCOPE: optionalString,
+  CXONE_TOKEN_REFRESH_MARGIN_S: int(0, 3600).default(60),
+  CXONE_ENDPOINTS: optionalString,
+  CXONE_RATE_LIMIT_RPS: num(0.1, 100_000).default(100),
+  CXONE_RATE_LIMIT_BURST: int(1, 10_000).default(2),
+  CXONE_MAX_LIMITER_WAIT_MS: int(1, 600_000).default(2_000),
+  CXONE_CONNECT_TIMEOUT_MS: int(1).default(5_000),
+  CXONE_HEADERS_TIMEOUT_MS: int(1).default(15_000),
+  CXONE_BODY_TIMEOUT_MS: int(1).default(15_000),
+  CXONE_POOL_CONNECTIONS: int(1, 10_000).default(64),
+  CXONE_BREAKER_FAILURES: int(1).default(10),
+  CXONE_BREAKER_OPEN_MS: int(1).default(15_000),
+  CXONE_BREAKER_HALF_OPEN_SUCCESSES: int(1).default(2),
+  RATE_LIMIT_MAX_RESTARTS: int(0).default(50),
+
+  WORKER_CONCURRENCY: int(1, 10_000).default(32),
+  SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
+  METRICS_PORT: int(0, 65_535).default(0),
+
+  INGRESS_HOST: z.string().default('127.0.0.1'),
+  INGRESS_PORT: int(0, 65_535).default(8080),
+  INGRESS_BODY_LIMIT_BYTES: int(1).default(256 * 1024),
+  PUBLIC_URL: optionalString.pipe(z.string().url('an http(s) URL').optional()),
+  WEBHOOK_SECRETS: csv.default(['dev-webhook-secret']),
+  WEBHOOK_TOLERANCE_S: int(1).default(300),
+  ADMIN_USER: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  ADMIN_TOKEN: optionalString,
+
+  SMS_MAX_SEGMENTS: int(1, 255).default(10),
+  SMS_VALIDITY_S: int(1).default(24 * 3600),
+  SMS_RETENTION_S: int(60).default(7 * 24 * 3600),
+  SMS_DEFAULT_REGION: z.string().length(2).default('US'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly retryable = false;
+  constructor(readonly lines: string[]) {
+    super(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const input = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, env[k]]));
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      const raw = env[name];
+      const shown = SECRET_VARS.has(name) || raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`;
+      return `${name}${shown}: ${issue.message}`;
+    });
+    throw new ConfigError(lines);
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(e: Env) {
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, prefix: e.FLEET_PREFIX },
+    cxone: {
+      accountId: e.CXONE_ACCOUNT_ID,
+      baseUrl: e.CXONE_BASE_URL.replace(/\/+$/, ''),
+      tokenUrl: e.CXONE_TOKEN_URL,
+      clientId: e.CXONE_CLIENT_ID,
+      clientSecret: e.CXONE_CLIENT_SECRET,
+      authStyle: e.CXONE_AUTH_STYLE,
+      scope: e.CXONE_SCOPE,
+      refreshMarginMs: e.CXONE_TOKEN_REFRESH_MARGIN_S * 1000,
+      endpointOverrides: e.CXONE_ENDPOINTS,
+      rateLimit: {
+        rps: e.CXONE_RATE_LIMIT_RPS,
+        burst: e.CXONE_RATE_LIMIT_BURST,
+        maxWaitMs: e.CXONE_MAX_LIMITER_WAIT_MS,
+      },
+      http: {
+        connectTimeoutMs: e.CXONE_CONNECT_TIMEOUT_MS,
+        headersTimeoutMs: e.CXONE_HEADERS_TIMEOUT_MS,
+        bodyTimeoutMs: e.CXONE_BODY_TIMEOUT_MS,
+        connections: e.CXONE_POOL_CONNECTIONS,
+      },
+      breaker: {
+        failureThreshold: e.CXONE_BREAKER_FAILURES,
+        openMs: e.CXONE_BREAKER_OPEN_MS,
+        halfOpenSuccesses: e.CXONE_BREAKER_HALF_OPEN_SUCCESSES,
+      },
+    },
+    rateLimitMaxRestarts: e.RATE_LIMIT_MAX_RESTARTS,
+    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, metricsPort: e.METRICS_PORT },
+    ingress: {
+      host: e.INGRESS_HOST,
+      port: e.INGRESS_PORT,
+      bodyLimitBytes: e.INGRESS_BODY_LIMIT_BYTES,
+      publicUrl: e.PUBLIC_URL,
+      webhookSecrets: e.WEBHOOK_SECRETS,
+      webhookToleranceS: e.WEBHOOK_TOLERANCE_S,
+      admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD, token: e.ADMIN_TOKEN },
+    },
+    sms: {
+      maxSegments: e.SMS_MAX_SEGMENTS,
+      validityMs: e.SMS_VALIDITY_S * 1000,
+      retentionS: e.SMS_RETENTION_S,
+      defaultRegion: e.SMS_DEFAULT_REGION,
+    },
+  } as const;
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+export type CxoneAccountConfig = Config['cxone'];

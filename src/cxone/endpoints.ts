@@ -1,0 +1,90 @@
+// Every CXone path the fleet uses, in one map. The seeds disagree on prefixes and the real
+// platform differs again, so a deployment overrides entries with CXONE_ENDPOINTS (JSON:
+// {"smsSend": {"path": "/sms/v1/send"}}) instead of changing code. Nothing else spells a URL.
+import { z } from 'zod';
+import { ValidationError, zodIssuesToFields } from '../errors.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Endpoint {
+  method: HttpMethod;
+  /** Path template; `{name}` segments are filled from params and URL-encoded. */
+  path: string;
+}
+
+export const DEFAULT_ENDPOINTS = {
+  token: { method: 'POST', path: '/oauth/token' },
+  smsSend: { method: 'POST', path: '/api/v2/message/sms/send' },
+
+  emailChannelCreate: { method: 'POST', path: '/api/v2/channels/email' },
+  emailChannelList: { method: 'GET', path: '/api/v2/channels/email' },
+  emailChannelGet: { method: 'GET', path: '/api/v2/channels/email/{id}' },
+  emailRuleCreate: { method: 'POST', path: '/api/v2/channels/email/{id}/rules' },
+  emailRuleList: { method: 'GET', path: '/api/v2/channels/email/{id}/rules' },
+  emailAnalytics: { method: 'POST', path: '/api/v2/analytics/email' },
+  auditLogs: { method: 'GET', path: '/api/v2/auditlogs' },
+
+  outboundCampaignList: { method: 'GET', path: '/api/v2/outbound/campaigns' },
+  outboundCampaignGet: { method: 'GET', path: '/api/v2/outbound/campaigns/{id}' },
+  outboundCampaignCreate: { method: 'POST', path: '/api/v2/outbound/campaigns' },
+  outboundCampaignUpdate: { method: 'PUT', path: '/api/v2/outbound/campaigns/{id}' },
+  outboundContacts: { method: 'GET', path: '/api/v2/outbound/contactlists/{id}/contacts' },
+  outboundSuppressions: { method: 'GET', path: '/api/v2/outbound/suppressions' },
+  webhookRegister: { method: 'POST', path: '/api/v2/webhooks' },
+
+  contactListGet: { method: 'GET', path: '/api/contactlists/{id}' },
+  campaignCreate: { method: 'POST', path: '/api/campaigns' },
+  campaignStart: { method: 'POST', path: '/api/campaigns/{id}/start' },
+  campaignGet: { method: 'GET', path: '/api/campaigns/{id}' },
+  campaignRealtime: { method: 'GET', path: '/api/campaigns/{id}/realtime' },
+  campaignUpdate: { method: 'PATCH', path: '/api/campaigns/{id}' },
+  campaignStatistics: { method: 'GET', path: '/api/campaigns/{id}/statistics' },
+
+  flowCreate: { method: 'POST', path: '/api/flows' },
+  jobGet: { method: 'GET', path: '/api/jobs/{id}' },
+  eventSubscriptionCreate: { method: 'POST', path: '/api/events/subscriptions' },
+} as const satisfies Record<string, Endpoint>;
+
+export type EndpointName = keyof typeof DEFAULT_ENDPOINTS;
+export type EndpointMap = Record<EndpointName, Endpoint>;
+
+const overrideSchema = z.record(
+  z.string(),
+  z
+    .object({
+      method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
+      path: z.string().regex(/^\//, 'a path starting with /').optional(),
+    })
+    .strict(),
+);
+
+/** Merges overrides (JSON text) into the defaults; unknown endpoint names are an error. */
+export function resolveEndpoints(overridesJson?: string): EndpointMap {
+  const map: EndpointMap = { ...DEFAULT_ENDPOINTS };
+  if (!overridesJson) return map;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(overridesJson);
+  } catch (err) {
+    throw new ValidationError('CXONE_ENDPOINTS', [{ path: '', message: `not JSON: ${(err as Error).message}` }]);
+  }
+  const parsed = overrideSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError('CXONE_ENDPOINTS', zodIssuesToFields(parsed.error.issues));
+  for (const [name, o] of Object.entries(parsed.data)) {
+    if (!(name in map)) {
+      throw new ValidationError('CXONE_ENDPOINTS', [{ path: name, message: 'unknown endpoint name' }]);
+    }
+    const base = map[name as EndpointName];
+    map[name as EndpointName] = { method: o.method ?? base.method, path: o.path ?? base.path };
+  }
+  return map;
+}
+
+/** Fills `{name}` placeholders; a missing parameter is a programming error. */
+export function buildPath(template: string, params: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const v = params[name];
+    if (v === undefined) throw new Error(`missing path parameter ${name} for ${template}`);
+    return encodeURIComponent(String(v));
+  });
+}

@@ -1,0 +1,108 @@
+// The error taxonomy. Every failure the fleet raises is a FleetError with a stable `code`
+// and a `retryable` verdict; src/queues/outcome.ts maps them to BullMQ outcomes in one place.
+
+export const ErrorCode = {
+  Validation: 'VALIDATION',
+  BadRequest: 'CXONE_BAD_REQUEST',
+  Unauthorized: 'CXONE_UNAUTHORIZED',
+  Forbidden: 'CXONE_FORBIDDEN',
+  NotFound: 'CXONE_NOT_FOUND',
+  Conflict: 'CXONE_CONFLICT',
+  PreconditionFailed: 'CXONE_PRECONDITION_FAILED',
+  RateLimited: 'CXONE_RATE_LIMITED',
+  ServerError: 'CXONE_SERVER_ERROR',
+  Timeout: 'CXONE_TIMEOUT',
+  Network: 'CXONE_NETWORK',
+  BadResponse: 'CXONE_BAD_RESPONSE',
+  CircuitOpen: 'CIRCUIT_OPEN',
+  TokenUnavailable: 'TOKEN_UNAVAILABLE',
+  Aborted: 'ABORTED',
+  Expired: 'EXPIRED',
+  Refused: 'REFUSED',
+  Deadline: 'DEADLINE_EXCEEDED',
+} as const;
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface FleetErrorOptions {
+  code: ErrorCodeValue | string;
+  retryable: boolean;
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export class FleetError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(message: string, opts: FleetErrorOptions) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = opts.code;
+    this.retryable = opts.retryable;
+    this.details = opts.details;
+  }
+}
+
+/** Will never succeed as it is: bad input, missing resource, missing scope. */
+export class PermanentError extends FleetError {
+  constructor(message: string, opts: Omit<FleetErrorOptions, 'retryable'>) {
+    super(message, { ...opts, retryable: false });
+  }
+}
+
+/** May succeed later: 5xx, timeouts, dropped connections, an open breaker. */
+export class TransientError extends FleetError {
+  constructor(message: string, opts: Omit<FleetErrorOptions, 'retryable'>) {
+    super(message, { ...opts, retryable: true });
+  }
+}
+
+/** CXone said 429: the whole account must wait, not just this job. */
+export class RateLimitedError extends FleetError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    opts: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, { code: ErrorCode.RateLimited, retryable: true, ...opts });
+  }
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** Input that failed a schema: names every field and why. */
+export class ValidationError extends PermanentError {
+  constructor(
+    readonly subject: string,
+    readonly issues: FieldIssue[],
+  ) {
+    super(`${subject} is invalid: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, {
+      code: ErrorCode.Validation,
+      details: { issues },
+    });
+  }
+}
+
+/** An HTTP status from CXone, kept with the endpoint it came from. */
+export class CxoneHttpError extends FleetError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly endpoint: string,
+    opts: FleetErrorOptions,
+  ) {
+    super(message, { ...opts, details: { ...opts.details, status, endpoint } });
+  }
+}
+
+export function isFleetError(err: unknown): err is FleetError {
+  return err instanceof FleetError;
+}
+
+/** zod issues → our field list, with dotted paths ("to.0", "smtp.port"). */
+export function zodIssuesToFields(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): FieldIssue[] {
+  return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}

@@ -1,0 +1,102 @@
+// Every worker of the fleet is made here: parse the payload again on receive (a bad one
+// fails as unrecoverable and stays in the failed set), run the processor with the job's
+// AbortSignal, log one line per outcome, and map errors to BullMQ outcomes.
+import { Worker, UnrecoverableError, RateLimitError, type Job } from 'bullmq';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { RedisConnection } from '../redis.ts';
+import { fleetKey } from '../redis.ts';
+import { ValidationError, isFleetError } from '../errors.ts';
+import { classifyError } from './outcome.ts';
+import { parsePayload } from './enqueue.ts';
+import { QUEUES, type PayloadOf, type QueueKey } from './registry.ts';
+import type { QueueSet } from './queue-set.ts';
+
+export interface JobContext {
+  job: Job;
+  signal: AbortSignal;
+  log: Logger;
+  /** 1 on the first attempt. */
+  attempt: number;
+}
+
+export type Processor<K extends QueueKey> = (data: PayloadOf<K>, ctx: JobContext) => Promise<unknown>;
+
+export interface WorkerDeps {
+  /** A worker-kind connection (maxRetriesPerRequest: null). */
+  connection: RedisConnection;
+  /** A client connection for the fleet's own keys (restart counters). */
+  redis: RedisConnection;
+  queues: QueueSet;
+  logger: Logger;
+  metrics?: Metrics;
+  concurrency?: number;
+  /** Account budget in requests/s: the BullMQ limiter is a coarse gate ahead of the precise one. */
+  rateLimitRps?: number;
+  /** How often one job may be sent back by a 429 before it spends an attempt instead. */
+  maxRateLimitRestarts: number;
+}
+
+export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>, deps: WorkerDeps): Worker {
+  const def = QUEUES[key];
+  const queue = deps.queues.get(key);
+  const restartsKey = (jobId: string) => fleetKey(deps.queues.prefix, 'rl-restarts', def.name, jobId);
+
+  const run = async (job: Job, _token?: string, signal?: AbortSignal) => {
+    const started = performance.now();
+    const attempt = job.attemptsMade + 1;
+    const log = deps.logger.child({ queue: def.name, jobId: job.id, attempt, requestId: job.data?.requestId });
+    const finish = (outcome: string, extra: Record<string, unknown> = {}, err?: unknown) => {
+      const durationMs = Math.round(performance.now() - started);
+      deps.metrics?.jobsTotal.inc({ queue: def.name, outcome });
+      deps.metrics?.jobDuration.observe({ queue: def.name }, durationMs / 1000);
+      const line = { outcome, durationMs, ...extra, ...(err ? { err } : {}) };
+      if (outcome === 'completed') log.info(line, 'job completed');
+      else log.warn(line, `job ${outcome}`);
+    };
+
+    try {
+      const data = parsePayload(key, job.data);
+      const result = await processor(data, { job, signal: signal ?? new AbortController().signal, log, attempt });
+      finish('completed');
+      return result;
+    } catch (err) {
+      const outcome = err instanceof ValidationError ? { kind: 'unrecoverable' as const } : classifyError(err);
+      const code = isFleetError(err) ? err.code : 'UNEXPECTED';
+      if (outcome.kind === 'unrecoverable') {
+        finish('unrecoverable', { code }, err);
+        throw new UnrecoverableError(`${code}: ${(err as Error).message}`);
+      }
+      if (outcome.kind === 'rate-limited') {
+        const restarts = await deps.redis.incr(restartsKey(String(job.id)));
+        if (restarts === 1) await deps.redis.expire(restartsKey(String(job.id)), 24 * 3600);
+        if (restarts <= deps.maxRateLimitRestarts) {
+          // Sends the job back to wait without spending an attempt, and holds every
+          // worker of this queue for the delay (the fleet-wide account pause lives in the
+          // limiter; this keeps BullMQ from handing out jobs that would only wait there).
+          await queue.rateLimit(outcome.delayMs);
+          finish('rate_limited', { code, delayMs: outcome.delayMs, restarts });
+          throw new RateLimitError();
+        }
+        finish('retry', { code, restarts, note: 'rate-limit restart cap reached; spending an attempt' }, err);
+        throw err;
+      }
+      finish('retry', { code, willRetry: attempt < (job.opts.attempts ?? 1) }, err);
+      throw err;
+    }
+  };
+
+  const worker = new Worker(def.name, run, {
+    connection: deps.connection,
+    prefix: deps.queues.prefix,
+    concurrency: deps.concurrency ?? def.concurrency,
+    // A limiter must be set for queue.rateLimit to hold workers back; it is sized to the
+    // account budget so it never binds before the precise fleet-wide limiter does.
+    ...(def.callsCxone && deps.rateLimitRps
+      ? { limiter: { max: Math.max(1, Math.ceil(deps.rateLimitRps)), duration: 1_000 } }
+      : {}),
+    maxStalledCount: 2,
+  });
+  worker.on('error', (err) => deps.logger.error({ err, queue: def.name }, 'worker error'));
+  return worker;
+}

@@ -1,0 +1,110 @@
+// zod schemas of every queue's job data. Producers parse before `add`, workers parse again
+// on receive. Secrets never appear here: jobs carry references, not passwords or keys.
+import { z } from 'zod';
+
+const id = z.string().min(1).max(200);
+const epochMs = z.number().int().nonnegative();
+
+/** Fields every job carries so a log line can be followed from the ingress into a worker. */
+const traced = { accountId: id, requestId: z.string().max(200).optional() };
+
+export const SMS_PRIORITIES = ['otp', 'transactional', 'bulk'] as const;
+
+export const smsSendPayload = z.object({
+  ...traced,
+  batchId: id,
+  messageId: id,
+  idempotencyKey: id,
+  to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number'),
+  from: z.string().min(1).max(32),
+  text: z.string().min(1).max(10_000),
+  campaignId: id,
+  priority: z.enum(SMS_PRIORITIES).default('bulk'),
+  encoding: z.enum(['GSM-7', 'UCS-2']),
+  segments: z.number().int().positive(),
+  notAfter: epochMs,
+  webhookUrl: z.string().url().optional(),
+});
+
+export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'undelivered', 'failed'] as const;
+
+export const smsStatusPayload = z.object({
+  ...traced,
+  eventId: id,
+  messageId: id,
+  status: z.enum(SMS_STATUSES),
+  to: z.string().optional(),
+  timestamp: z.string(),
+  error: z.object({ code: z.string().optional(), message: z.string().optional() }).passthrough().optional(),
+  receivedAt: epochMs,
+});
+
+export const emailBouncePayload = z.object({
+  ...traced,
+  eventId: id,
+  channelId: id,
+  messageId: id,
+  recipient: z.string().optional(),
+  bounceType: z.string().min(1),
+  timestamp: z.string(),
+  receivedAt: epochMs,
+});
+
+export const campaignEventPayload = z.object({
+  ...traced,
+  eventId: id,
+  eventType: z.string().min(1),
+  campaignId: id,
+  timestamp: z.string(),
+  data: z.record(z.string(), z.unknown()).default({}),
+  receivedAt: epochMs,
+});
+
+export const flowEventPayload = z.object({
+  ...traced,
+  eventId: id,
+  eventType: z.string().min(1),
+  flowId: id,
+  timestamp: z.string(),
+  data: z.record(z.string(), z.unknown()).default({}),
+  receivedAt: epochMs,
+});
+
+export const ACTIVATION_KINDS = ['email-channel', 'campaign-start', 'flow-job'] as const;
+
+export const activationPollPayload = z.object({
+  ...traced,
+  kind: z.enum(ACTIVATION_KINDS),
+  resourceId: id,
+  /** The owning operation (channel spec key, campaign launch id...) to resume when done. */
+  ownerId: id,
+  poll: z.number().int().nonnegative(),
+  startedAt: epochMs,
+  deadline: epochMs,
+});
+
+export const pacingCheckPayload = z.object({
+  ...traced,
+  campaignId: id,
+  targetAnswerRate: z.number().min(0).max(1),
+});
+
+export const emailProvisionPayload = z.object({
+  ...traced,
+  /** Key of the stored, secret-free spec; secrets are resolved by the worker at run time. */
+  specKey: id,
+  channelName: z.string().min(1),
+});
+
+export const campaignOperationPayload = z.object({
+  ...traced,
+  operationId: id,
+  op: z.enum(['launch', 'activate-preview', 'set-pacing', 'stop']),
+  params: z.record(z.string(), z.unknown()),
+});
+
+export const flowPublishPayload = z.object({
+  ...traced,
+  publishId: id,
+  flowKey: id,
+});

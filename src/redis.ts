@@ -1,0 +1,66 @@
+// Two kinds of Redis connection, because BullMQ needs them to behave differently:
+// workers block on Redis and must wait out an outage (maxRetriesPerRequest: null), while
+// producers and the ingress must fail fast so an HTTP caller gets a 503, not a hang.
+import { Redis, Cluster, type RedisOptions, type ClusterNode } from 'ioredis';
+
+export type RedisConnection = Redis | Cluster;
+export type ConnectionKind = 'worker' | 'client';
+
+export interface RedisSettings {
+  url: string;
+  clusterNodes?: string[] | undefined;
+}
+
+function optionsFor(kind: ConnectionKind): RedisOptions {
+  if (kind === 'worker') {
+    return { maxRetriesPerRequest: null, enableReadyCheck: true };
+  }
+  return {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2_000,
+    commandTimeout: 2_000,
+    // Keep reconnecting in the background so a client recovers when Redis returns.
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+}
+
+export function createRedis(settings: RedisSettings, kind: ConnectionKind): RedisConnection {
+  const opts = optionsFor(kind);
+  if (settings.clusterNodes && settings.clusterNodes.length > 0) {
+    const nodes: ClusterNode[] = settings.clusterNodes.map((hp) => {
+      const [host, port] = hp.split(':');
+      return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
+    });
+    return new Cluster(nodes, {
+      redisOptions: opts,
+      enableOfflineQueue: kind === 'worker',
+    });
+  }
+  return new Redis(settings.url, opts);
+}
+
+/** Resolves once the connection is ready, or rejects after `timeoutMs`. */
+export async function waitForReady(conn: RedisConnection, timeoutMs = 5_000): Promise<void> {
+  if (conn.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis not ready after ${timeoutMs} ms (status ${conn.status})`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      conn.off('ready', onReady);
+    };
+    conn.on('ready', onReady);
+  });
+}
+
+/** Keys for the fleet's own state, under the same hash tag as the queues. */
+export function fleetKey(prefix: string, ...parts: string[]): string {
+  return [prefix, ...parts].join(':');
+}
