@@ -30,7 +30,7 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  REDIS_URL: z.string().url('a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
   REDIS_CLUSTER_NODES: csv.optional(),
   FLEET_PREFIX: prefix.default('{cxf}'),
 

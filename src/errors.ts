@@ -57,14 +57,18 @@ export class TransientError extends FleetError {
   }
 }
 
-/** CXone said 429: the whole account must wait, not just this job. */
+/**
+ * The account must wait, not just this job: CXone said 429, the limiter's queue is longer
+ * than a job should wait in process, or the breaker is open. The job goes back to the
+ * queue for `retryAfterMs` without spending an attempt.
+ */
 export class RateLimitedError extends FleetError {
   constructor(
     message: string,
     readonly retryAfterMs: number,
-    opts: { cause?: unknown; details?: Record<string, unknown> } = {},
+    opts: { code?: string; cause?: unknown; details?: Record<string, unknown> } = {},
   ) {
-    super(message, { code: ErrorCode.RateLimited, retryable: true, ...opts });
+    super(message, { retryable: true, ...opts, code: opts.code ?? ErrorCode.RateLimited });
   }
 }
 

@@ -8,6 +8,9 @@ const epochMs = z.number().int().nonnegative();
 /** Fields every job carries so a log line can be followed from the ingress into a worker. */
 const traced = { accountId: id, requestId: z.string().max(200).optional() };
 
+/** Webhook fields we do not model yet: kept, since CXone may add some. */
+const extra = { extra: z.record(z.string(), z.unknown()).optional() };
+
 export const SMS_PRIORITIES = ['otp', 'transactional', 'bulk'] as const;
 
 export const smsSendPayload = z.object({
@@ -37,6 +40,7 @@ export const smsStatusPayload = z.object({
   timestamp: z.string(),
   error: z.object({ code: z.string().optional(), message: z.string().optional() }).passthrough().optional(),
   receivedAt: epochMs,
+  ...extra,
 });
 
 export const emailBouncePayload = z.object({
@@ -48,6 +52,7 @@ export const emailBouncePayload = z.object({
   bounceType: z.string().min(1),
   timestamp: z.string(),
   receivedAt: epochMs,
+  ...extra,
 });
 
 export const campaignEventPayload = z.object({
@@ -58,6 +63,7 @@ export const campaignEventPayload = z.object({
   timestamp: z.string(),
   data: z.record(z.string(), z.unknown()).default({}),
   receivedAt: epochMs,
+  ...extra,
 });
 
 export const flowEventPayload = z.object({
@@ -68,6 +74,7 @@ export const flowEventPayload = z.object({
   timestamp: z.string(),
   data: z.record(z.string(), z.unknown()).default({}),
   receivedAt: epochMs,
+  ...extra,
 });
 
 export const ACTIVATION_KINDS = ['email-channel', 'campaign-start', 'flow-job'] as const;

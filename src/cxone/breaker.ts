@@ -1,0 +1,98 @@
+// A circuit breaker per account, kept in Redis so the whole fleet sees one state: closed →
+// open after N consecutive failures (5xx, timeouts, dropped connections) → half-open after
+// a timeout → closed after M successes (a failure while half-open opens it again).
+import { ErrorCode, RateLimitedError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { fleetKey, type RedisConnection } from '../redis.ts';
+
+export const BREAKER_STATES = { closed: 'closed', open: 'open', halfOpen: 'half-open' } as const;
+export type BreakerState = (typeof BREAKER_STATES)[keyof typeof BREAKER_STATES];
+
+// KEYS[1] breaker hash; ARGV[1] open ms. Returns {state, remaining ms}.
+const CHECK_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'open' then return {state or 'closed', 0} end
+local openedAt = tonumber(redis.call('HGET', KEYS[1], 'openedAt') or '0')
+local remaining = openedAt + tonumber(ARGV[1]) - now
+if remaining > 0 then return {'open', remaining} end
+redis.call('HSET', KEYS[1], 'state', 'half-open', 'successes', 0)
+return {'half-open', 0}
+`;
+
+// KEYS[1] breaker hash; ARGV[1] 1 = success / 0 = failure, ARGV[2] failure threshold,
+// ARGV[3] successes to close. Returns the new state.
+const RECORD_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+if ARGV[1] == '1' then
+  if state == 'half-open' then
+    local s = redis.call('HINCRBY', KEYS[1], 'successes', 1)
+    if s >= tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) return 'closed' end
+    return 'half-open'
+  end
+  if state == 'closed' and redis.call('HEXISTS', KEYS[1], 'failures') == 1 then redis.call('DEL', KEYS[1]) end
+  return state
+end
+if state == 'half-open' then
+  redis.call('HSET', KEYS[1], 'state', 'open', 'openedAt', now, 'failures', 0)
+  return 'open'
+end
+if state == 'open' then return 'open' end
+local f = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+if f >= tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'state', 'open', 'openedAt', now, 'failures', 0)
+  return 'open'
+end
+return 'closed'
+`;
+
+export interface BreakerOptions {
+  redis: RedisConnection;
+  prefix: string;
+  accountId: string;
+  failureThreshold: number;
+  openMs: number;
+  halfOpenSuccesses: number;
+  metrics?: Metrics;
+}
+
+export interface Breaker {
+  /** Throws a RateLimitedError (job deferred, no attempt spent) while the circuit is open. */
+  check(): Promise<void>;
+  record(ok: boolean): Promise<BreakerState>;
+  state(): Promise<BreakerState>;
+}
+
+export function createBreaker(opts: BreakerOptions): Breaker {
+  const key = fleetKey(opts.prefix, 'breaker', opts.accountId);
+  const setGauge = (s: BreakerState) => opts.metrics?.breakerState.set({ account: opts.accountId }, s === 'open' ? 1 : 0);
+  return {
+    async check() {
+      const [state, remaining] = (await opts.redis.eval(CHECK_LUA, 1, key, opts.openMs)) as [BreakerState, number];
+      setGauge(state);
+      if (state === 'open') {
+        throw new RateLimitedError(`circuit open for account ${opts.accountId}`, Math.max(1, remaining), {
+          code: ErrorCode.CircuitOpen,
+        });
+      }
+    },
+    async record(ok) {
+      const state = (await opts.redis.eval(
+        RECORD_LUA,
+        1,
+        key,
+        ok ? '1' : '0',
+        opts.failureThreshold,
+        opts.halfOpenSuccesses,
+      )) as BreakerState;
+      setGauge(state);
+      return state;
+    },
+    async state() {
+      return ((await opts.redis.hget(key, 'state')) as BreakerState | null) ?? 'closed';
+    },
+  };
+}

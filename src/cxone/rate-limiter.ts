@@ -1,0 +1,112 @@
+// The fleet-wide budget of one CXone account: GCRA in one atomic Redis script, shared by
+// every queue and every process. Each call *reserves* the next free slot and waits in
+// process until it comes, so waiters never stampede Redis; a reservation further away
+// than maxWaitMs is refused and the job goes back to its queue instead of holding a worker.
+import { setTimeout as delay } from 'node:timers/promises';
+import { RateLimitedError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { fleetKey, type RedisConnection } from '../redis.ts';
+
+// KEYS[1] theoretical arrival time (ms), KEYS[2] pause-until (ms, set after a 429)
+// ARGV[1] emission interval ms, ARGV[2] burst tolerance ms, ARGV[3] max wait ms
+// Returns the wait in ms (as a string, to keep fractions) and 1 if reserved, 0 if refused.
+const RESERVE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local maxWait = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
+local slot = math.max(now, tat - tolerance, pause)
+local wait = slot - now
+if wait > maxWait then
+  return {tostring(wait), 0}
+end
+local newTat = math.max(tat, slot) + interval
+redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
+return {tostring(wait), 1}
+`;
+
+// KEYS[1] pause-until; ARGV[1] pause ms. Only ever extends a pause.
+const PAUSE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local untilMs = now + tonumber(ARGV[1])
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilMs > cur then
+  redis.call('SET', KEYS[1], tostring(untilMs), 'PX', math.ceil(tonumber(ARGV[1])) + 1000)
+  return 1
+end
+return 0
+`;
+
+/**
+ * GCRA lets at most `rate + burst` requests into any sliding second, so the emission rate
+ * is set to keep that at or under the account's limit, with a little headroom for the
+ * jitter between leaving here and arriving at CXone.
+ */
+export const JITTER_HEADROOM = 0.005;
+export function emissionIntervalMs(rps: number, burst: number): number {
+  const rate = Math.max(rps - burst, rps * 0.5) * (1 - JITTER_HEADROOM);
+  return 1000 / rate;
+}
+
+export interface RateLimiterOptions {
+  redis: RedisConnection;
+  prefix: string;
+  accountId: string;
+  rps: number;
+  burst: number;
+  maxWaitMs: number;
+  metrics?: Metrics;
+}
+
+export interface RateLimiter {
+  /** Resolves when this call may go out; throws RateLimitedError if the wait is too long. */
+  acquire(signal?: AbortSignal): Promise<void>;
+  /** Holds every process of the account until `ms` from now (after a 429). */
+  pauseFor(ms: number): Promise<void>;
+}
+
+type ScriptRedis = RedisConnection & {
+  cxfReserve(tat: string, pause: string, interval: number, tolerance: number, maxWait: number): Promise<[string, number]>;
+  cxfPause(pause: string, ms: number): Promise<number>;
+};
+
+function withScripts(redis: RedisConnection): ScriptRedis {
+  const r = redis as ScriptRedis;
+  if (typeof r.cxfReserve !== 'function') {
+    redis.defineCommand('cxfReserve', { numberOfKeys: 2, lua: RESERVE_LUA });
+    redis.defineCommand('cxfPause', { numberOfKeys: 1, lua: PAUSE_LUA });
+  }
+  return r;
+}
+
+export function limiterKeys(prefix: string, accountId: string) {
+  return { tat: fleetKey(prefix, 'limiter', accountId, 'tat'), pause: fleetKey(prefix, 'limiter', accountId, 'pause') };
+}
+
+export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
+  const redis = withScripts(opts.redis);
+  const keys = limiterKeys(opts.prefix, opts.accountId);
+  const interval = emissionIntervalMs(opts.rps, opts.burst);
+  const tolerance = interval * (opts.burst - 1);
+
+  return {
+    async acquire(signal) {
+      const [waitText, reserved] = await redis.cxfReserve(keys.tat, keys.pause, interval, tolerance, opts.maxWaitMs);
+      const waitMs = Math.max(0, Number(waitText));
+      if (reserved !== 1) {
+        throw new RateLimitedError(`account ${opts.accountId} budget is booked for ${Math.round(waitMs)} ms`, Math.ceil(waitMs), {
+          details: { accountId: opts.accountId, source: 'limiter' },
+        });
+      }
+      opts.metrics?.limiterWaitSeconds.observe({ account: opts.accountId }, waitMs / 1000);
+      if (waitMs >= 1) await delay(waitMs, undefined, { signal });
+    },
+    async pauseFor(ms) {
+      await redis.cxfPause(keys.pause, Math.max(1, Math.ceil(ms)));
+    },
+  };
+}
