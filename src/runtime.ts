@@ -1,54 +1,36 @@
-// What every process of the fleet shares: configuration, logger, metrics, the two kinds of
+// What every worker process shares: configuration, logger, metrics, the two kinds of
 // Redis connection, the queue handles and the CXone account. Entry points create one and
 // close it on shutdown; nothing here is a module-level singleton.
 import type { Config } from './config.ts';
 import { createCxoneAccount, type CxoneAccount } from './cxone/account.ts';
-import { createLogger, type Logger } from './logger.ts';
+import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { createEnqueuer, type Enqueuer } from './queues/enqueue.ts';
-import { createQueueSet, type QueueSet } from './queues/queue-set.ts';
+import { createProducerContext, type ProducerContext } from './producer-context.ts';
 import { createRedis, type RedisConnection } from './redis.ts';
 
-export interface Runtime {
-  config: Config;
-  logger: Logger;
+export interface Runtime extends ProducerContext {
   metrics: Metrics;
-  /** Fail-fast connection for the fleet's own keys and producers. */
-  redis: RedisConnection;
-  /** Connection that waits out outages, for BullMQ workers and queues of worker processes. */
+  /** Connection that waits out outages, for BullMQ workers (blocking commands). */
   workerRedis: RedisConnection;
-  queues: QueueSet;
-  enqueuer: Enqueuer;
   cxone: CxoneAccount;
-  close(): Promise<void>;
 }
 
 export function createRuntime(config: Config, opts: { role: string; logger?: Logger; metrics?: Metrics }): Runtime {
-  const logger = opts.logger ?? createLogger({ level: config.logLevel, name: `cxone-fleet:${opts.role}` });
+  const base = createProducerContext(config, { ...opts, connectionKind: 'worker' });
+  const { logger, redis } = base;
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: true, labels: { role: opts.role } });
-  const redis = createRedis(config.redis, 'client');
   const workerRedis = createRedis(config.redis, 'worker');
-  for (const [name, conn] of [['client', redis], ['worker', workerRedis]] as const) {
-    conn.on('error', (err: Error) => logger.warn({ err, connection: name }, 'redis connection error'));
-  }
-  // Producers and the ingress enqueue through the fail-fast connection so a Redis outage
-  // becomes a quick 503 instead of a hung request.
-  const queues = createQueueSet({ connection: opts.role === 'worker' ? workerRedis : redis, prefix: config.redis.prefix, logger });
-  const enqueuer = createEnqueuer(queues);
+  workerRedis.on('error', (err: Error) => logger.warn({ err, connection: 'worker' }, 'redis connection error'));
   const cxone = createCxoneAccount(config.cxone, { redis, prefix: config.redis.prefix, logger, metrics });
   return {
-    config,
-    logger,
+    ...base,
     metrics,
-    redis,
     workerRedis,
-    queues,
-    enqueuer,
     cxone,
     async close() {
-      await queues.closeAll();
+      await base.close();
       await cxone.close();
-      await Promise.allSettled([redis.quit(), workerRedis.quit()]);
+      await workerRedis.quit().catch(() => workerRedis.disconnect());
     },
   };
 }

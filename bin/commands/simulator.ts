@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { createLogger } from '../../src/logger.ts';
+import { startSimulator } from '../../src/simulator/server.ts';
+import { intOption, numberOption } from './options.ts';
+
+export function simulatorCommand(): Command {
+  return new Command('simulator')
+    .description('run the CXone simulator (tests, demo and benchmarks; never production)')
+    .option('-p, --port <port>', 'port to listen on', intOption('--port'), 4010)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--rps <n>', 'per-account rate limit in requests/s (0 = none)', numberOption('--rps'), 0)
+    .option('--token-lifetime <s>', 'OAuth token lifetime in seconds', intOption('--token-lifetime', 1), 3600)
+    .option('--webhook-url <url>', 'POST signed delivery-status webhooks here')
+    .option('--webhook-secret <secret>', 'HMAC secret for webhooks', 'dev-webhook-secret')
+    .option('--latency <ms>', 'added latency per API call', intOption('--latency'), 0)
+    .option('--error-rate <p>', 'share of API calls answered 5xx', numberOption('--error-rate', 0, 1), 0)
+    .option('--drop-rate <p>', 'share of API calls whose connection is dropped', numberOption('--drop-rate', 0, 1), 0)
+    .option('--timeout-rate <p>', 'share of API calls never answered', numberOption('--timeout-rate', 0, 1), 0)
+    .action(async (o: { port: number; host: string; rps: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number }) => {
+      const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'cxone-simulator' });
+      const sim = await startSimulator({
+        host: o.host,
+        port: o.port,
+        tokenLifetimeS: o.tokenLifetime,
+        rateLimit: o.rps > 0 ? { rps: o.rps } : null,
+        faults: { latencyMs: o.latency, errorRate: o.errorRate, dropRate: o.dropRate, timeoutRate: o.timeoutRate },
+        webhooks: o.webhookUrl ? { url: o.webhookUrl, secret: o.webhookSecret } : null,
+        logger,
+      });
+      logger.info({ url: sim.url }, 'CXone simulator listening (stats at /_sim/stats)');
+      const stop = () => void sim.close().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import { runWorkers } from '../../workers/main.ts';
+import { intOption, listOption } from './options.ts';
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run the workers of the named queues (all by default) until SIGTERM/SIGINT')
+    .option('-q, --queues <names>', 'comma-separated queue names, e.g. sms-send,sms-status', listOption)
+    .option('-c, --concurrency <n>', 'jobs processed at once per queue in this process', intOption('--concurrency', 1))
+    .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (default METRICS_PORT)', intOption('--metrics-port'))
+    .action(async (opts: { queues?: string[]; concurrency?: number; metricsPort?: number }) => {
+      await runWorkers(opts);
+    });
+}

@@ -1,0 +1,61 @@
+// The library door for Node.js callers: the same validation and enqueue path as the CLI
+// and the HTTP API.
+//
+//   import { createFleetClient } from 'cxone-fleet';
+//   const fleet = createFleetClient();
+//   const summary = await fleet.sms.sendBatch([{ to: '+14155550100', text: 'Hi' }], { defaults: { from: 'ACME', campaignId: 'c1' } });
+//   await fleet.close();
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from './config.ts';
+import { createProducerContext } from './producer-context.ts';
+import { waitForReady } from './redis.ts';
+import { createSmsServices } from './sms/services.ts';
+import type { BatchSummary, RowVerdict } from './sms/intake.ts';
+
+export type { BatchSummary, RowVerdict } from './sms/intake.ts';
+export type { BatchRecord, MessageRecord } from './sms/message-store.ts';
+export { QUEUES } from './queues/registry.ts';
+export { analyzeSms, splitSms } from './domain/sms/encoding.ts';
+export { normalizePhone } from './domain/sms/phone.ts';
+
+/** One message as a caller gives it; the same fields as a CSV row or JSONL line. */
+export interface SmsInput {
+  to: string;
+  text: string;
+  ref?: string;
+  from?: string;
+  campaignId?: string;
+  sendAt?: string | number;
+  priority?: 'otp' | 'transactional' | 'bulk';
+}
+
+export interface FleetClientOptions {
+  /** Environment to read configuration from (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+export function createFleetClient(opts: FleetClientOptions = {}) {
+  const config = loadConfig(opts.env ?? process.env);
+  const ctx = createProducerContext(config, { role: 'library' });
+  const sms = createSmsServices(ctx);
+  return {
+    sms: {
+      /** Validates every message, reports bad ones per row, enqueues the rest. */
+      async sendBatch(
+        messages: Iterable<SmsInput> | AsyncIterable<SmsInput>,
+        o: { batchId?: string; defaults?: { from?: string; campaignId?: string }; dryRun?: boolean; onRow?: (v: RowVerdict) => void } = {},
+      ): Promise<BatchSummary> {
+        async function* rows() {
+          let row = 0;
+          for await (const input of messages) yield { row: ++row, input };
+        }
+        await waitForReady(ctx.redis);
+        return sms.intake.submit(rows(), { batchId: o.batchId ?? `lib-${randomUUID()}`, defaults: o.defaults, dryRun: o.dryRun, onRow: o.onRow });
+      },
+      getBatch: (batchId: string) => sms.store.getBatch(batchId),
+      getMessage: (messageId: string) => sms.store.getMessage(messageId),
+      consent: sms.consent,
+    },
+    close: () => ctx.close(),
+  };
+}

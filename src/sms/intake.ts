@@ -1,0 +1,198 @@
+// One path for every SMS producer (CLI, HTTP API, library): validate each row on its own,
+// check consent, create the message records, and enqueue with addBulk in chunks. A bad
+// row is reported with its reasons and never stops the rest of the batch.
+import { validateSmsInput, type ValidSmsMessage } from '../domain/sms/validate-message.ts';
+import type { Enqueuer, BulkItem } from '../queues/enqueue.ts';
+import type { ConsentStore } from './consent-store.ts';
+import type { MessageStore, NewMessage, Rejection } from './message-store.ts';
+
+export interface IntakeRow {
+  /** 1-based position in the caller's input (data rows, header excluded). */
+  row: number;
+  input: unknown;
+  /** Set when the row could not even be parsed (bad JSON line, ragged CSV row). */
+  parseError?: string;
+}
+
+export interface RowVerdict {
+  row: number;
+  to?: string;
+  valid: boolean;
+  reason?: string;
+  encoding?: string;
+  segments?: number;
+  messageId?: string;
+}
+
+export interface BatchSummary {
+  batchId: string;
+  total: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  segments: number;
+  rejectedByReason: Record<string, number>;
+}
+
+export interface IntakeOptions {
+  batchId: string;
+  defaults?: { from?: string; campaignId?: string };
+  dryRun?: boolean;
+  chunkSize?: number;
+  requestId?: string;
+  onRow?: (v: RowVerdict) => void;
+  onProgress?: (processed: number) => void;
+}
+
+export interface SmsIntakeDeps {
+  enqueuer: Enqueuer;
+  store: MessageStore;
+  consent: ConsentStore;
+  accountId: string;
+  defaultRegion: string;
+  maxSegments: number;
+  validityMs: number;
+  webhookUrl?: string;
+  now?: () => number;
+}
+
+const PRIORITY_LANE = { otp: 1, transactional: 5, bulk: 10 } as const;
+
+/** Deterministic: a resubmitted row or ref maps to the same message and the same job. */
+export function messageIdFor(batchId: string, row: number, ref?: string): string {
+  // BullMQ job ids may not contain ':'; refs may.
+  return ref ? `ref-${ref.replace(/:/g, '%3A')}` : `${batchId}.${row}`;
+}
+
+export function createSmsIntake(deps: SmsIntakeDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function processChunk(chunk: IntakeRow[], opts: IntakeOptions, summary: BatchSummary) {
+    const rejections: Rejection[] = [];
+    const valid: { row: number; msg: ValidSmsMessage; messageId: string }[] = [];
+    for (const r of chunk) {
+      if (r.parseError) {
+        rejections.push({ row: r.row, reasons: [{ field: '(row)', message: r.parseError }] });
+        continue;
+      }
+      const v = validateSmsInput(r.input, { defaultRegion: deps.defaultRegion, maxSegments: deps.maxSegments, defaults: opts.defaults });
+      if (!v.ok) {
+        const to = typeof (r.input as { to?: unknown })?.to === 'string' ? ((r.input as { to: string }).to) : undefined;
+        rejections.push({ row: r.row, to, reasons: v.reasons });
+        continue;
+      }
+      valid.push({ row: r.row, msg: v.message, messageId: messageIdFor(opts.batchId, r.row, v.message.ref) });
+    }
+
+    const verdicts = await deps.consent.verdicts(valid.map((v) => v.msg.to));
+    const sendable = valid.filter((v, i) => {
+      const verdict = verdicts[i];
+      if (verdict === 'opted-in') return true;
+      rejections.push({
+        row: v.row,
+        to: v.msg.to,
+        reasons: [{ field: 'to', message: verdict === 'opted-out' ? 'recipient opted out' : 'no SMS consent on record' }],
+      });
+      return false;
+    });
+
+    let duplicates = new Set<string>();
+    if (!opts.dryRun && sendable.length > 0) {
+      const records: NewMessage[] = sendable.map((v) => ({
+        messageId: v.messageId,
+        row: v.row,
+        to: v.msg.to,
+        campaignId: v.msg.campaignId,
+        encoding: v.msg.encoding,
+        segments: v.msg.segments,
+        priority: v.msg.priority,
+      }));
+      duplicates = await deps.store.createMessages(opts.batchId, records);
+      const items: BulkItem<'smsSend'>[] = sendable
+        .filter((v) => !duplicates.has(v.messageId))
+        .map((v) => {
+          const sendAt = v.msg.sendAt ?? now();
+          return {
+            data: {
+              accountId: deps.accountId,
+              requestId: opts.requestId,
+              batchId: opts.batchId,
+              messageId: v.messageId,
+              idempotencyKey: v.messageId,
+              to: v.msg.to,
+              from: v.msg.from,
+              text: v.msg.text,
+              campaignId: v.msg.campaignId,
+              priority: v.msg.priority,
+              encoding: v.msg.encoding,
+              segments: v.msg.segments,
+              notAfter: sendAt + deps.validityMs,
+              ...(deps.webhookUrl ? { webhookUrl: deps.webhookUrl } : {}),
+            },
+            opts: {
+              jobId: v.messageId,
+              priority: PRIORITY_LANE[v.msg.priority],
+              ...(sendAt > now() ? { delay: sendAt - now() } : {}),
+            },
+          };
+        });
+      const res = await deps.enqueuer.enqueueBulk('smsSend', items, 500);
+      // Rows that passed validation always fit the payload; a refusal here is a bug to see.
+      for (const r of res.rejected) {
+        const v = sendable.find((s) => s.messageId === items[r.index]?.data.messageId);
+        rejections.push({ row: v?.row ?? -1, reasons: r.error.issues.map((i) => ({ field: i.path, message: i.message })) });
+      }
+    }
+
+    const rejectedRows = new Map(rejections.map((r) => [r.row, r]));
+    const validRows = new Map(valid.map((v) => [v.row, v]));
+    for (const r of chunk) {
+      const rej = rejectedRows.get(r.row);
+      const ok = validRows.get(r.row);
+      opts.onRow?.({
+        row: r.row,
+        to: ok?.msg.to ?? rej?.to,
+        valid: !rej,
+        ...(rej ? { reason: rej.reasons.map((x) => `${x.field}: ${x.message}`).join('; ') } : {}),
+        ...(ok ? { encoding: ok.msg.encoding, segments: ok.msg.segments, messageId: ok.messageId } : {}),
+      });
+    }
+
+    const acceptedNow = sendable.length - duplicates.size;
+    const segments = sendable.filter((v) => !duplicates.has(v.messageId)).reduce((a, v) => a + v.msg.segments, 0);
+    summary.total += chunk.length;
+    summary.accepted += acceptedNow;
+    summary.duplicates += duplicates.size;
+    summary.rejected += rejections.length;
+    summary.segments += segments;
+    for (const r of rejections) {
+      const reason = r.reasons[0] ? `${r.reasons[0].field}: ${r.reasons[0].message}` : 'unknown';
+      summary.rejectedByReason[reason] = (summary.rejectedByReason[reason] ?? 0) + 1;
+    }
+    if (!opts.dryRun) {
+      await deps.store.recordIntake(opts.batchId, { total: chunk.length, accepted: acceptedNow, duplicates: duplicates.size, segments }, rejections);
+    }
+  }
+
+  return {
+    /** Streams rows through validation and enqueue, `chunkSize` rows at a time. */
+    async submit(rows: AsyncIterable<IntakeRow> | Iterable<IntakeRow>, opts: IntakeOptions): Promise<BatchSummary> {
+      const summary: BatchSummary = { batchId: opts.batchId, total: 0, accepted: 0, rejected: 0, duplicates: 0, segments: 0, rejectedByReason: {} };
+      const size = opts.chunkSize ?? 1000;
+      let chunk: IntakeRow[] = [];
+      for await (const r of rows) {
+        chunk.push(r);
+        if (chunk.length >= size) {
+          await processChunk(chunk, opts, summary);
+          opts.onProgress?.(summary.total);
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) await processChunk(chunk, opts, summary);
+      opts.onProgress?.(summary.total);
+      return summary;
+    },
+  };
+}
+
+export type SmsIntake = ReturnType<typeof createSmsIntake>;

@@ -1,0 +1,255 @@
+// What the fleet knows about every SMS and every batch, in Redis with a retention period.
+// A message's state moves only through the pure state machine (domain/sms/message-state),
+// applied under WATCH so two workers racing on one message (a webhook and a retry, say)
+// never both win; batch counters move with the message in the same transaction.
+import { MESSAGE_STATE_RULES, type MessageState } from '../domain/sms/message-state.ts';
+import { fleetKey, type RedisConnection } from '../redis.ts';
+
+export interface NewMessage {
+  messageId: string;
+  row: number;
+  to: string;
+  campaignId: string;
+  encoding: string;
+  segments: number;
+  priority: string;
+}
+
+export interface MessageRecord {
+  messageId: string;
+  batchId: string;
+  row: number;
+  to: string;
+  campaignId: string;
+  state: MessageState;
+  encoding: string;
+  segments: number;
+  priority: string;
+  cxoneId?: string;
+  attempts: number;
+  createdAt: number;
+  dispatchedAt?: number;
+  sentAt?: number;
+  finalAt?: number;
+  latencyMs?: number;
+  lastError?: string;
+}
+
+export interface BatchRecord {
+  batchId: string;
+  createdAt: number;
+  total: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  segments: number;
+  counts: Partial<Record<MessageState, number>>;
+  rejectedByReason: Record<string, number>;
+}
+
+export interface Rejection {
+  row: number;
+  to?: string;
+  reasons: { field: string; message: string }[];
+}
+
+const TIME_FIELD: Partial<Record<MessageState, keyof MessageRecord>> = {
+  dispatched: 'dispatchedAt',
+  sent: 'sentAt',
+  delivered: 'finalAt',
+  undelivered: 'finalAt',
+  failed: 'finalAt',
+  expired: 'finalAt',
+  rejected: 'finalAt',
+};
+
+const RULES_JSON = JSON.stringify(MESSAGE_STATE_RULES);
+
+// The transition rule of domain/sms/message-state.ts (applyTransition), run atomically next
+// to the data with the same rule table, so a webhook and a retry racing on one message
+// cannot both win. The batch's per-state counters move in the same step.
+// KEYS[1] message hash. ARGV: rules JSON, next state, batch key prefix, cxone-id key
+// prefix, retention s, fields JSON (string values), time field for the next state, message id.
+const TRANSITION_LUA = `
+local rules = cjson.decode(ARGV[1])
+local nextState = ARGV[2]
+local cur = redis.call('HGET', KEYS[1], 'state')
+local batchId = redis.call('HGET', KEYS[1], 'batchId')
+if not cur or not batchId then return {0, false, false} end
+local from = rules[cur]
+local to = rules[nextState]
+local changed = 1
+if to.beforeDispatchOnly and from.rank > rules['queued'].rank then changed = 0
+elseif to.rank <= from.rank then changed = 0 end
+local f = cjson.decode(ARGV[6])
+local upd = {}
+for key, v in pairs(f) do
+  if key ~= 'at' then upd[#upd + 1] = key; upd[#upd + 1] = v end
+end
+if changed == 1 then
+  upd[#upd + 1] = 'state'; upd[#upd + 1] = nextState
+  if ARGV[7] ~= '' then upd[#upd + 1] = ARGV[7]; upd[#upd + 1] = f['at'] end
+  redis.call('HINCRBY', ARGV[3] .. batchId, 'state:' .. cur, -1)
+  redis.call('HINCRBY', ARGV[3] .. batchId, 'state:' .. nextState, 1)
+end
+if #upd > 0 then redis.call('HSET', KEYS[1], unpack(upd)) end
+if f['cxoneId'] then redis.call('SET', ARGV[4] .. f['cxoneId'], ARGV[8], 'EX', tonumber(ARGV[5])) end
+if changed == 1 then return {1, cur, nextState} end
+return {0, cur, cur}
+`;
+
+export function createMessageStore(deps: { redis: RedisConnection; prefix: string; retentionS: number }) {
+  const { redis, retentionS } = deps;
+  const k = {
+    msg: (id: string) => fleetKey(deps.prefix, 'sms', 'msg', id),
+    batch: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id),
+    rejections: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id, 'rejected'),
+    cx: (cxId: string) => fleetKey(deps.prefix, 'sms', 'cx', cxId),
+  };
+
+  async function getMessage(messageId: string): Promise<MessageRecord | undefined> {
+    const h = await redis.hgetall(k.msg(messageId));
+    if (!h.state) return undefined;
+    const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    return {
+      messageId,
+      batchId: h.batchId ?? '',
+      row: Number(h.row ?? 0),
+      to: h.to ?? '',
+      campaignId: h.campaignId ?? '',
+      state: h.state as MessageState,
+      encoding: h.encoding ?? '',
+      segments: Number(h.segments ?? 0),
+      priority: h.priority ?? 'bulk',
+      cxoneId: h.cxoneId,
+      attempts: Number(h.attempts ?? 0),
+      createdAt: Number(h.createdAt ?? 0),
+      dispatchedAt: num(h.dispatchedAt),
+      sentAt: num(h.sentAt),
+      finalAt: num(h.finalAt),
+      latencyMs: num(h.latencyMs),
+      lastError: h.lastError,
+    };
+  }
+
+  return {
+    getMessage,
+
+    /** Adds a batch's intake figures (called once per chunk, so it accumulates). */
+    async recordIntake(batchId: string, figures: { total: number; accepted: number; duplicates: number; segments: number }, rejections: Rejection[]) {
+      const m = redis.multi();
+      m.hsetnx(k.batch(batchId), 'createdAt', String(Date.now()));
+      m.hincrby(k.batch(batchId), 'total', figures.total);
+      m.hincrby(k.batch(batchId), 'accepted', figures.accepted);
+      m.hincrby(k.batch(batchId), 'duplicates', figures.duplicates);
+      m.hincrby(k.batch(batchId), 'segments', figures.segments);
+      m.hincrby(k.batch(batchId), 'rejected', rejections.length);
+      for (const r of rejections) {
+        m.rpush(k.rejections(batchId), JSON.stringify(r));
+        const reason = r.reasons[0] ? `${r.reasons[0].field}: ${r.reasons[0].message}` : 'unknown';
+        m.hincrby(k.batch(batchId), `reason:${reason}`, 1);
+      }
+      m.expire(k.batch(batchId), retentionS);
+      m.expire(k.rejections(batchId), retentionS);
+      await m.exec();
+    },
+
+    /**
+     * Creates message records in state `queued`; returns the ids that already existed
+     * (a resubmitted ref or row), which must not be enqueued again.
+     */
+    async createMessages(batchId: string, messages: NewMessage[]): Promise<Set<string>> {
+      const now = String(Date.now());
+      const m = redis.multi();
+      for (const msg of messages) m.hsetnx(k.msg(msg.messageId), 'state', 'queued');
+      const created = (await m.exec()) ?? [];
+      const existing = new Set<string>();
+      const fill = redis.multi();
+      let fresh = 0;
+      messages.forEach((msg, i) => {
+        if (Number(created[i]?.[1]) !== 1) {
+          existing.add(msg.messageId);
+          return;
+        }
+        fresh++;
+        fill.hset(k.msg(msg.messageId), {
+          batchId,
+          row: String(msg.row),
+          to: msg.to,
+          campaignId: msg.campaignId,
+          encoding: msg.encoding,
+          segments: String(msg.segments),
+          priority: msg.priority,
+          attempts: '0',
+          createdAt: now,
+        });
+        fill.expire(k.msg(msg.messageId), retentionS);
+      });
+      fill.hincrby(k.batch(batchId), 'state:queued', fresh);
+      await fill.exec();
+      return existing;
+    },
+
+    /** Moves a message through the state machine; a no-op transition changes nothing. */
+    async transition(
+      messageId: string,
+      next: MessageState,
+      fields: { cxoneId?: string; lastError?: string; latencyMs?: number; attempts?: number; at?: number } = {},
+    ): Promise<{ changed: boolean; from?: MessageState; to?: MessageState }> {
+      // Values travel as strings: Lua's tostring would print large numbers as 1.7e+12.
+      const f: Record<string, string> = { at: String(fields.at ?? Date.now()) };
+      if (fields.cxoneId) f.cxoneId = fields.cxoneId;
+      if (fields.lastError !== undefined) f.lastError = fields.lastError;
+      if (fields.latencyMs !== undefined) f.latencyMs = String(fields.latencyMs);
+      if (fields.attempts !== undefined) f.attempts = String(fields.attempts);
+      const [changed, from, to] = (await redis.eval(
+        TRANSITION_LUA,
+        1,
+        k.msg(messageId),
+        RULES_JSON,
+        next,
+        k.batch(''),
+        k.cx(''),
+        retentionS,
+        JSON.stringify(f),
+        TIME_FIELD[next] ?? '',
+        messageId,
+      )) as [number, string, string];
+      if (!from) return { changed: false };
+      return { changed: changed === 1, from: from as MessageState, to: to as MessageState };
+    },
+
+    async messageIdForCxone(cxoneId: string): Promise<string | undefined> {
+      return (await redis.get(k.cx(cxoneId))) ?? undefined;
+    },
+
+    async getBatch(batchId: string): Promise<BatchRecord | undefined> {
+      const h = await redis.hgetall(k.batch(batchId));
+      if (!h.createdAt) return undefined;
+      const counts: Partial<Record<MessageState, number>> = {};
+      const rejectedByReason: Record<string, number> = {};
+      for (const [f, v] of Object.entries(h)) {
+        if (f.startsWith('state:') && Number(v) !== 0) counts[f.slice(6) as MessageState] = Number(v);
+        if (f.startsWith('reason:')) rejectedByReason[f.slice(7)] = Number(v);
+      }
+      return {
+        batchId,
+        createdAt: Number(h.createdAt),
+        total: Number(h.total ?? 0),
+        accepted: Number(h.accepted ?? 0),
+        rejected: Number(h.rejected ?? 0),
+        duplicates: Number(h.duplicates ?? 0),
+        segments: Number(h.segments ?? 0),
+        counts,
+        rejectedByReason,
+      };
+    },
+
+    async getRejections(batchId: string, start = 0, stop = 999): Promise<Rejection[]> {
+      const rows = await redis.lrange(k.rejections(batchId), start, stop);
+      return rows.map((r) => JSON.parse(r) as Rejection);
+    },
+  };
+}
+
+export type MessageStore = ReturnType<typeof createMessageStore>;

@@ -1,0 +1,73 @@
+// sms-send worker logic: one message, one CXone call, with the message's idempotency key on
+// every attempt. A message already dispatched (a re-run after a crash) is not sent again;
+// an expired one is never sent late; an opt-out that arrived after intake still wins.
+import type { AuditLog } from '../audit.ts';
+import { maskPhone } from '../audit.ts';
+import type { CxoneClient } from '../cxone/http.ts';
+import { sendSms } from '../cxone/sms.ts';
+import { isTerminal } from '../domain/sms/message-state.ts';
+import { isFleetError, RateLimitedError } from '../errors.ts';
+import type { Processor } from '../queues/define-worker.ts';
+import type { ConsentStore } from './consent-store.ts';
+import type { MessageStore } from './message-store.ts';
+
+export interface SmsSendDeps {
+  client: CxoneClient;
+  store: MessageStore;
+  consent: ConsentStore;
+  audit: AuditLog;
+  now?: () => number;
+}
+
+export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
+  const now = deps.now ?? Date.now;
+  return async (data, ctx) => {
+    const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt: ctx.attempt };
+    const current = await deps.store.getMessage(data.messageId);
+    if (current && (current.cxoneId || isTerminal(current.state))) {
+      ctx.log.info({ messageId: data.messageId, state: current.state }, 'already handled: not sending again');
+      return { skipped: current.state };
+    }
+    if (now() > data.notAfter) {
+      await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: ctx.attempt });
+      await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' });
+      return { expired: true };
+    }
+    if (await deps.consent.isOptedOut(data.to)) {
+      await deps.store.transition(data.messageId, 'rejected', { lastError: 'recipient opted out', attempts: ctx.attempt });
+      await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'rejected', errorCode: 'OPTED_OUT' });
+      return { rejected: 'opted-out' };
+    }
+
+    const started = performance.now();
+    try {
+      const res = await sendSms(deps.client, {
+        to: [data.to],
+        from: data.from,
+        text: data.text,
+        campaignId: data.campaignId,
+        webhookUrl: data.webhookUrl,
+        idempotencyKey: data.idempotencyKey,
+        signal: ctx.signal,
+      });
+      const latencyMs = Math.round(performance.now() - started);
+      await deps.store.transition(data.messageId, 'dispatched', { cxoneId: res.messageId, latencyMs, attempts: ctx.attempt });
+      await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'dispatched', cxoneId: res.messageId, latencyMs });
+      return { cxoneId: res.messageId };
+    } catch (err) {
+      const latencyMs = Math.round(performance.now() - started);
+      const code = isFleetError(err) ? err.code : 'UNEXPECTED';
+      if (err instanceof RateLimitedError) throw err; // deferred, not an attempt: nothing to record
+      const lastAttempt = ctx.attempt >= (ctx.job.opts.attempts ?? 1);
+      const permanent = isFleetError(err) && !err.retryable;
+      const status = permanent ? 'rejected' : lastAttempt ? 'failed' : 'retry';
+      if (status === 'retry') {
+        await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt });
+      } else {
+        await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt });
+      }
+      await deps.audit.append({ ...base, kind: 'sms.dispatch', status, latencyMs, errorCode: code });
+      throw err;
+    }
+  };
+}

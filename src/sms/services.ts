@@ -1,0 +1,30 @@
+// The SMS pieces a producer needs, built from a runtime's connections.
+import { createAuditLog } from '../audit.ts';
+import type { Config } from '../config.ts';
+import type { Enqueuer } from '../queues/enqueue.ts';
+import type { RedisConnection } from '../redis.ts';
+import { createConsentStore } from './consent-store.ts';
+import { createSmsIntake } from './intake.ts';
+import { createMessageStore } from './message-store.ts';
+
+export function createSmsServices(deps: { config: Config; redis: RedisConnection; enqueuer: Enqueuer }) {
+  const { config, redis } = deps;
+  const prefix = config.redis.prefix;
+  const store = createMessageStore({ redis, prefix, retentionS: config.sms.retentionS });
+  const consent = createConsentStore({ redis, prefix, accountId: config.cxone.accountId });
+  const audit = createAuditLog({ redis, prefix });
+  const webhookUrl = config.ingress.publicUrl ? `${config.ingress.publicUrl.replace(/\/+$/, '')}/webhooks/sms/status` : undefined;
+  const intake = createSmsIntake({
+    enqueuer: deps.enqueuer,
+    store,
+    consent,
+    accountId: config.cxone.accountId,
+    defaultRegion: config.sms.defaultRegion,
+    maxSegments: config.sms.maxSegments,
+    validityMs: config.sms.validityMs,
+    webhookUrl,
+  });
+  return { store, consent, audit, intake };
+}
+
+export type SmsServices = ReturnType<typeof createSmsServices>;

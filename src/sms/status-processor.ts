@@ -1,0 +1,48 @@
+// sms-status worker logic: a CXone delivery-status event moves the message's state.
+// Duplicates, late and out-of-order events are harmless: the state machine only moves
+// forward. An event for a message whose dispatch is not recorded yet (the webhook beat
+// our own write) is retried with backoff until it is.
+import type { AuditLog } from '../audit.ts';
+import { maskPhone } from '../audit.ts';
+import type { MessageState } from '../domain/sms/message-state.ts';
+import { TransientError } from '../errors.ts';
+import type { Processor } from '../queues/define-worker.ts';
+import type { MessageStore } from './message-store.ts';
+
+// CXone's "queued" means queued at CXone: for us the message has been dispatched.
+const FROM_CXONE: Record<string, MessageState> = {
+  queued: 'dispatched',
+  sent: 'sent',
+  delivered: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+};
+
+export function createSmsStatusProcessor(deps: { store: MessageStore; audit: AuditLog }): Processor<'smsStatus'> {
+  return async (data, ctx) => {
+    const messageId = await deps.store.messageIdForCxone(data.messageId);
+    if (!messageId) {
+      throw new TransientError(`no dispatch recorded yet for CXone message ${data.messageId}`, { code: 'UNKNOWN_MESSAGE' });
+    }
+    const next = FROM_CXONE[data.status]!;
+    const at = Date.parse(data.timestamp);
+    const result = await deps.store.transition(messageId, next, {
+      at: Number.isNaN(at) ? data.receivedAt : at,
+      ...(data.error?.code ? { lastError: data.error.code } : {}),
+    });
+    const msg = await deps.store.getMessage(messageId);
+    await deps.audit.append({
+      kind: 'sms.status',
+      accountId: data.accountId,
+      campaignId: msg?.campaignId,
+      recipient: msg ? maskPhone(msg.to) : undefined,
+      messageId,
+      cxoneId: data.messageId,
+      status: data.status,
+      latencyMs: msg?.dispatchedAt ? Math.max(0, data.receivedAt - msg.dispatchedAt) : undefined,
+      errorCode: data.error?.code,
+    });
+    ctx.log.debug({ messageId, status: data.status, changed: result.changed, state: result.to }, 'delivery status applied');
+    return { state: result.to, changed: result.changed };
+  };
+}

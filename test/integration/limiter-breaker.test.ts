@@ -1,0 +1,105 @@
+// The fleet-wide limiter and breaker against real Redis. No wall-clock assertions: the
+// limiter is driven with maxWaitMs 0 so refusals, not timings, show the budget.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createBreaker } from '../../src/cxone/breaker.ts';
+import { createRateLimiter } from '../../src/cxone/rate-limiter.ts';
+import { ErrorCode, RateLimitedError } from '../../src/errors.ts';
+import { createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
+
+const redis = createTestRedis();
+const prefixes: string[] = [];
+const newPrefix = () => {
+  const p = testPrefix('lim');
+  prefixes.push(p);
+  return p;
+};
+afterEach(async () => {
+  for (const p of prefixes.splice(0)) await deleteKeysWithPrefix(redis, p);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+async function refusal(p: Promise<void>): Promise<RateLimitedError | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    if (err instanceof RateLimitedError) return err;
+    throw err;
+  }
+}
+
+describe('rate limiter', () => {
+  it('lets a burst through, then books the next slot one interval later', async () => {
+    const lim = createRateLimiter({ redis, prefix: newPrefix(), accountId: 'a', rps: 10, burst: 3, maxWaitMs: 0 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => refusal(lim.acquire())));
+    expect(results.filter((r) => r === undefined)).toHaveLength(3);
+    const refused = results.filter((r): r is RateLimitedError => r !== undefined);
+    expect(refused).toHaveLength(2);
+    for (const r of refused) {
+      expect(r.retryAfterMs).toBeGreaterThan(0);
+      expect(r.retryAfterMs).toBeLessThanOrEqual(Math.ceil(1000 / 7) + 1);
+    }
+  });
+
+  it('is shared by every limiter of the account, not by other accounts', async () => {
+    const prefix = newPrefix();
+    const a1 = createRateLimiter({ redis, prefix, accountId: 'a', rps: 10, burst: 1, maxWaitMs: 0 });
+    const a2 = createRateLimiter({ redis, prefix, accountId: 'a', rps: 10, burst: 1, maxWaitMs: 0 });
+    const b = createRateLimiter({ redis, prefix, accountId: 'b', rps: 10, burst: 1, maxWaitMs: 0 });
+    expect(await refusal(a1.acquire())).toBeUndefined();
+    expect(await refusal(a2.acquire())).toBeInstanceOf(RateLimitedError);
+    expect(await refusal(b.acquire())).toBeUndefined();
+  });
+
+  it('a pause after a 429 holds every caller of the account until it ends', async () => {
+    const prefix = newPrefix();
+    const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 1000, burst: 10, maxWaitMs: 1000 });
+    await lim.pauseFor(5000);
+    const r = await refusal(lim.acquire());
+    expect(r).toBeInstanceOf(RateLimitedError);
+    expect(r!.retryAfterMs).toBeGreaterThan(4000);
+    // A shorter pause never shortens a longer one.
+    await lim.pauseFor(10);
+    expect((await refusal(lim.acquire()))!.retryAfterMs).toBeGreaterThan(4000);
+  });
+
+  it('paces reservations in process when the wait is allowed', async () => {
+    const lim = createRateLimiter({ redis, prefix: newPrefix(), accountId: 'a', rps: 200, burst: 1, maxWaitMs: 5000 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => refusal(lim.acquire())));
+    expect(results.every((r) => r === undefined)).toBe(true);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after N consecutive failures, defers calls, half-opens, and closes after M successes', async () => {
+    const prefix = newPrefix();
+    const br = createBreaker({ redis, prefix, accountId: 'a', failureThreshold: 3, openMs: 200, halfOpenSuccesses: 2 });
+    await br.record(false);
+    await br.record(false);
+    await br.record(true); // a success resets the run of failures
+    await br.record(false);
+    await br.record(false);
+    expect(await br.state()).toBe('closed');
+    expect(await br.record(false)).toBe('open');
+
+    const err = await br.check().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect((err as RateLimitedError).code).toBe(ErrorCode.CircuitOpen);
+
+    // Wait for the open period to pass by polling the breaker itself (bounded).
+    for (let i = 0; i < 200; i++) {
+      if ((await br.check().then(() => true, () => false))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await br.state()).toBe('half-open');
+    expect(await br.record(false)).toBe('open'); // a failure while half-open reopens
+    for (let i = 0; i < 200; i++) {
+      if ((await br.check().then(() => true, () => false))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await br.record(true)).toBe('half-open');
+    expect(await br.record(true)).toBe('closed');
+  });
+});

@@ -1,0 +1,123 @@
+// Errors mapped to BullMQ outcomes, through real workers, real Redis and the simulator.
+import { QueueEvents, type Job } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/errors.ts';
+import { smsSendWorker } from '../../workers/sms-send.worker.ts';
+import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { createTestRedis } from '../helpers/redis.ts';
+
+let fleet: TestFleet | undefined;
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+  await fleet?.cleanup();
+  fleet = undefined;
+});
+
+const job = (i: number) => ({
+  accountId: 'default',
+  batchId: 'b1',
+  messageId: `b1.${i}`,
+  idempotencyKey: `b1.${i}`,
+  to: '+14155550123',
+  from: 'ACME',
+  text: 'hello',
+  campaignId: 'c1',
+  encoding: 'GSM-7' as const,
+  segments: 1,
+  notAfter: Date.now() + 3_600_000,
+});
+
+async function queueEvents(f: TestFleet) {
+  const ev = new QueueEvents('sms-send', { connection: createTestRedis('worker'), prefix: f.prefix });
+  await ev.waitUntilReady();
+  closers.push(() => ev.close());
+  return ev;
+}
+
+function waitFor(ev: QueueEvents, event: 'completed' | 'failed', count: number): Promise<string[]> {
+  return new Promise((resolve) => {
+    const ids: string[] = [];
+    const on = ({ jobId }: { jobId: string }) => {
+      ids.push(jobId);
+      if (ids.length >= count) {
+        ev.off(event, on);
+        resolve(ids);
+      }
+    };
+    ev.on(event, on);
+  });
+}
+
+describe('worker outcomes', () => {
+  it('a 429 pauses every worker of the account and costs no attempt', async () => {
+    // CXone allows 4/s but the fleet was told 1000/s: only 429s can hold it back.
+    fleet = await startTestFleet({ label: 'w429', sim: { rateLimit: { rps: 4, retryAfterS: 1 } } });
+    const ev = await queueEvents(fleet);
+    const rt = fleet.runtime();
+    const done = waitFor(ev, 'completed', 12);
+    await rt.enqueuer.enqueueBulk('smsSend', Array.from({ length: 12 }, (_, i) => ({ data: job(i), opts: { jobId: `b1.${i}` } })));
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 2);
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 2);
+    await done;
+    const stats = fleet.sim.stats();
+    expect(stats.rateLimited).toBeGreaterThan(0);
+    expect(stats.sms.accepted).toBe(12);
+    // Without the fleet-wide pause, four eager workers would collect far more 429s than
+    // one or two per second of budget they wait out.
+    expect(stats.rateLimited).toBeLessThanOrEqual(12);
+    const jobs = (await rt.queues.get('smsSend').getJobs(['completed'])) as Job[];
+    for (const j of jobs) expect(j.attemptsMade).toBe(1);
+  });
+
+  it('retries a transient 5xx with backoff, then succeeds', async () => {
+    fleet = await startTestFleet({ label: 'w5xx', sim: { faults: { errorRate: 1 } } });
+    const ev = await queueEvents(fleet);
+    const rt = fleet.runtime();
+    const retried = new Promise<void>((resolve) => ev.once('delayed', () => resolve()));
+    const completed = waitFor(ev, 'completed', 1);
+    await rt.enqueuer.enqueue('smsSend', job(1), { jobId: 'b1.1' });
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await retried; // first attempt failed and the job waits for its backoff
+    fleet.sim.configure({ faults: null });
+    await completed;
+    const j = await rt.queues.get('smsSend').getJob('b1.1');
+    expect(j!.attemptsMade).toBeGreaterThanOrEqual(2);
+    expect(fleet.sim.stats().sms.accepted).toBe(1);
+  });
+
+  it('fails a permanent 4xx at once as unrecoverable', async () => {
+    fleet = await startTestFleet({
+      label: 'w403',
+      sim: { clients: [{ clientId: 'demo-client', clientSecret: 'demo-secret', accountId: 'default', scopes: ['email:channels:read'] }] },
+    });
+    const ev = await queueEvents(fleet);
+    const rt = fleet.runtime();
+    const failed = waitFor(ev, 'failed', 1);
+    await rt.enqueuer.enqueue('smsSend', job(1), { jobId: 'b1.1' });
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await failed;
+    const j = await rt.queues.get('smsSend').getJob('b1.1');
+    expect(j!.attemptsMade).toBe(1);
+    expect(j!.failedReason).toMatch(/CXONE_FORBIDDEN.*message:sms:send/);
+  });
+
+  it('refuses a bad payload at enqueue, and fails one that got in anyway as unrecoverable', async () => {
+    fleet = await startTestFleet({ label: 'wbad' });
+    const ev = await queueEvents(fleet);
+    const rt = fleet.runtime();
+    const bad = { ...job(1), to: '4155550123', segments: 0 };
+    const err = await rt.enqueuer.enqueue('smsSend', bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual(['segments', 'to']);
+
+    const failed = waitFor(ev, 'failed', 1);
+    await rt.queues.get('smsSend').add('sms-send', bad, { jobId: 'smuggled', attempts: 5 });
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await failed;
+    const j = await rt.queues.get('smsSend').getJob('smuggled');
+    expect(j!.attemptsMade).toBe(1);
+    expect(j!.failedReason).toMatch(/VALIDATION: sms-send payload is invalid: to: an E.164 number/);
+    expect(fleet.sim.stats().sms.accepted).toBe(0);
+  });
+});
