@@ -44,7 +44,7 @@ export const envSchema = z.object({
   CXONE_TOKEN_REFRESH_MARGIN_S: int(0, 3600).default(60),
   CXONE_ENDPOINTS: optionalString,
   CXONE_RATE_LIMIT_RPS: num(0.1, 100_000).default(100),
-  CXONE_RATE_LIMIT_BURST: int(1, 10_000).default(2),
+  CXONE_RATE_LIMIT_BURST: int(1, 10_000).default(1),
   CXONE_MAX_LIMITER_WAIT_MS: int(1, 600_000).default(2_000),
   CXONE_CONNECT_TIMEOUT_MS: int(1).default(5_000),
   CXONE_HEADERS_TIMEOUT_MS: int(1).default(15_000),

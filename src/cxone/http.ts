@@ -155,8 +155,10 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
       await deps.breaker.check();
       let refreshed = false;
       for (;;) {
-        await deps.limiter.acquire(req.signal);
+        // Token first, slot second: a slot booked before a token wait would be spent late,
+        // and many late slots arrive at CXone together as a burst.
         const token = await deps.tokens.getToken(req.signal);
+        await deps.limiter.acquire(req.signal);
         const started = performance.now();
         let res: Awaited<ReturnType<typeof send>>;
         try {

@@ -46,7 +46,7 @@ return 0
  * is set to keep that at or under the account's limit, with a little headroom for the
  * jitter between leaving here and arriving at CXone.
  */
-export const JITTER_HEADROOM = 0.005;
+export const JITTER_HEADROOM = 0.02;
 export function emissionIntervalMs(rps: number, burst: number): number {
   const rate = Math.max(rps - burst, rps * 0.5) * (1 - JITTER_HEADROOM);
   return 1000 / rate;

@@ -1,0 +1,50 @@
+// The server half of bench/ingress.bench.ts, in its own process so the load generator does
+// not share an event loop with it: the ingress (real Redis, unique prefix) and a bare
+// Express hello-world on another port. Prints one JSON line with both URLs; on SIGTERM it
+// closes, deletes its keys and exits.
+import { destination } from 'pino';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { createIngressDeps } from '../src/ingress/deps.ts';
+import { startIngress } from '../src/ingress/server.ts';
+
+const prefix = process.env.BENCH_PREFIX ?? `{cxf-bench-${process.pid}}`;
+const config = loadConfig({
+  ...process.env,
+  FLEET_PREFIX: prefix,
+  WEBHOOK_SECRETS: process.env.BENCH_SECRET ?? 'bench-secret',
+  ADMIN_USER: undefined,
+  ADMIN_PASSWORD: undefined,
+  ADMIN_TOKEN: undefined,
+});
+// Per-request log lines are produced and serialized as in production, then discarded.
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' }, destination({ dest: '/dev/null', sync: false }));
+const deps = createIngressDeps(config, logger);
+const ingress = await startIngress({ ...deps, host: '127.0.0.1', port: 0 });
+
+const hello = express();
+hello.get('/hello', (_req, res) => {
+  res.send('hello world');
+});
+const helloServer = hello.listen(0, '127.0.0.1');
+await new Promise((r) => helloServer.once('listening', r));
+const helloUrl = `http://127.0.0.1:${(helloServer.address() as AddressInfo).port}/hello`;
+
+process.stdout.write(`${JSON.stringify({ ingressUrl: ingress.url, helloUrl })}\n`);
+
+process.once('SIGTERM', () => {
+  void (async () => {
+    await ingress.close();
+    await new Promise((r) => helloServer.close(r));
+    let cursor = '0';
+    do {
+      const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await deps.redis.unlink(...keys);
+    } while (cursor !== '0');
+    await deps.close();
+    process.exit(0);
+  })();
+});
