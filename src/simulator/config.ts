@@ -1,0 +1,192 @@
+// The simulator's runtime knobs. Tests flip them while the server runs (configure() or
+// POST /_sim/config), so they live in one mutable store that every handler reads per
+// request instead of capturing values at start-up.
+import { z } from 'zod';
+import { ALL_SCOPES } from './scopes.ts';
+
+export interface ClientConfig {
+  clientId: string;
+  clientSecret: string;
+  accountId: string;
+  scopes: string[];
+}
+
+export interface RateLimitConfig {
+  /** Allowed API requests per account in any sliding 1-second window. */
+  rps: number;
+  /** Value of the Retry-After header on a 429 (whole seconds, >= 1). Default 1. */
+  retryAfterS?: number;
+}
+
+export interface FaultConfig {
+  latencyMs?: number;
+  latencyJitterMs?: number;
+  /** Share of API requests answered 503 or 502. */
+  errorRate?: number;
+  /** Share of API requests accepted and never answered. */
+  timeoutRate?: number;
+  /** Share of API requests whose socket is destroyed without a response. */
+  dropRate?: number;
+}
+
+export interface WebhookMix {
+  queued?: number;
+  sent?: number;
+  delivered?: number;
+  undelivered?: number;
+  failed?: number;
+}
+
+export interface WebhookConfig {
+  url: string;
+  secret: string;
+  /** Relative weights of the final delivery status; default delivered 0.9, undelivered 0.1. */
+  mix?: WebhookMix;
+  /** Delay between accepting a send and its first webhook. Default 50 ms. */
+  delayMs?: number;
+  /** Emit a 'sent' event before a final delivered/undelivered one. Default false. */
+  intermediateSent?: boolean;
+  /** Attempts per event when the receiver fails or answers non-2xx, like CXone retrying. Default 3. */
+  maxAttempts?: number;
+  /** First retry delay, doubled per attempt. Default 100 ms. */
+  retryDelayMs?: number;
+  /** Per-attempt timeout. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export type SimLogFn = (obj: Record<string, unknown>, msg?: string) => void;
+
+/** Pino-compatible subset; the simulator never writes to the console itself. */
+export interface SimLogger {
+  info: SimLogFn;
+  warn: SimLogFn;
+  error: SimLogFn;
+  debug: SimLogFn;
+}
+
+const noop: SimLogFn = () => undefined;
+export const SILENT_LOGGER: SimLogger = { info: noop, warn: noop, error: noop, debug: noop };
+
+export const DEFAULT_CLIENT: ClientConfig = {
+  clientId: 'demo-client',
+  clientSecret: 'demo-secret',
+  accountId: 'default',
+  scopes: [...ALL_SCOPES],
+};
+
+export const DEFAULT_TOKEN_LIFETIME_S = 3600;
+
+export interface RuntimeConfig {
+  tokenLifetimeS: number;
+  rateLimit: RateLimitConfig | null;
+  faults: FaultConfig | null;
+  webhooks: WebhookConfig | null;
+}
+
+/** A key that is absent or undefined keeps its value; null clears the section. */
+export type ConfigPatch = { [K in keyof RuntimeConfig]?: RuntimeConfig[K] | undefined };
+
+const rate = z.number().min(0).max(1);
+const ms = z.number().min(0).max(600_000);
+
+const rateLimitSchema = z
+  .object({ rps: z.number().int().min(1).max(1_000_000), retryAfterS: z.number().int().min(1).max(3600).optional() })
+  .strict();
+
+const faultsSchema = z
+  .object({
+    latencyMs: ms.optional(),
+    latencyJitterMs: ms.optional(),
+    errorRate: rate.optional(),
+    timeoutRate: rate.optional(),
+    dropRate: rate.optional(),
+  })
+  .strict()
+  .refine((f) => (f.errorRate ?? 0) + (f.timeoutRate ?? 0) + (f.dropRate ?? 0) <= 1, {
+    message: 'errorRate + timeoutRate + dropRate must not exceed 1',
+  });
+
+const weight = z.number().min(0);
+const webhooksSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }),
+    secret: z.string().min(1),
+    mix: z
+      .object({
+        queued: weight.optional(),
+        sent: weight.optional(),
+        delivered: weight.optional(),
+        undelivered: weight.optional(),
+        failed: weight.optional(),
+      })
+      .strict()
+      .refine((m) => Object.values(m).some((w) => w > 0), { message: 'at least one weight must be > 0' })
+      .optional(),
+    delayMs: ms.optional(),
+    intermediateSent: z.boolean().optional(),
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+    retryDelayMs: ms.optional(),
+    timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  })
+  .strict();
+
+export const configPatchSchema = z
+  .object({
+    tokenLifetimeS: z.number().positive().max(86_400 * 365).optional(),
+    rateLimit: rateLimitSchema.nullable().optional(),
+    faults: faultsSchema.nullable().optional(),
+    webhooks: webhooksSchema.nullable().optional(),
+  })
+  .strict();
+
+export interface ConfigIssue {
+  field: string;
+  message: string;
+}
+
+/** Thrown by configure() and startSimulator() on a bad setting; /_sim/config answers 400. */
+export class SimulatorConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(`invalid simulator config: ${issues.map((i) => `${i.field || '(root)'}: ${i.message}`).join('; ')}`);
+    this.name = 'SimulatorConfigError';
+  }
+}
+
+export function parseConfigPatch(input: unknown): ConfigPatch {
+  const parsed = configPatchSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new SimulatorConfigError(
+      parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
+export interface ConfigStore {
+  readonly current: Readonly<RuntimeConfig>;
+  apply(patch: ConfigPatch): void;
+}
+
+export function createConfigStore(initial: RuntimeConfig): ConfigStore {
+  let current: RuntimeConfig = { ...initial };
+  return {
+    get current() {
+      return current;
+    },
+    apply(patch) {
+      // A fresh object per change: a request that already read the old config keeps a
+      // consistent view of it.
+      const next = { ...current };
+      if (patch.tokenLifetimeS !== undefined) next.tokenLifetimeS = patch.tokenLifetimeS;
+      if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;
+      if (patch.faults !== undefined) next.faults = patch.faults;
+      if (patch.webhooks !== undefined) next.webhooks = patch.webhooks;
+      current = next;
+    },
+  };
+}
+
+/** What GET /_sim/config shows: the webhook secret never leaves the process. */
+export function redactConfig(c: RuntimeConfig): RuntimeConfig {
+  return c.webhooks ? { ...c, webhooks: { ...c.webhooks, secret: '[redacted]' } } : c;
+}

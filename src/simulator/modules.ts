@@ -1,0 +1,8 @@
+// The one list of API-area modules the simulator serves. A new area (email channels,
+// campaigns, flows) is a new file exporting createXModule(deps) plus one line here.
+import type { ModuleDeps, SimModule } from './sim-module.ts';
+import { createSmsModule } from './sms.ts';
+
+export function createModules(deps: ModuleDeps): SimModule[] {
+  return [createSmsModule(deps)];
+}

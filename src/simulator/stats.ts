@@ -1,0 +1,102 @@
+// Counters of everything the core saw. Per-request work is a few increments and one
+// deque push; the snapshot is built only when someone asks.
+import { SlidingWindowPeak } from './sliding-window.ts';
+
+export interface FaultStats {
+  errors: number;
+  timeouts: number;
+  drops: number;
+  /** Requests held open by a timeout fault right now (a gauge, not reset). */
+  held: number;
+}
+
+export interface CoreStatsSnapshot {
+  startedAt: string;
+  resetAt: string;
+  tokenRequests: number;
+  tokensIssued: number;
+  /** Every request outside the token endpoint and /_sim/*, unknown routes included. */
+  apiRequests: number;
+  /** By "METHOD /path/{template}"; unknown routes under "unmatched". */
+  requests: Record<string, number>;
+  /** By HTTP status of the answers actually written (API and token endpoint). */
+  responses: Record<string, number>;
+  rateLimited: number;
+  /** Most API requests that arrived within any sliding 1-second window since reset. */
+  peak1s: number;
+  faults: FaultStats;
+}
+
+export interface CoreStats {
+  arrive(routeKey: string, t: number): void;
+  tokenRequest(): void;
+  tokenIssued(): void;
+  response(status: number): void;
+  rateLimited(): void;
+  fault(kind: 'errors' | 'timeouts' | 'drops'): void;
+  snapshot(held: number): CoreStatsSnapshot;
+  reset(): void;
+}
+
+export function createCoreStats(): CoreStats {
+  const startedAt = new Date().toISOString();
+  let resetAt = startedAt;
+  let tokenRequests = 0;
+  let tokensIssued = 0;
+  let apiRequests = 0;
+  let rateLimited = 0;
+  const requests = new Map<string, number>();
+  const responses = new Map<number, number>();
+  const faults = { errors: 0, timeouts: 0, drops: 0 };
+  const peak = new SlidingWindowPeak(1000);
+
+  return {
+    arrive(routeKey, t) {
+      apiRequests++;
+      requests.set(routeKey, (requests.get(routeKey) ?? 0) + 1);
+      peak.arrive(t);
+    },
+    tokenRequest() {
+      tokenRequests++;
+    },
+    tokenIssued() {
+      tokensIssued++;
+    },
+    response(status) {
+      responses.set(status, (responses.get(status) ?? 0) + 1);
+    },
+    rateLimited() {
+      rateLimited++;
+    },
+    fault(kind) {
+      faults[kind]++;
+    },
+    snapshot(held) {
+      return {
+        startedAt,
+        resetAt,
+        tokenRequests,
+        tokensIssued,
+        apiRequests,
+        requests: Object.fromEntries(requests),
+        responses: Object.fromEntries([...responses].map(([k, v]) => [String(k), v])),
+        rateLimited,
+        peak1s: peak.peak,
+        faults: { ...faults, held },
+      };
+    },
+    reset() {
+      resetAt = new Date().toISOString();
+      tokenRequests = 0;
+      tokensIssued = 0;
+      apiRequests = 0;
+      rateLimited = 0;
+      requests.clear();
+      responses.clear();
+      faults.errors = 0;
+      faults.timeouts = 0;
+      faults.drops = 0;
+      peak.reset();
+    },
+  };
+}
