@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { ConfigError } from '../src/config.ts';
 import { ValidationError } from '../src/errors.ts';
+import { ingressCommand } from './commands/ingress.ts';
 import { simulatorCommand } from './commands/simulator.ts';
 import { workerCommand } from './commands/worker.ts';
 import { auditCommand } from '../producers/audit.cli.ts';
@@ -16,6 +17,7 @@ const program = new Command('cxone-fleet')
   .showHelpAfterError()
   .addCommand(workerCommand())
   .addCommand(simulatorCommand())
+  .addCommand(ingressCommand())
   .addCommand(smsCommand())
   .addCommand(auditCommand());
 

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { loadConfig } from '../../src/config.ts';
+import { startFleetIngress } from '../../src/fleet-ingress.ts';
+import { createLogger } from '../../src/logger.ts';
+import { installShutdown } from '../../src/runtime.ts';
+import { intOption } from './options.ts';
+
+export function ingressCommand(): Command {
+  return new Command('ingress')
+    .description('serve CXone webhooks, the control API (/api) and the admin dashboard (/admin/queues)')
+    .option('-p, --port <port>', 'port (default INGRESS_PORT)', intOption('--port'))
+    .option('--host <host>', 'address to bind (default INGRESS_HOST)')
+    .action(async (o: { port?: number; host?: string }) => {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel, name: 'cxone-fleet:ingress' });
+      const ingress = await startFleetIngress(config, logger, o);
+      installShutdown(() => ingress.shutdown(), logger, config.worker.shutdownTimeoutMs);
+    });
+}

@@ -1,0 +1,26 @@
+// The ingress as the fleet runs it: webhooks, dashboard and control API from src/ingress,
+// plus the routes of each job kind mounted on the control API.
+import type { Config } from './config.ts';
+import { createIngressDeps } from './ingress/deps.ts';
+import { startIngress, type RunningIngress } from './ingress/server.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { registerSmsRoutes } from './sms/api-routes.ts';
+import { createSmsServices } from './sms/services.ts';
+
+export async function startFleetIngress(
+  config: Config,
+  logger: Logger,
+  opts: { host?: string; port?: number; metrics?: Metrics } = {},
+): Promise<RunningIngress & { shutdown(): Promise<void> }> {
+  const deps = createIngressDeps(config, logger, opts.metrics ?? createMetrics({ defaultMetrics: true, labels: { role: 'ingress' } }));
+  const running = await startIngress({ ...deps, host: opts.host ?? config.ingress.host, port: opts.port ?? config.ingress.port });
+  registerSmsRoutes(running.ingress.apiRouter, createSmsServices(deps), { defaultRegion: config.sms.defaultRegion });
+  return {
+    ...running,
+    async shutdown() {
+      await running.close();
+      await deps.close();
+    },
+  };
+}
