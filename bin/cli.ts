@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { ConfigError } from '../src/config.ts';
 import { ValidationError } from '../src/errors.ts';
+import { demoCommand } from './commands/demo.ts';
 import { ingressCommand } from './commands/ingress.ts';
 import { simulatorCommand } from './commands/simulator.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -15,6 +16,7 @@ const program = new Command('cxone-fleet')
   .description(pkg.description)
   .version(pkg.version)
   .showHelpAfterError()
+  .addCommand(demoCommand())
   .addCommand(workerCommand())
   .addCommand(simulatorCommand())
   .addCommand(ingressCommand())

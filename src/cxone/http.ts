@@ -25,6 +25,8 @@ export interface CxoneRequest<S extends z.ZodType | undefined = undefined> {
 
 export interface CxoneResponse<T> {
   status: number;
+  /** Time of the HTTP exchange alone (no limiter or token wait). */
+  latencyMs: number;
   headers: Record<string, string | string[] | undefined>;
   body: T;
 }
@@ -143,10 +145,11 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
       body = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
+    const started = performance.now();
     const res = await deps.dispatcher.request({ origin, path, method: ep.method, headers, body, signal: req.signal });
     // Always read the body to the end: an unread body pins the keep-alive socket.
     const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text };
+    return { status: res.statusCode, headers: res.headers, text, latencyMs: performance.now() - started };
   }
 
   return {
@@ -166,11 +169,11 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
         } catch (err) {
           const mapped = transportError(err, endpoint);
           deps.metrics?.cxoneCalls.inc({ endpoint, status: '0' });
+          deps.metrics?.cxoneLatency.observe({ endpoint }, (performance.now() - started) / 1000);
           if (mapped.code !== ErrorCode.Aborted) await deps.breaker.record(false);
           throw mapped;
-        } finally {
-          deps.metrics?.cxoneLatency.observe({ endpoint }, (performance.now() - started) / 1000);
         }
+        deps.metrics?.cxoneLatency.observe({ endpoint }, res.latencyMs / 1000);
         deps.metrics?.cxoneCalls.inc({ endpoint, status: String(res.status) });
 
         if (res.status === 401 && !refreshed) {
@@ -201,7 +204,8 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
             code: ErrorCode.BadResponse,
           });
         }
-        if (!req.schema) return { status: res.status, headers: res.headers, body: json.value as never };
+        const latencyMs = Math.round(res.latencyMs);
+        if (!req.schema) return { status: res.status, latencyMs, headers: res.headers, body: json.value as never };
         const checked = req.schema.safeParse(json.value);
         if (!checked.success) {
           throw new PermanentError(`CXone ${endpoint} answered an unexpected body: ${checked.error.issues[0]?.message}`, {
@@ -209,7 +213,7 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
             details: { issues: checked.error.issues.slice(0, 5) },
           });
         }
-        return { status: res.status, headers: res.headers, body: checked.data as never };
+        return { status: res.status, latencyMs, headers: res.headers, body: checked.data as never };
       }
     },
   };

@@ -15,7 +15,7 @@ export interface SmsSendRequest {
   signal?: AbortSignal;
 }
 
-export async function sendSms(client: CxoneClient, req: SmsSendRequest): Promise<{ messageId: string; status: number }> {
+export async function sendSms(client: CxoneClient, req: SmsSendRequest): Promise<{ messageId: string; status: number; latencyMs: number }> {
   const res = await client.request('smsSend', {
     body: {
       to: req.to,
@@ -29,5 +29,5 @@ export async function sendSms(client: CxoneClient, req: SmsSendRequest): Promise
     signal: req.signal,
     schema: smsSendResponse,
   });
-  return { messageId: res.body.id, status: res.status };
+  return { messageId: res.body.id, status: res.status, latencyMs: res.latencyMs };
 }

@@ -2,6 +2,7 @@
 // "answer 503 when Redis is down and be retried" path can be exercised end to end.
 // Every wait is an abortable timer on one AbortController: reset() and close() cancel
 // all pending deliveries at once, and a cancelled delivery never touches the new counters.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { signWebhook } from '../webhook-signature.ts';
@@ -55,7 +56,13 @@ export function createWebhookSender(deps: {
 }): WebhookSender {
   const { logger } = deps;
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { timeout: 5000 } });
-  let controller = new AbortController();
+  // One controller cancels every pending delivery on reset/close; thousands may wait on it.
+  const newController = () => {
+    const c = new AbortController();
+    setMaxListeners(0, c.signal);
+    return c;
+  };
+  let controller = newController();
   let counters = fresh();
   let closed = false;
 
@@ -141,7 +148,7 @@ export function createWebhookSender(deps: {
     },
     reset() {
       controller.abort();
-      controller = new AbortController();
+      controller = newController();
       counters = fresh();
     },
     async close() {

@@ -50,7 +50,8 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
         idempotencyKey: data.idempotencyKey,
         signal: ctx.signal,
       });
-      const latencyMs = Math.round(performance.now() - started);
+      // The CXone call alone: time spent waiting for the account's budget is not latency.
+      const latencyMs = res.latencyMs;
       await deps.store.transition(data.messageId, 'dispatched', { cxoneId: res.messageId, latencyMs, attempts: ctx.attempt });
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'dispatched', cxoneId: res.messageId, latencyMs });
       return { cxoneId: res.messageId };
