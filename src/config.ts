@@ -55,8 +55,9 @@ export const envSchema = z.object({
   CXONE_BREAKER_HALF_OPEN_SUCCESSES: int(1).default(2),
   RATE_LIMIT_MAX_RESTARTS: int(0).default(50),
 
-  WORKER_CONCURRENCY: int(1, 10_000).default(32),
+  WORKER_CONCURRENCY: int(1, 10_000).optional(),
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
+  WORKER_LOCK_MS: int(1_000).default(30_000),
   METRICS_PORT: int(0, 65_535).default(0),
 
   INGRESS_HOST: z.string().default('127.0.0.1'),
@@ -134,7 +135,7 @@ function toConfig(e: Env) {
       },
     },
     rateLimitMaxRestarts: e.RATE_LIMIT_MAX_RESTARTS,
-    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, metricsPort: e.METRICS_PORT },
+    worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, metricsPort: e.METRICS_PORT, lockMs: e.WORKER_LOCK_MS },
     ingress: {
       host: e.INGRESS_HOST,
       port: e.INGRESS_PORT,

@@ -37,6 +37,7 @@ export function startWorkerPool(rt: Runtime, table: ProcessorTable, keys: QueueK
       concurrency: concurrency ?? QUEUES[key].concurrency,
       rateLimitRps: rt.config.cxone.rateLimit.rps,
       maxRateLimitRestarts: rt.config.rateLimitMaxRestarts,
+      lockMs: rt.config.worker.lockMs,
     });
   });
   rt.logger.info({ queues: keys.map((k) => QUEUES[k].name), concurrency }, 'workers started');

@@ -16,7 +16,7 @@ export async function runWorkers(opts: { queues?: string[]; concurrency?: number
   const config = loadConfig();
   const keys = resolveQueueSelection(opts.queues, PROCESSORS);
   const rt = createRuntime(config, { role: 'worker' });
-  const pool = startWorkerPool(rt, PROCESSORS, keys, opts.concurrency);
+  const pool = startWorkerPool(rt, PROCESSORS, keys, opts.concurrency ?? config.worker.concurrency);
   const port = opts.metricsPort ?? config.worker.metricsPort;
   const metrics = port ? await startMetricsServer(rt.metrics.registry, port, config.ingress.host) : undefined;
   if (metrics) rt.logger.info({ url: metrics.url }, 'worker metrics listening');

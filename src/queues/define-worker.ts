@@ -35,6 +35,8 @@ export interface WorkerDeps {
   rateLimitRps?: number;
   /** How often one job may be sent back by a 429 before it spends an attempt instead. */
   maxRateLimitRestarts: number;
+  /** Job lock; a crashed worker's jobs are taken over after about this long. */
+  lockMs?: number;
 }
 
 export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>, deps: WorkerDeps): Worker {
@@ -96,6 +98,7 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
       ? { limiter: { max: Math.max(1, Math.ceil(deps.rateLimitRps)), duration: 1_000 } }
       : {}),
     maxStalledCount: 2,
+    ...(deps.lockMs ? { lockDuration: deps.lockMs, stalledInterval: deps.lockMs } : {}),
   });
   worker.on('error', (err) => deps.logger.error({ err, queue: def.name }, 'worker error'));
   return worker;

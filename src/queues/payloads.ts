@@ -88,6 +88,13 @@ export const activationPollPayload = z.object({
   poll: z.number().int().nonnegative(),
   startedAt: epochMs,
   deadline: epochMs,
+  /** Backoff of the next poll: full jitter in [0, min(maxDelayMs, baseDelayMs * 2^poll)). */
+  baseDelayMs: z.number().int().min(1).max(3_600_000).default(2_000),
+  maxDelayMs: z.number().int().min(1).max(3_600_000).default(60_000),
+  /** email-channel polls: the channel's name (its provision state is keyed by it). */
+  channelName: z.string().min(1).max(200).optional(),
+  /** email-channel polls: which activation run this poll belongs to (older runs are stale). */
+  run: z.number().int().positive().optional(),
 });
 
 export const pacingCheckPayload = z.object({
@@ -100,7 +107,19 @@ export const emailProvisionPayload = z.object({
   ...traced,
   /** Key of the stored, secret-free spec; secrets are resolved by the worker at run time. */
   specKey: id,
-  channelName: z.string().min(1),
+  channelName: z.string().min(1).max(200),
+  /** Activation polling: first backoff step and the overall deadline, from the request. */
+  pollBaseMs: z.number().int().min(1).max(3_600_000).default(2_000),
+  pollMaxMs: z.number().int().min(1).max(3_600_000).default(60_000),
+  activationTimeoutMs: z.number().int().min(1).max(7 * 24 * 3_600_000).default(10 * 60_000),
+  /** Sender-health schedule once the channel is active; 0 = none. */
+  healthEveryMs: z.number().int().min(0).max(7 * 24 * 3_600_000).default(15 * 60_000),
+});
+
+export const emailHealthPayload = z.object({
+  ...traced,
+  channelId: id,
+  channelName: z.string().min(1).max(200),
 });
 
 export const campaignOperationPayload = z.object({

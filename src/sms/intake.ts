@@ -144,6 +144,7 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       }
     }
 
+    rejections.sort((a, b) => a.row - b.row);
     const rejectedRows = new Map(rejections.map((r) => [r.row, r]));
     const validRows = new Map(valid.map((v) => [v.row, v]));
     for (const r of chunk) {
