@@ -2,6 +2,8 @@
 // POST /_sim/config), so they live in one mutable store that every handler reads per
 // request instead of capturing values at start-up.
 import { z } from 'zod';
+import { emailConfigSchema, mergeEmailConfig } from './email-config.ts';
+import type { EmailConfig } from './email-config.ts';
 import { ALL_SCOPES } from './scopes.ts';
 
 export interface ClientConfig {
@@ -81,6 +83,8 @@ export interface RuntimeConfig {
   rateLimit: RateLimitConfig | null;
   faults: FaultConfig | null;
   webhooks: WebhookConfig | null;
+  /** Email module knobs; absent or null = defaults. */
+  email?: EmailConfig | null;
 }
 
 /** A key that is absent or undefined keeps its value; null clears the section. */
@@ -136,6 +140,7 @@ export const configPatchSchema = z
     rateLimit: rateLimitSchema.nullable().optional(),
     faults: faultsSchema.nullable().optional(),
     webhooks: webhooksSchema.nullable().optional(),
+    email: emailConfigSchema.nullable().optional(),
   })
   .strict();
 
@@ -181,6 +186,8 @@ export function createConfigStore(initial: RuntimeConfig): ConfigStore {
       if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;
       if (patch.faults !== undefined) next.faults = patch.faults;
       if (patch.webhooks !== undefined) next.webhooks = patch.webhooks;
+      // Email sub-keys merge so a test can set metrics and audit volume in separate calls.
+      if (patch.email !== undefined) next.email = mergeEmailConfig(next.email, patch.email);
       current = next;
     },
   };

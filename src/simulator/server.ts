@@ -16,6 +16,10 @@ import {
   parseConfigPatch,
 } from './config.ts';
 import type { ClientConfig, FaultConfig, RateLimitConfig, SimLogger, WebhookConfig } from './config.ts';
+import { isEmailModule } from './email.ts';
+import type { EmailControl, EmailStats } from './email.ts';
+import { EMAIL_BOUNCE_ADMIN_PATH, createEmailAdminHandler } from './email-admin.ts';
+import type { EmailConfig } from './email-config.ts';
 import { createModules } from './modules.ts';
 import { createTokenStore } from './oauth.ts';
 import { createPipeline } from './pipeline.ts';
@@ -50,14 +54,19 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Serve overridden paths, mirroring the client's CXONE_ENDPOINTS. */
   endpoints?: Partial<EndpointMap>;
+  /** Email module knobs: activation mode and polls, analytics totals, synthetic audit volume. */
+  email?: EmailConfig | null;
 }
 
-export type SimulatorConfigPatch = Partial<Pick<SimulatorOptions, 'rateLimit' | 'faults' | 'webhooks' | 'tokenLifetimeS'>>;
+export type SimulatorConfigPatch = Partial<
+  Pick<SimulatorOptions, 'rateLimit' | 'faults' | 'webhooks' | 'tokenLifetimeS' | 'email'>
+>;
 
 export interface SimulatorStats extends CoreStatsSnapshot {
   /** Open client connections right now (a gauge). */
   connections: number;
   sms: SmsStats;
+  email: EmailStats;
   webhooks: WebhookStats;
   /** Further API-area modules add their own section under their name. */
   [module: string]: unknown;
@@ -76,6 +85,8 @@ export interface RunningSimulator {
   revokeTokens(): void;
   /** Closes the server, every open socket and all pending timers and webhooks. */
   close(): Promise<void>;
+  /** Email module controls (bounce webhooks); POST /_sim/email/bounce is the HTTP twin. */
+  email: EmailControl;
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
@@ -99,12 +110,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     rateLimit: opts.rateLimit ?? null,
     faults: opts.faults ?? null,
     webhooks: opts.webhooks ?? null,
+    email: opts.email ?? null,
   });
   const config = createConfigStore({
     tokenLifetimeS: initial.tokenLifetimeS ?? DEFAULT_TOKEN_LIFETIME_S,
     rateLimit: initial.rateLimit ?? null,
     faults: initial.faults ?? null,
     webhooks: initial.webhooks ?? null,
+    email: initial.email ?? null,
   });
 
   const stats = createCoreStats();
@@ -116,6 +129,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const webhooks = createWebhookSender({ getConfig: () => config.current.webhooks, logger });
   const modules = createModules({ endpoints, config, webhooks, now, logger });
   const router = createRouter(modules.flatMap((m) => m.routes));
+  const emailModule = modules.find(isEmailModule);
+  if (!emailModule) throw new Error('simulator: email module not registered');
+  const emailAdmin = createEmailAdminHandler(emailModule.control, logger);
   const pipeline = createPipeline({ router, tokens, clients, limiter, stats, config, timers, held, now, logger });
 
   const snapshot = (): SimulatorStats => {
@@ -156,7 +172,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     const q = raw.indexOf('?');
     const pathname = q < 0 ? raw : raw.slice(0, q);
     const search = q < 0 ? '' : raw.slice(q + 1);
-    if (pathname.startsWith(ADMIN_PREFIX)) admin(req, res, pathname);
+    if (pathname === EMAIL_BOUNCE_ADMIN_PATH) emailAdmin(req, res);
+    else if (pathname.startsWith(ADMIN_PREFIX)) admin(req, res, pathname);
     else if (pathname === tokenPath) pipeline.token(req, res, pathname, search);
     else pipeline.api(req, res, pathname, search);
   });
@@ -192,6 +209,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     reset,
     configure,
     revokeTokens,
+    email: emailModule.control,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
