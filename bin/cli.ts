@@ -1,4 +1,6 @@
-// The `cxone-fleet` command line: wiring only. Each command lives in its own module.
+// The `cxone-fleet` command line: wiring only. Each command lives in its own module and
+// loads its implementation when it runs, so `--help` or a dry run does not pay for the
+// ingress, the dashboard or the simulator.
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { ConfigError } from '../src/config.ts';

@@ -1,5 +1,6 @@
 // `cxone-fleet sms ...`: wiring of the SMS producer commands onto src/sms.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { Command, Option } from 'commander';
 import { createProgress } from '../src/cli/progress.ts';
 import { table } from '../src/cli/output.ts';
@@ -74,15 +75,23 @@ function sendCommand(): Command {
       const batchId = o.batchId ?? `b-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
       await withServices(async ({ intake, store }) => {
         const bar = createProgress({ enabled: !o.json, total: 0, format: 'intake    [{bar}] {value} rows' });
-        const onRow = o.dryRun && o.json ? (v: RowVerdict) => console.log(JSON.stringify(dryRunLine(v))) : undefined;
+        // Per-row lines are buffered per chunk and written with backpressure: a million
+        // rows into a slow pipe must not pile up in memory.
+        let pending = '';
+        const onRow = o.dryRun && o.json ? (v: RowVerdict) => void (pending += `${JSON.stringify(dryRunLine(v))}\n`) : undefined;
         const summary = await intake.submit(readRows(o.file, o.format), {
           batchId,
           dryRun: o.dryRun,
           defaults: { from: o.from, campaignId: o.campaign },
           onRow,
-          onProgress: (n) => {
+          onProgress: async (n) => {
             bar.setTotal(n);
             bar.update(n);
+            if (pending) {
+              const ok = process.stdout.write(pending);
+              pending = '';
+              if (!ok) await once(process.stdout, 'drain');
+            }
           },
         });
         bar.stop();

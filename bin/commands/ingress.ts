@@ -1,8 +1,4 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../src/config.ts';
-import { startFleetIngress } from '../../src/fleet-ingress.ts';
-import { createLogger } from '../../src/logger.ts';
-import { installShutdown } from '../../src/runtime.ts';
 import { intOption } from './options.ts';
 
 export function ingressCommand(): Command {
@@ -11,6 +7,12 @@ export function ingressCommand(): Command {
     .option('-p, --port <port>', 'port (default INGRESS_PORT)', intOption('--port'))
     .option('--host <host>', 'address to bind (default INGRESS_HOST)')
     .action(async (o: { port?: number; host?: string }) => {
+      const [{ loadConfig }, { startFleetIngress }, { createLogger }, { installShutdown }] = await Promise.all([
+        import('../../src/config.ts'),
+        import('../../src/fleet-ingress.ts'),
+        import('../../src/logger.ts'),
+        import('../../src/runtime.ts'),
+      ]);
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel, name: 'cxone-fleet:ingress' });
       const ingress = await startFleetIngress(config, logger, o);

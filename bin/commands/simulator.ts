@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { createLogger } from '../../src/logger.ts';
-import { startSimulator } from '../../src/simulator/server.ts';
 import { intOption, numberOption } from './options.ts';
 
 export function simulatorCommand(): Command {
@@ -17,6 +15,7 @@ export function simulatorCommand(): Command {
     .option('--drop-rate <p>', 'share of API calls whose connection is dropped', numberOption('--drop-rate', 0, 1), 0)
     .option('--timeout-rate <p>', 'share of API calls never answered', numberOption('--timeout-rate', 0, 1), 0)
     .action(async (o: { port: number; host: string; rps: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number }) => {
+      const [{ createLogger }, { startSimulator }] = await Promise.all([import('../../src/logger.ts'), import('../../src/simulator/server.ts')]);
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'cxone-simulator' });
       const sim = await startSimulator({
         host: o.host,

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { runWorkers } from '../../workers/main.ts';
 import { intOption, listOption } from './options.ts';
 
 export function workerCommand(): Command {
@@ -9,6 +8,7 @@ export function workerCommand(): Command {
     .option('-c, --concurrency <n>', 'jobs processed at once per queue in this process', intOption('--concurrency', 1))
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (default METRICS_PORT)', intOption('--metrics-port'))
     .action(async (opts: { queues?: string[]; concurrency?: number; metricsPort?: number }) => {
+      const { runWorkers } = await import('../../workers/main.ts');
       await runWorkers(opts);
     });
 }

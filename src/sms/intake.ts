@@ -41,7 +41,8 @@ export interface IntakeOptions {
   chunkSize?: number;
   requestId?: string;
   onRow?: (v: RowVerdict) => void;
-  onProgress?: (processed: number) => void;
+  /** Called after each chunk; awaited, so a caller can apply backpressure (stdout drain). */
+  onProgress?: (processed: number) => void | Promise<void>;
 }
 
 export interface SmsIntakeDeps {
@@ -185,12 +186,12 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
         chunk.push(r);
         if (chunk.length >= size) {
           await processChunk(chunk, opts, summary);
-          opts.onProgress?.(summary.total);
+          await opts.onProgress?.(summary.total);
           chunk = [];
         }
       }
       if (chunk.length > 0) await processChunk(chunk, opts, summary);
-      opts.onProgress?.(summary.total);
+      await opts.onProgress?.(summary.total);
       return summary;
     },
   };

@@ -1,0 +1,79 @@
+// The CLI as a user types it: real processes, real Redis, real files.
+import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cxf-e2e-'));
+const prefix = testPrefix('cli');
+const env = { REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' };
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  const redis = createTestRedis();
+  await deleteKeysWithPrefix(redis, prefix);
+  await redis.quit();
+});
+
+describe('cxone-fleet CLI', () => {
+  it('lists its commands, each with help', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    for (const cmd of ['demo', 'worker', 'simulator', 'ingress', 'sms', 'audit']) expect(top.stdout).toContain(cmd);
+    const send = await runCli(['sms', 'send', '--help']);
+    expect(send.stdout).toContain('--dry-run');
+    const bad = await runCli(['worker', '--concurrency', 'lots'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--concurrency must be an integer');
+  });
+
+  it('a dry run reports every row (valid or why not), its encoding and segments, and sends nothing', async () => {
+    const consent = await runCli(['sms', 'consent', 'add', '+14152000001', '+14152000002', '+14152000003'], env);
+    expect(consent.code).toBe(0);
+    const file = join(dir, 'batch.csv');
+    writeFileSync(
+      file,
+      [
+        'to,text,ref',
+        '+14152000001,Hello there,a1',
+        '+14152000002,Grüße aus Köln 🚀,a2',
+        `+14152000003,${'x'.repeat(161)},a3`,
+        'not-a-number,Hello,a4',
+        '+14159999999,nobody asked,a5',
+        '+14152000001,,a6',
+      ].join('\n'),
+    );
+    const r = await runCli(['sms', 'send', '--file', file, '--dry-run', '--json', '--campaign', 'c1', '--from', 'ACME'], env);
+    expect(r.code).toBe(3); // some rows were rejected
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.slice(0, 6)).toEqual([
+      { row: 1, to: '+14152000001', valid: true, encoding: 'GSM-7', segments: 1 },
+      { row: 2, to: '+14152000002', valid: true, encoding: 'UCS-2', segments: 1 },
+      { row: 3, to: '+14152000003', valid: true, encoding: 'GSM-7', segments: 2 },
+      { row: 4, to: 'not-a-number', valid: false, reason: 'to: not a phone number' },
+      { row: 5, to: '+14159999999', valid: false, reason: 'to: no SMS consent on record', encoding: 'GSM-7', segments: 1 },
+      { row: 6, to: '+14152000001', valid: false, reason: 'text: must not be empty' },
+    ]);
+    expect(lines[6]).toMatchObject({ summary: { total: 6, accepted: 3, rejected: 3, segments: 4 } });
+    const status = await runCli(['sms', 'status', String((lines[6]!.summary as { batchId: string }).batchId)], env);
+    expect(status.code).not.toBe(0); // a dry run leaves no batch behind
+  });
+
+  it('streams a 1,000,000-row CSV dry run in under 300 MB', async () => {
+    const file = join(dir, 'million.csv');
+    const out = createWriteStream(file);
+    out.write('to,text,ref\n');
+    for (let i = 0; i < 1_000_000; i++) {
+      if (!out.write(`+1415${2_000_000 + (i % 7_000_000)},Hello number ${i},r${i}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const r = await runCli(['sms', 'send', '--file', file, '--dry-run', '--json', '--campaign', 'c', '--from', 'ACME'], env, { keepStdout: false });
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { summary: { total: number } };
+    expect(summary.summary.total).toBe(1_000_000);
+    expect(r.peakRssMiB).toBeGreaterThan(0);
+    expect(r.peakRssMiB).toBeLessThan(300);
+  }, 180_000);
+});

@@ -1,0 +1,40 @@
+// Runs the CLI as a user types it (`node bin/cxone-fleet.js ...`) and, on Linux, samples
+// the process's peak resident memory (VmHWM) from /proc while it runs.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  peakRssMiB: number;
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { keepStdout?: boolean } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/cxone-fleet.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let lastLine = '';
+    let peakKb = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      const text = d.toString();
+      if (opts.keepStdout !== false) stdout += text;
+      else lastLine = (lastLine + text).split('\n').slice(-2).join('\n');
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const sample = setInterval(() => {
+      try {
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+        if (kb > peakKb) peakKb = kb;
+      } catch {
+        // The process has exited between samples.
+      }
+    }, 100);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(sample);
+      resolve({ code, stdout: opts.keepStdout === false ? lastLine : stdout, stderr, peakRssMiB: Math.round(peakKb / 1024) });
+    });
+  });
+}
