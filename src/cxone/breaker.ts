@@ -4,21 +4,22 @@
 import { ErrorCode, RateLimitedError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
+import { defineScript } from '../redis-script.ts';
 
 export const BREAKER_STATES = { closed: 'closed', open: 'open', halfOpen: 'half-open' } as const;
 export type BreakerState = (typeof BREAKER_STATES)[keyof typeof BREAKER_STATES];
 
-// KEYS[1] breaker hash; ARGV[1] open ms. Returns {state, remaining ms}.
+// KEYS[1] breaker hash; ARGV[1] open ms. Returns {state, remaining ms, failures so far}.
 const CHECK_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'open' then return {state or 'closed', 0} end
+if state ~= 'open' then return {state or 'closed', 0, tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')} end
 local openedAt = tonumber(redis.call('HGET', KEYS[1], 'openedAt') or '0')
 local remaining = openedAt + tonumber(ARGV[1]) - now
-if remaining > 0 then return {'open', remaining} end
+if remaining > 0 then return {'open', remaining, 0} end
 redis.call('HSET', KEYS[1], 'state', 'half-open', 'successes', 0)
-return {'half-open', 0}
+return {'half-open', 0, 0}
 `;
 
 // KEYS[1] breaker hash; ARGV[1] 1 = success / 0 = failure, ARGV[2] failure threshold,
@@ -49,6 +50,9 @@ end
 return 'closed'
 `;
 
+const checkScript = defineScript<[BreakerState, number, number]>('cxfBreakerCheck', 1, CHECK_LUA);
+const recordScript = defineScript<BreakerState>('cxfBreakerRecord', 1, RECORD_LUA);
+
 export interface BreakerOptions {
   redis: RedisConnection;
   prefix: string;
@@ -60,8 +64,11 @@ export interface BreakerOptions {
 }
 
 export interface Breaker {
-  /** Throws a RateLimitedError (job deferred, no attempt spent) while the circuit is open. */
-  check(): Promise<void>;
+  /**
+   * Throws a RateLimitedError (job deferred, no attempt spent) while the circuit is open.
+   * Resolves to whether a success must be recorded (half-open, or failures to reset).
+   */
+  check(): Promise<boolean>;
   record(ok: boolean): Promise<BreakerState>;
   state(): Promise<BreakerState>;
 }
@@ -71,23 +78,17 @@ export function createBreaker(opts: BreakerOptions): Breaker {
   const setGauge = (s: BreakerState) => opts.metrics?.breakerState.set({ account: opts.accountId }, s === 'open' ? 1 : 0);
   return {
     async check() {
-      const [state, remaining] = (await opts.redis.eval(CHECK_LUA, 1, key, opts.openMs)) as [BreakerState, number];
+      const [state, remaining, failures] = await checkScript.run(opts.redis, [key], [opts.openMs]);
       setGauge(state);
       if (state === 'open') {
         throw new RateLimitedError(`circuit open for account ${opts.accountId}`, Math.max(1, remaining), {
           code: ErrorCode.CircuitOpen,
         });
       }
+      return state !== 'closed' || failures > 0;
     },
     async record(ok) {
-      const state = (await opts.redis.eval(
-        RECORD_LUA,
-        1,
-        key,
-        ok ? '1' : '0',
-        opts.failureThreshold,
-        opts.halfOpenSuccesses,
-      )) as BreakerState;
+      const state = await recordScript.run(opts.redis, [key], [ok ? '1' : '0', opts.failureThreshold, opts.halfOpenSuccesses]);
       setGauge(state);
       return state;
     },

@@ -155,7 +155,8 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
   return {
     accountId: deps.accountId,
     async request(endpoint, req = {}) {
-      await deps.breaker.check();
+      // In steady state (closed, no failures) a success needs no write: one round trip saved.
+      const mustRecordSuccess = await deps.breaker.check();
       let refreshed = false;
       for (;;) {
         // Token first, slot second: a slot booked before a token wait would be spent late,
@@ -189,7 +190,7 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
           deps.logger.warn({ endpoint, retryAfterMs: retryAfter, accountId: deps.accountId }, 'CXone 429: account paused');
           throw new RateLimitedError(`CXone ${endpoint} answered 429`, retryAfter, { details: { endpoint } });
         }
-        await deps.breaker.record(res.status < 500);
+        if (res.status >= 500 || mustRecordSuccess) await deps.breaker.record(res.status < 500);
         if (res.status === 401) {
           throw new CxoneHttpError(`CXone ${endpoint} answered 401 after a token refresh`, 401, endpoint, {
             code: ErrorCode.Unauthorized,

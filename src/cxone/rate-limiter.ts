@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RateLimitedError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
+import { defineScript } from '../redis-script.ts';
 
 // KEYS[1] theoretical arrival time (ms), KEYS[2] pause-until (ms, set after a 429)
 // ARGV[1] emission interval ms, ARGV[2] burst tolerance ms, ARGV[3] max wait ms
@@ -72,26 +73,15 @@ export interface RateLimiter {
   pauseFor(ms: number): Promise<void>;
 }
 
-type ScriptRedis = RedisConnection & {
-  cxfReserve(tat: string, pause: string, interval: number, tolerance: number, maxWait: number): Promise<[string, number]>;
-  cxfPause(pause: string, ms: number): Promise<number>;
-};
-
-function withScripts(redis: RedisConnection): ScriptRedis {
-  const r = redis as ScriptRedis;
-  if (typeof r.cxfReserve !== 'function') {
-    redis.defineCommand('cxfReserve', { numberOfKeys: 2, lua: RESERVE_LUA });
-    redis.defineCommand('cxfPause', { numberOfKeys: 1, lua: PAUSE_LUA });
-  }
-  return r;
-}
+const reserveScript = defineScript<[string, number]>('cxfReserve', 2, RESERVE_LUA);
+const pauseScript = defineScript<number>('cxfPause', 1, PAUSE_LUA);
 
 export function limiterKeys(prefix: string, accountId: string) {
   return { tat: fleetKey(prefix, 'limiter', accountId, 'tat'), pause: fleetKey(prefix, 'limiter', accountId, 'pause') };
 }
 
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
-  const redis = withScripts(opts.redis);
+  const { redis } = opts;
   const keys = limiterKeys(opts.prefix, opts.accountId);
   const interval = emissionIntervalMs(opts.rps, opts.burst);
   const tolerance = interval * (opts.burst - 1);
@@ -103,7 +93,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       // lateness here never bunches more than ~2 requests into one second at CXone.
       const lateToleranceMs = Math.max(5, 2 * interval);
       for (let rebooked = 0; ; rebooked++) {
-        const [waitText, reserved] = await redis.cxfReserve(keys.tat, keys.pause, interval, tolerance, opts.maxWaitMs);
+        const [waitText, reserved] = await reserveScript.run(redis, [keys.tat, keys.pause], [interval, tolerance, opts.maxWaitMs]);
         const bookedAt = performance.now();
         const waitMs = Math.max(0, Number(waitText));
         if (reserved !== 1) {
@@ -118,7 +108,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       }
     },
     async pauseFor(ms) {
-      await redis.cxfPause(keys.pause, Math.max(1, Math.ceil(ms)));
+      await pauseScript.run(redis, [keys.pause], [Math.max(1, Math.ceil(ms))]);
     },
   };
 }

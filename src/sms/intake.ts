@@ -68,9 +68,12 @@ export function messageIdFor(batchId: string, row: number, ref?: string): string
 export function createSmsIntake(deps: SmsIntakeDeps) {
   const now = deps.now ?? Date.now;
 
-  async function processChunk(chunk: IntakeRow[], opts: IntakeOptions, summary: BatchSummary) {
+  type Prepared = { chunk: IntakeRow[]; rejections: Rejection[]; valid: { row: number; msg: ValidSmsMessage; messageId: string }[] };
+
+  /** The CPU part of a chunk: parse and validate every row (no I/O). */
+  function prepare(chunk: IntakeRow[], opts: IntakeOptions): Prepared {
     const rejections: Rejection[] = [];
-    const valid: { row: number; msg: ValidSmsMessage; messageId: string }[] = [];
+    const valid: Prepared['valid'] = [];
     for (const r of chunk) {
       if (r.parseError) {
         rejections.push({ row: r.row, reasons: [{ field: '(row)', message: r.parseError }] });
@@ -84,7 +87,11 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       }
       valid.push({ row: r.row, msg: v.message, messageId: messageIdFor(opts.batchId, r.row, v.message.ref) });
     }
+    return { chunk, rejections, valid };
+  }
 
+  /** The Redis part of a chunk: consent, message records, enqueue, batch figures. */
+  async function commit({ chunk, rejections, valid }: Prepared, opts: IntakeOptions, summary: BatchSummary) {
     const verdicts = await deps.consent.verdicts(valid.map((v) => v.msg.to));
     const sendable = valid.filter((v, i) => {
       const verdict = verdicts[i];
@@ -181,17 +188,28 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
     async submit(rows: AsyncIterable<IntakeRow> | Iterable<IntakeRow>, opts: IntakeOptions): Promise<BatchSummary> {
       const summary: BatchSummary = { batchId: opts.batchId, total: 0, accepted: 0, rejected: 0, duplicates: 0, segments: 0, rejectedByReason: {} };
       const size = opts.chunkSize ?? 1000;
+      // Two stages in flight: this chunk is validated while the previous one's Redis work
+      // runs, and chunks still commit strictly in order.
+      let committing: Promise<void> = Promise.resolve();
+      const flush = async (chunk: IntakeRow[]) => {
+        const prepared = prepare(chunk, opts);
+        await committing;
+        committing = commit(prepared, opts, summary).then(() => opts.onProgress?.(summary.total));
+        // Handled here so a failure while the next chunk is read is not "unhandled"; the
+        // next await of `committing` still throws it.
+        committing.catch(() => undefined);
+      };
       let chunk: IntakeRow[] = [];
       for await (const r of rows) {
         chunk.push(r);
         if (chunk.length >= size) {
-          await processChunk(chunk, opts, summary);
-          await opts.onProgress?.(summary.total);
+          await flush(chunk);
           chunk = [];
         }
       }
-      if (chunk.length > 0) await processChunk(chunk, opts, summary);
-      await opts.onProgress?.(summary.total);
+      if (chunk.length > 0) await flush(chunk);
+      await committing;
+      if (summary.total === 0) await opts.onProgress?.(0);
       return summary;
     },
   };

@@ -4,6 +4,7 @@
 // never both win; batch counters move with the message in the same transaction.
 import { MESSAGE_STATE_RULES, type MessageState } from '../domain/sms/message-state.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
+import { defineScript } from '../redis-script.ts';
 
 export interface NewMessage {
   messageId: string;
@@ -98,6 +99,21 @@ if changed == 1 then return {1, cur, nextState} end
 return {0, cur, cur}
 `;
 
+const transitionScript = defineScript<[number, string | null, string | null]>('cxfSmsTransition', 1, TRANSITION_LUA);
+
+// KEYS[1] message hash, KEYS[2] batch hash. ARGV: retention s, batch id, created at, row,
+// to, campaign, encoding, segments, priority. Creates the record only if it is new, and
+// counts it as queued in its batch in the same step; returns 1 if created.
+const CREATE_LUA = `
+if redis.call('HSETNX', KEYS[1], 'state', 'queued') == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'batchId', ARGV[2], 'createdAt', ARGV[3], 'row', ARGV[4], 'to', ARGV[5],
+  'campaignId', ARGV[6], 'encoding', ARGV[7], 'segments', ARGV[8], 'priority', ARGV[9], 'attempts', '0')
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+redis.call('HINCRBY', KEYS[2], 'state:queued', 1)
+return 1
+`;
+const createScript = defineScript<number>('cxfSmsCreate', 2, CREATE_LUA);
+
 export function createMessageStore(deps: { redis: RedisConnection; prefix: string; retentionS: number }) {
   const { redis, retentionS } = deps;
   const k = {
@@ -155,38 +171,33 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
     },
 
     /**
-     * Creates message records in state `queued`; returns the ids that already existed
-     * (a resubmitted ref or row), which must not be enqueued again.
+     * Creates message records in state `queued`, one pipelined script call per message;
+     * returns the ids that already existed (a resubmitted ref or row), which must not be
+     * enqueued again.
      */
     async createMessages(batchId: string, messages: NewMessage[]): Promise<Set<string>> {
       const now = String(Date.now());
-      const m = redis.multi();
-      for (const msg of messages) m.hsetnx(k.msg(msg.messageId), 'state', 'queued');
-      const created = (await m.exec()) ?? [];
-      const existing = new Set<string>();
-      const fill = redis.multi();
-      let fresh = 0;
-      messages.forEach((msg, i) => {
-        if (Number(created[i]?.[1]) !== 1) {
-          existing.add(msg.messageId);
-          return;
-        }
-        fresh++;
-        fill.hset(k.msg(msg.messageId), {
+      const pipe = createScript.pipeline(redis);
+      for (const msg of messages) {
+        createScript.queue(pipe, [k.msg(msg.messageId), k.batch(batchId)], [
+          retentionS,
           batchId,
-          row: String(msg.row),
-          to: msg.to,
-          campaignId: msg.campaignId,
-          encoding: msg.encoding,
-          segments: String(msg.segments),
-          priority: msg.priority,
-          attempts: '0',
-          createdAt: now,
-        });
-        fill.expire(k.msg(msg.messageId), retentionS);
+          now,
+          String(msg.row),
+          msg.to,
+          msg.campaignId,
+          msg.encoding,
+          String(msg.segments),
+          msg.priority,
+        ]);
+      }
+      const created = (await pipe.exec()) ?? [];
+      const existing = new Set<string>();
+      messages.forEach((msg, i) => {
+        const [err, flag] = created[i] ?? [];
+        if (err) throw err;
+        if (Number(flag) !== 1) existing.add(msg.messageId);
       });
-      fill.hincrby(k.batch(batchId), 'state:queued', fresh);
-      await fill.exec();
       return existing;
     },
 
@@ -202,10 +213,7 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
       if (fields.lastError !== undefined) f.lastError = fields.lastError;
       if (fields.latencyMs !== undefined) f.latencyMs = String(fields.latencyMs);
       if (fields.attempts !== undefined) f.attempts = String(fields.attempts);
-      const [changed, from, to] = (await redis.eval(
-        TRANSITION_LUA,
-        1,
-        k.msg(messageId),
+      const [changed, from, to] = await transitionScript.run(redis, [k.msg(messageId)], [
         RULES_JSON,
         next,
         k.batch(''),
@@ -214,7 +222,7 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
         JSON.stringify(f),
         TIME_FIELD[next] ?? '',
         messageId,
-      )) as [number, string, string];
+      ]);
       if (!from) return { changed: false };
       return { changed: changed === 1, from: from as MessageState, to: to as MessageState };
     },

@@ -23,7 +23,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
   const now = deps.now ?? Date.now;
   return async (data, ctx) => {
     const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt: ctx.attempt };
-    const current = await deps.store.getMessage(data.messageId);
+    const [current, optedOut] = await Promise.all([deps.store.getMessage(data.messageId), deps.consent.isOptedOut(data.to)]);
     if (current && (current.cxoneId || isTerminal(current.state))) {
       ctx.log.info({ messageId: data.messageId, state: current.state }, 'already handled: not sending again');
       return { skipped: current.state };
@@ -33,7 +33,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' });
       return { expired: true };
     }
-    if (await deps.consent.isOptedOut(data.to)) {
+    if (optedOut) {
       await deps.store.transition(data.messageId, 'rejected', { lastError: 'recipient opted out', attempts: ctx.attempt });
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'rejected', errorCode: 'OPTED_OUT' });
       return { rejected: 'opted-out' };
@@ -52,8 +52,10 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       });
       // The CXone call alone: time spent waiting for the account's budget is not latency.
       const latencyMs = res.latencyMs;
-      await deps.store.transition(data.messageId, 'dispatched', { cxoneId: res.messageId, latencyMs, attempts: ctx.attempt });
-      await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'dispatched', cxoneId: res.messageId, latencyMs });
+      await Promise.all([
+        deps.store.transition(data.messageId, 'dispatched', { cxoneId: res.messageId, latencyMs, attempts: ctx.attempt }),
+        deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'dispatched', cxoneId: res.messageId, latencyMs }),
+      ]);
       return { cxoneId: res.messageId };
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
