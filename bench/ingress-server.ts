@@ -22,6 +22,8 @@ const config = loadConfig({
 // Per-request log lines are produced and serialized as in production, then discarded.
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' }, destination({ dest: '/dev/null', sync: false }));
 const deps = createIngressDeps(config, logger);
+// What-if knob: ioredis auto-pipelining on the client connection (BENCH_AUTO_PIPELINING=1).
+if (process.env.BENCH_AUTO_PIPELINING === '1') deps.redis.options.enableAutoPipelining = true;
 const ingress = await startIngress({ ...deps, host: '127.0.0.1', port: 0 });
 
 const hello = express();
@@ -33,6 +35,12 @@ await new Promise((r) => helloServer.once('listening', r));
 const helloUrl = `http://127.0.0.1:${(helloServer.address() as AddressInfo).port}/hello`;
 
 process.stdout.write(`${JSON.stringify({ ingressUrl: ingress.url, helloUrl })}\n`);
+
+// CPU time is reported on request, so the bench can print server CPU per request, a figure
+// that other processes on a busy machine disturb less than throughput.
+process.on('message', (msg) => {
+  if (msg === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
 
 process.once('SIGTERM', () => {
   void (async () => {

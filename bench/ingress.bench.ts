@@ -19,8 +19,15 @@ const prefix = `{cxf-bench-${randomBytes(4).toString('hex')}}`;
 const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const server = spawn(process.execPath, [...serverArgs, '--import', 'tsx', fileURLToPath(new URL('./ingress-server.ts', import.meta.url))], {
   env: { ...process.env, BENCH_SECRET: secret, BENCH_PREFIX: prefix },
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
 });
+async function serverCpuMicros(): Promise<number> {
+  const reply = new Promise<number>((resolve) => {
+    server.once('message', (m: { cpu: { user: number; system: number } }) => resolve(m.cpu.user + m.cpu.system));
+  });
+  server.send('cpu');
+  return reply;
+}
 const firstLine = await new Promise<string>((resolve, reject) => {
   server.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
   createInterface({ input: server.stdout! }).once('line', resolve);
@@ -69,8 +76,13 @@ const webhookOpts = (seconds: number): autocannon.Options => ({
 await cannon({ ...webhookOpts(2) });
 await cannon({ url: helloUrl, connections, duration: 2 });
 
+const cpu0 = await serverCpuMicros();
 const webhook = await cannon(webhookOpts(duration));
+const cpu1 = await serverCpuMicros();
 const hello = await cannon({ url: helloUrl, connections, duration });
+const cpu2 = await serverCpuMicros();
+const cpuPerWebhook = (cpu1 - cpu0) / webhook.requests.total;
+const cpuPerHello = (cpu2 - cpu1) / hello.requests.total;
 
 const codes = webhook.statusCodeStats as unknown as Record<string, { count: number }>;
 const accepted = codes['202']?.count ?? 0;
@@ -88,9 +100,11 @@ const lines = [
   `  latency p50 / p99    ${webhook.latency.p50} ms / ${webhook.latency.p99} ms (max ${webhook.latency.max} ms)`,
   `  errors / timeouts    ${webhook.errors} / ${webhook.timeouts}`,
   `  non-2xx              ${webhook.non2xx}`,
+  `  server CPU/request   ${cpuPerWebhook.toFixed(0)} µs`,
   `GET /hello (bare Express)`,
   `  requests per second  ${helloPerS.toFixed(0)}`,
   `  latency p50 / p99    ${hello.latency.p50} ms / ${hello.latency.p99} ms`,
+  `  server CPU/request   ${cpuPerHello.toFixed(0)} µs`,
   `ratio webhook 2xx/s ÷ hello rps: ${ratio.toFixed(2)} (target >= 0.5, p99 <= 20 ms)`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -10,6 +10,7 @@ import { ingressCommand } from './commands/ingress.ts';
 import { simulatorCommand } from './commands/simulator.ts';
 import { workerCommand } from './commands/worker.ts';
 import { auditCommand } from '../producers/audit.cli.ts';
+import { dlqCommand } from '../producers/dlq.cli.ts';
 import { smsCommand } from '../producers/sms.cli.ts';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
@@ -23,7 +24,8 @@ const program = new Command('cxone-fleet')
   .addCommand(simulatorCommand())
   .addCommand(ingressCommand())
   .addCommand(smsCommand())
-  .addCommand(auditCommand());
+  .addCommand(auditCommand())
+  .addCommand(dlqCommand());
 
 try {
   await program.parseAsync(process.argv);

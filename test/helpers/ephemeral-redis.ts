@@ -14,6 +14,10 @@ export interface EphemeralRedis {
   start(): Promise<void>;
   /** SIGKILL by default: an outage, not a polite shutdown. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGSTOP: the socket stays open but nothing answers (a hung Redis, not a closed one). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
   /** Stops and deletes the data directory. */
   destroy(): Promise<void>;
 }
@@ -84,7 +88,10 @@ export async function startEphemeralRedis(opts: { readyTimeoutMs?: number } = {}
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     async destroy() {
+      child?.kill('SIGCONT');
       await stop();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,102 @@
+// The ingress as an Express app that tests can drive without a port: webhooks (signature
+// only), vital signs (open), and the admin surface (dashboard + control API) behind admin
+// credentials. Without credentials configured, the admin surface is not mounted at all.
+import express from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Enqueuer } from '../queues/enqueue.ts';
+import type { QueueSet } from '../queues/queue-set.ts';
+import type { RedisConnection } from '../redis.ts';
+import { adminAuth } from './admin-auth.ts';
+import { createIdempotencyStore } from './api/idempotency.ts';
+import { registerControlRoutes } from './api/control-routes.ts';
+import { API_BASE_PATH, createApiRouter, type ApiRouter } from './api/router.ts';
+import { DASHBOARD_PATH, createDashboardHandlers } from './dashboard.ts';
+import { errorHandler, notFound } from './errors-middleware.ts';
+import { mountHealth } from './health.ts';
+import { mountMetrics } from './metrics-route.ts';
+import { createRejectionStore, type RejectionStore } from './rejections.ts';
+import { requestContext } from './request-id.ts';
+import { registerTemplateRoutes } from './templates-route.ts';
+import { mountWebhooks } from './webhooks.ts';
+
+export interface IngressDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** A 'client' (fail-fast) connection: an outage must become a quick 503, not a hang. */
+  redis: RedisConnection;
+  queues: QueueSet;
+  enqueuer: Enqueuer;
+  now?: () => number;
+  /** Bound on a webhook's Redis write before answering 503 (default 800 ms). */
+  enqueueTimeoutMs?: number;
+}
+
+export interface IngressApp {
+  app: express.Express;
+  /** Mount point for later control routes: apiRouter.route(defineRoute({...})). */
+  apiRouter: ApiRouter;
+  rejections: RejectionStore;
+  /** Whether the dashboard and /api are served (admin credentials configured). */
+  adminEnabled: boolean;
+  /** From now on every answer carries Connection: close (used while draining). */
+  startDraining(): void;
+}
+
+const API_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export function createApp(deps: IngressDeps): IngressApp {
+  const now = deps.now ?? Date.now;
+  const prefix = deps.config.redis.prefix;
+  let draining = false;
+  const inFlight = new Set<express.Response>();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use(requestContext({ logger: deps.logger, metrics: deps.metrics, draining: () => draining, inFlight }));
+  // The ingress is often reached over plain HTTP behind a TLS proxy; upgrading the
+  // dashboard's asset requests to https would break it there.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+
+  mountHealth(app, deps);
+  mountMetrics(app, deps);
+
+  const rejections = createRejectionStore({ redis: deps.redis, prefix });
+  mountWebhooks(app, { ...deps, rejections, now });
+
+  const apiRouter = createApiRouter({
+    idempotency: createIdempotencyStore({ redis: deps.redis, prefix }),
+    bodyLimitBytes: API_BODY_LIMIT_BYTES,
+  });
+  registerControlRoutes(apiRouter, { queues: deps.queues, rejections, version: '0.1.0' });
+  registerTemplateRoutes(apiRouter);
+
+  const auth = adminAuth(deps.config.ingress.admin);
+  if (auth) {
+    app.use(DASHBOARD_PATH, auth, ...createDashboardHandlers(deps.queues, deps.logger));
+    app.use(API_BASE_PATH, auth, apiRouter.router, notFound);
+  } else {
+    deps.logger.warn(
+      'admin credentials not configured (ADMIN_USER + ADMIN_PASSWORD, or ADMIN_TOKEN): the dashboard and the control API are disabled',
+    );
+  }
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+
+  return {
+    app,
+    apiRouter,
+    rejections,
+    adminEnabled: auth !== null,
+    startDraining: () => {
+      draining = true;
+      // Keep-alive connections close after their current answer instead of idling until the drain timeout.
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    },
+  };
+}

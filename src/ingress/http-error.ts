@@ -1,0 +1,95 @@
+// One error shape for every JSON answer of the ingress: {error: {code, message, details}}.
+// Handlers throw HttpError; errors-middleware turns anything else into a safe answer.
+import type { Response } from 'express';
+
+export const ErrorCodes = {
+  Validation: 'VALIDATION',
+  InvalidJson: 'INVALID_JSON',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  Unauthorized: 'UNAUTHORIZED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  IdempotencyInProgress: 'IDEMPOTENCY_IN_PROGRESS',
+  InvalidTemplate: 'INVALID_TEMPLATE',
+  Unavailable: 'UNAVAILABLE',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCodeName = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+// A type alias, not an interface, so it fits bull-board's Record-typed error bodies.
+export type ErrorBody = {
+  error: { code: string; message: string; details?: unknown };
+};
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCodeName | string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
+}
+
+export function sendError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.status(status).json(errorBody(code, message, details));
+}
+
+/** Redis did not answer in time or is not connected: the caller should retry later (503). */
+export class RedisUnavailableError extends Error {
+  constructor(message = 'Redis is unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+// ioredis and BullMQ signal an unreachable Redis through several error types and messages;
+// all of them mean "try again later", never "your request was wrong".
+const UNAVAILABLE_NAMES = new Set(['RedisUnavailableError', 'MaxRetriesPerRequestError', 'ConnectionClosedError']);
+const UNAVAILABLE_MESSAGE =
+  /enableOfflineQueue|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries per request|Stream isn't writeable|Redis not ready|LOADING|CLUSTERDOWN|TRYAGAIN/i;
+
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (UNAVAILABLE_NAMES.has(err.name)) return true;
+  return UNAVAILABLE_MESSAGE.test(err.message);
+}
+
+export const UNAVAILABLE_RETRY_AFTER_S = 2;
+
+export function unavailable(): HttpError {
+  return new HttpError(503, ErrorCodes.Unavailable, 'temporarily unavailable, retry later', undefined, {
+    'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S),
+  });
+}
+
+/**
+ * Rejects with `onTimeout()` if `promise` has not settled after `ms`. The underlying work is
+ * not cancelled (Redis commands cannot be), which is fine for idempotent writes.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

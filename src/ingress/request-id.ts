@@ -1,0 +1,87 @@
+// Request id, per-request child logger, one JSON log line and the HTTP metrics per request.
+// The id is taken from `x-request-id` when it looks sane (so a proxy's id carries through),
+// else generated; it is echoed on the response and copied into enqueued jobs.
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { setContext, type RequestContext } from './context.ts';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const SANE_ID = /^[A-Za-z0-9._:@+=-]{1,128}$/;
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SANE_ID.test(header) ? header : randomUUID();
+}
+
+/** Route label for requests no route claimed: grouped by area so labels stay bounded. */
+function fallbackRoute(path: string): string {
+  if (path.startsWith('/admin/queues')) return '/admin/queues/*';
+  if (path.startsWith('/api/')) return '/api/*';
+  if (path.startsWith('/webhooks/')) return '/webhooks/*';
+  return 'unmatched';
+}
+
+/**
+ * prom-client hashes the label object on every inc/observe; the label sets of the ingress are
+ * few (bounded routes and statuses), so their bound children are kept and reused.
+ */
+function httpMetricsRecorder(metrics: Metrics): (method: string, route: string, status: number, seconds: number) => void {
+  const counters = new Map<string, { inc(): void }>();
+  const histograms = new Map<string, { observe(v: number): void }>();
+  return (method, route, status, seconds) => {
+    const key = `${method} ${route}`;
+    let histogram = histograms.get(key);
+    if (!histogram) histograms.set(key, (histogram = metrics.httpLatency.labels(method, route)));
+    const statusKey = `${key} ${status}`;
+    let counter = counters.get(statusKey);
+    if (!counter) counters.set(statusKey, (counter = metrics.httpRequests.labels(method, route, String(status))));
+    counter.inc();
+    histogram.observe(seconds);
+  };
+}
+
+export function requestContext(deps: {
+  logger: Logger;
+  metrics: Metrics;
+  draining: () => boolean;
+  /** Answers not yet finished, so draining can mark them Connection: close too. */
+  inFlight: Set<Response>;
+}): RequestHandler {
+  // The access line holds only fields built here (ids, labels, numbers, reasons), never
+  // request data, so it skips the logger's wildcard redaction, which would cost about three
+  // times the rest of the line on the webhook hot path. Everything else logs through ctx.log.
+  const accessLog = deps.logger.child({}, { redact: [] });
+  const record = httpMetricsRecorder(deps.metrics);
+  return (req, res, next) => {
+    const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
+    let child: Logger | undefined;
+    const ctx: RequestContext = {
+      requestId,
+      get log() {
+        return (child ??= deps.logger.child({ requestId }));
+      },
+      startedAt: process.hrtime.bigint(),
+      route: fallbackRoute(req.path),
+      fields: {},
+    };
+    setContext(res, ctx);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    // While shutting down, ask keep-alive clients to reconnect elsewhere.
+    if (deps.draining()) res.setHeader('Connection', 'close');
+
+    const method = METHODS.has(req.method) ? req.method : 'OTHER';
+    deps.inFlight.add(res);
+    res.once('close', () => {
+      deps.inFlight.delete(res);
+      const seconds = Number(process.hrtime.bigint() - ctx.startedAt) / 1e9;
+      // 499 (nginx's convention) marks a client that went away before the answer was sent.
+      const status = res.writableFinished ? res.statusCode : 499;
+      record(method, ctx.route, status, seconds);
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      accessLog[level]({ requestId, method, route: ctx.route, status, ms: Math.round(seconds * 1e5) / 100, ...ctx.fields }, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,129 @@
+// The webhook routes: read the raw body (limit), verify the signature, parse, validate, write
+// the job under a deterministic id, and only then answer 2xx. A redelivered event finds its
+// job already there and is answered 200 "duplicate" without a second job.
+import type { Express, Request, Response } from 'express';
+import type { Config } from '../config.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Enqueuer } from '../queues/enqueue.ts';
+import type { QueueSet } from '../queues/queue-set.ts';
+import { QUEUES } from '../queues/registry.ts';
+import type { RedisConnection } from '../redis.ts';
+import { zodIssuesToFields } from '../errors.ts';
+import { contextOf, setRoute } from './context.ts';
+import { ErrorCodes, RedisUnavailableError, isRedisUnavailable, sendError, unavailable, withTimeout } from './http-error.ts';
+import { BodyAbortedError, BodyTooLargeError, UnsupportedEncodingError, readRawBody } from './raw-body.ts';
+import type { RejectionReason, RejectionStore } from './rejections.ts';
+import { checkSignature } from './signature.ts';
+import { WEBHOOK_KINDS, eventIdOf, jobIdOf, type WebhookKind } from './webhook-kinds.ts';
+
+export interface WebhookDeps {
+  config: Config;
+  metrics: Metrics;
+  redis: RedisConnection;
+  queues: QueueSet;
+  enqueuer: Enqueuer;
+  rejections: RejectionStore;
+  now: () => number;
+  /** Bound on the Redis write; past it the answer is 503 so CXone retries (default 800 ms). */
+  enqueueTimeoutMs?: number;
+}
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json$/;
+
+function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined || header === '') return true; // some senders omit it; the body decides
+  return JSON_TYPE.test(header.split(';')[0]!.trim().toLowerCase());
+}
+
+export function mountWebhooks(app: Express, deps: WebhookDeps): void {
+  for (const kind of WEBHOOK_KINDS) {
+    // Opening every webhook queue up front: its first use must not pay BullMQ's connection set-up.
+    deps.queues.get(kind.queue);
+    app.post(kind.path, (req, res) => handleWebhook(kind, deps, req, res));
+  }
+}
+
+async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Request, res: Response): Promise<void> {
+  setRoute(res, kind.path);
+  const ctx = contextOf(res);
+  const limit = deps.config.ingress.bodyLimitBytes;
+
+  const reject = async (status: number, reason: RejectionReason, code: string, message: string, body?: Buffer, details?: unknown) => {
+    deps.metrics.webhooks.inc({ kind: kind.kind, result: reason });
+    // Detail for admins and the request's log line; the caller only learns the generic code.
+    Object.assign(ctx.fields, { kind: kind.kind, rejected: reason });
+    if (status === 413) res.setHeader('Connection', 'close');
+    sendError(res, status, code, message, details);
+    const issues = (details as { issues?: { path: string; message: string }[] } | undefined)?.issues;
+    try {
+      await deps.rejections.record(
+        { route: kind.path, reason, status, requestId: ctx.requestId, bytes: body?.length ?? 0, body, ...(issues ? { issues } : {}) },
+        deps.now(),
+      );
+    } catch (err) {
+      ctx.log.warn({ err }, 'could not record webhook rejection');
+    }
+  };
+
+  let raw: Buffer;
+  try {
+    raw = await readRawBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return reject(413, 'payload_too_large', ErrorCodes.PayloadTooLarge, `body exceeds ${limit} bytes`);
+    if (err instanceof UnsupportedEncodingError) {
+      return reject(415, 'unsupported_encoding', ErrorCodes.UnsupportedMediaType, 'content-encoding not supported');
+    }
+    if (err instanceof BodyAbortedError) {
+      ctx.fields.aborted = true;
+      return;
+    }
+    throw err;
+  }
+
+  const verdict = checkSignature(req, raw, deps.config.ingress, deps.now());
+  if (!verdict.ok) return reject(401, verdict.reason, ErrorCodes.Unauthorized, 'signature verification failed', raw);
+
+  if (!isJsonContentType(req.headers['content-type'])) {
+    return reject(415, 'unsupported_media_type', ErrorCodes.UnsupportedMediaType, 'expected application/json', raw);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return reject(400, 'invalid_json', ErrorCodes.InvalidJson, 'body is not valid JSON', raw);
+  }
+  const parsed = kind.body.safeParse(json);
+  if (!parsed.success) {
+    const issues = zodIssuesToFields(parsed.error.issues).map((i) => ({ ...i, path: i.path || '(root)' }));
+    const message = `invalid ${kind.kind} event: ${issues.map((i) => i.path).join(', ')}`;
+    return reject(400, 'invalid_payload', ErrorCodes.Validation, message, raw, { issues });
+  }
+
+  const eventId = eventIdOf(parsed.data);
+  const jobId = jobIdOf(kind.kind, eventId);
+  const meta = { accountId: deps.config.cxone.accountId, requestId: ctx.requestId, eventId, receivedAt: deps.now() };
+  // Sent before the add (on the same connection when the queues share it, as createIngressDeps
+  // sets up), so Redis answers it first: it tells a new event from a redelivery without
+  // waiting for a round trip of its own. Two concurrent deliveries of one event may both be
+  // told "accepted"; either way there is one job.
+  const existed = deps.redis.exists(`${deps.queues.prefix}:${QUEUES[kind.queue].name}:${jobId}`);
+  existed.catch(() => undefined);
+  try {
+    await withTimeout(
+      kind.enqueue(deps.enqueuer, parsed.data, meta, { jobId }),
+      deps.enqueueTimeoutMs ?? 800,
+      () => new RedisUnavailableError('enqueue timed out'),
+    );
+  } catch (err) {
+    if (!isRedisUnavailable(err)) throw err;
+    deps.metrics.webhooks.inc({ kind: kind.kind, result: 'unavailable' });
+    ctx.log.warn({ err, kind: kind.kind }, 'webhook not stored: Redis unavailable');
+    const e = unavailable();
+    sendError(res, e.status, e.code, e.message, undefined, e.headers);
+    return;
+  }
+  const duplicate = (await existed.catch(() => 0)) === 1;
+  deps.metrics.webhooks.inc({ kind: kind.kind, result: duplicate ? 'duplicate' : 'accepted' });
+  Object.assign(ctx.fields, { kind: kind.kind, jobId, duplicate });
+  res.status(duplicate ? 200 : 202).json({ status: duplicate ? 'duplicate' : 'accepted', eventId, jobId, requestId: ctx.requestId });
+}
