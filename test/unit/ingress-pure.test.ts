@@ -1,5 +1,5 @@
-// The ingress's pure helpers (no I/O; kept beside the ingress tests because this issue owns
-// only these test paths): masking, event and job ids, admin credentials, OpenAPI paths.
+// The ingress's pure helpers (no I/O): masking, event and job ids, admin credentials,
+// OpenAPI paths.
 import { describe, expect, it } from 'vitest';
 import { checkAdminAuthorization } from '../../src/ingress/admin-auth.ts';
 import { maskJobData, maskPhone, maskPhonesInText } from '../../src/ingress/mask.ts';
