@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { createIngressDeps } from './ingress/deps.ts';
 import { startIngress, type RunningIngress } from './ingress/server.ts';
 import type { Logger } from './logger.ts';
+import { waitForReady } from './redis.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { registerSmsRoutes } from './sms/api-routes.ts';
 import { createSmsServices } from './sms/services.ts';
@@ -14,6 +15,9 @@ export async function startFleetIngress(
   opts: { host?: string; port?: number; metrics?: Metrics } = {},
 ): Promise<RunningIngress & { shutdown(): Promise<void> }> {
   const deps = createIngressDeps(config, logger, opts.metrics ?? createMetrics({ defaultMetrics: true, labels: { role: 'ingress' } }));
+  // Give Redis a moment so the first requests are not refused; if it stays down the
+  // ingress still starts and answers 503 (CXone retries) until it is back.
+  await waitForReady(deps.redis, 3_000).catch(() => logger.warn('Redis is not answering yet: webhooks get 503 until it does'));
   const running = await startIngress({ ...deps, host: opts.host ?? config.ingress.host, port: opts.port ?? config.ingress.port });
   registerSmsRoutes(running.ingress.apiRouter, createSmsServices(deps), { defaultRegion: config.sms.defaultRegion });
   return {
