@@ -18,6 +18,9 @@ function optionsFor(kind: ConnectionKind): RedisOptions {
   return {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // Concurrent requests' commands share one socket write (the ingress sends an EXISTS
+    // and a job add per webhook); explicit pipelines and MULTI are unaffected.
+    enableAutoPipelining: true,
     connectTimeout: 2_000,
     commandTimeout: 2_000,
     // Keep reconnecting in the background so a client recovers when Redis returns.

@@ -60,7 +60,10 @@ export function createApp(deps: IngressDeps): IngressApp {
   app.use(requestContext({ logger: deps.logger, metrics: deps.metrics, draining: () => draining, inFlight }));
   // The ingress is often reached over plain HTTP behind a TLS proxy; upgrading the
   // dashboard's asset requests to https would break it there.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // Security headers protect what a browser shows (dashboard, API); webhook answers are
+  // a few bytes of JSON to CXone's servers, and the hot path should not pay for them.
+  const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  app.use((req, res, next) => (req.path.startsWith('/webhooks/') ? next() : securityHeaders(req, res, next)));
 
   mountHealth(app, deps);
   mountMetrics(app, deps);
