@@ -49,9 +49,3 @@ export function createAuditLog(deps: { redis: RedisConnection; prefix: string; m
     },
   };
 }
-
-/** Keeps the country code and the last two digits: enough to tell numbers apart in logs. */
-export function maskPhone(e164: string): string {
-  if (e164.length <= 5) return '***';
-  return `${e164.slice(0, 3)}${'*'.repeat(e164.length - 5)}${e164.slice(-2)}`;
-}

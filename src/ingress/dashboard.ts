@@ -11,7 +11,7 @@ import type { QueueSet } from '../queues/queue-set.ts';
 import { ALL_QUEUE_KEYS, QUEUES } from '../queues/registry.ts';
 import { clientErrorCode, clientStatusOf } from './errors-middleware.ts';
 import { ErrorCodes, errorBody, isRedisUnavailable, sendError } from './http-error.ts';
-import { maskJobData } from './mask.ts';
+import { maskJobData } from '../mask.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
 

@@ -3,7 +3,7 @@
 // so a signature or secret cannot leak through this view.
 import type { RedisConnection } from '../redis.ts';
 import { fleetKey } from '../redis.ts';
-import { maskPhonesInText } from './mask.ts';
+import { maskPhonesInText } from '../mask.ts';
 
 export const REJECTION_REASONS = [
   'payload_too_large',

@@ -2,7 +2,7 @@
 // every attempt. A message already dispatched (a re-run after a crash) is not sent again;
 // an expired one is never sent late; an opt-out that arrived after intake still wins.
 import type { AuditLog } from '../audit.ts';
-import { maskPhone } from '../audit.ts';
+import { maskPhone } from '../mask.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { sendSms } from '../cxone/sms.ts';
 import { isTerminal } from '../domain/sms/message-state.ts';

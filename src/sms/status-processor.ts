@@ -3,7 +3,7 @@
 // forward. An event for a message whose dispatch is not recorded yet (the webhook beat
 // our own write) is retried with backoff until it is.
 import type { AuditLog } from '../audit.ts';
-import { maskPhone } from '../audit.ts';
+import { maskPhone } from '../mask.ts';
 import type { MessageState } from '../domain/sms/message-state.ts';
 import { TransientError } from '../errors.ts';
 import type { Processor } from '../queues/define-worker.ts';

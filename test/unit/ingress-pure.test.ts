@@ -2,7 +2,7 @@
 // OpenAPI paths.
 import { describe, expect, it } from 'vitest';
 import { checkAdminAuthorization } from '../../src/ingress/admin-auth.ts';
-import { maskJobData, maskPhone, maskPhonesInText } from '../../src/ingress/mask.ts';
+import { maskJobData, maskPhone, maskPhonesInText } from '../../src/mask.ts';
 import { toOpenApiPath } from '../../src/ingress/openapi.ts';
 import { excerptOf, EXCERPT_BYTES } from '../../src/ingress/rejections.ts';
 import { requestIdOf } from '../../src/ingress/request-id.ts';

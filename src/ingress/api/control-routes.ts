@@ -4,7 +4,7 @@ import { countDeadLetters, listDeadLetters, replayDeadLetters } from '../../dead
 import type { QueueSet } from '../../queues/queue-set.ts';
 import { ALL_QUEUE_KEYS, QUEUES, queueKeyByName, type QueueKey } from '../../queues/registry.ts';
 import { ErrorCodes, HttpError } from '../http-error.ts';
-import { maskJobData } from '../mask.ts';
+import { maskJobData } from '../../mask.ts';
 import { buildOpenApi } from '../openapi.ts';
 import { REJECTION_REASONS, type RejectionStore } from '../rejections.ts';
 import { WEBHOOK_KINDS } from '../webhook-kinds.ts';

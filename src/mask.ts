@@ -1,5 +1,6 @@
-// Masks personal data before admins see it (dashboard job data, rejection excerpts): phone
-// numbers keep their "+" and last two digits, message text becomes its length.
+// Masks personal data before people see it (dashboard job data, dead letters, audit
+// records, rejection excerpts): phone numbers keep their "+" and last two digits,
+// message text becomes its length.
 const PHONE_KEYS = new Set(['to', 'from', 'recipient', 'phone', 'phonenumber', 'msisdn', 'mobile', 'recipients']);
 const TEXT_KEYS = new Set(['text', 'body', 'messagetext', 'content', 'smstext']);
 const PHONE_LIKE = /^\+?[\d\s().-]{7,20}$/;
