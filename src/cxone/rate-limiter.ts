@@ -89,9 +89,9 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   return {
     async acquire(signal) {
       // A process descheduled past its slot would send several slots' worth at once; a
-      // slot missed by more than two intervals is given up and a fresh one booked, so
-      // lateness here never bunches more than ~2 requests into one second at CXone.
-      const lateToleranceMs = Math.max(5, 2 * interval);
+      // slot missed by more than one interval is given up and a fresh one booked, so
+      // lateness here never bunches more than about one extra request into a second.
+      const lateToleranceMs = Math.max(3, interval);
       for (let rebooked = 0; ; rebooked++) {
         const [waitText, reserved] = await reserveScript.run(redis, [keys.tat, keys.pause], [interval, tolerance, opts.maxWaitMs]);
         const bookedAt = performance.now();
