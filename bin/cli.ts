@@ -11,6 +11,7 @@ import { simulatorCommand } from './commands/simulator.ts';
 import { workerCommand } from './commands/worker.ts';
 import { auditCommand } from '../producers/audit.cli.ts';
 import { dlqCommand } from '../producers/dlq.cli.ts';
+import { emailCommand } from '../producers/email.cli.ts';
 import { smsCommand } from '../producers/sms.cli.ts';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
@@ -24,6 +25,7 @@ const program = new Command('cxone-fleet')
   .addCommand(simulatorCommand())
   .addCommand(ingressCommand())
   .addCommand(smsCommand())
+  .addCommand(emailCommand())
   .addCommand(auditCommand())
   .addCommand(dlqCommand());
 

@@ -74,6 +74,8 @@ export const envSchema = z.object({
   SMS_VALIDITY_S: int(1).default(24 * 3600),
   SMS_RETENTION_S: int(60).default(7 * 24 * 3600),
   SMS_DEFAULT_REGION: z.string().length(2).default('US'),
+
+  EMAIL_SECRETS_DIR: z.string().default('.'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -151,8 +153,18 @@ function toConfig(e: Env) {
       retentionS: e.SMS_RETENTION_S,
       defaultRegion: e.SMS_DEFAULT_REGION,
     },
+    email: { secretsDir: e.EMAIL_SECRETS_DIR },
   } as const;
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/**
+ * Where secrets named by reference live (an email spec's `smtp.passwordEnv`). Their names
+ * are chosen by whoever writes the spec, so they cannot be declared above; they are read
+ * here all the same, so this file stays the only reader of the environment.
+ */
+export function secretEnvironment(): Readonly<Record<string, string | undefined>> {
+  return process.env;
+}
 export type CxoneAccountConfig = Config['cxone'];

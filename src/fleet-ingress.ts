@@ -1,6 +1,8 @@
 // The ingress as the fleet runs it: webhooks, dashboard and control API from src/ingress,
 // plus the routes of each job kind mounted on the control API.
-import type { Config } from './config.ts';
+import { secretEnvironment, type Config } from './config.ts';
+import { registerEmailRoutes } from './email/api-routes.ts';
+import { createEmailServices } from './email/services.ts';
 import { createIngressDeps } from './ingress/deps.ts';
 import { startIngress, type RunningIngress } from './ingress/server.ts';
 import type { Logger } from './logger.ts';
@@ -20,6 +22,7 @@ export async function startFleetIngress(
   await waitForReady(deps.redis, 3_000).catch(() => logger.warn('Redis is not answering yet: webhooks get 503 until it does'));
   const running = await startIngress({ ...deps, host: opts.host ?? config.ingress.host, port: opts.port ?? config.ingress.port });
   registerSmsRoutes(running.ingress.apiRouter, createSmsServices(deps), { defaultRegion: config.sms.defaultRegion });
+  registerEmailRoutes(running.ingress.apiRouter, { services: createEmailServices(deps), secretsDir: config.email.secretsDir, env: secretEnvironment() });
   return {
     ...running,
     async shutdown() {

@@ -6,10 +6,12 @@ import { createRuntime, installShutdown } from '../src/runtime.ts';
 import { resolveQueueSelection, startWorkerPool, type ProcessorTable } from '../src/worker-pool.ts';
 import { smsSendWorker } from './sms-send.worker.ts';
 import { smsStatusWorker } from './sms-status.worker.ts';
+import { EMAIL_PROCESSORS } from './email.processors.ts';
 
 export const PROCESSORS: ProcessorTable = {
   smsSend: smsSendWorker,
   smsStatus: smsStatusWorker,
+  ...EMAIL_PROCESSORS,
 };
 
 export async function runWorkers(opts: { queues?: string[]; concurrency?: number; metricsPort?: number }) {

@@ -1,0 +1,106 @@
+// `cxone-fleet email validate|preview` as a user runs them: a child process, exit codes,
+// and each class of bad spec with its own message naming the field.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_DIR } from '../fixtures/email/keys.ts';
+import { makeSpecDir, SMTP_ENV, type SpecDir } from '../fixtures/email-pipeline/spec-dir.ts';
+
+const run = promisify(execFile);
+const RUNNER = path.resolve(import.meta.dirname, '../fixtures/email-pipeline/cli-runner.ts');
+let dir: SpecDir;
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const r = await run(process.execPath, ['--import', 'tsx', RUNNER, ...args], {
+      env: { ...process.env, [SMTP_ENV]: 'pw-from-env', LOG_LEVEL: 'silent', ...env },
+      timeout: 30_000,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+beforeAll(() => {
+  dir = makeSpecDir();
+});
+afterAll(() => dir.remove());
+
+describe('email validate (CLI)', () => {
+  it('accepts a good spec, prints warnings and the DNS TXT record, exits 0', async () => {
+    const r = await cli(['email', 'validate', dir.file('channel.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid \(channel "Pipeline inbox"/);
+    expect(r.stdout).toMatch(/cx2025\._domainkey\.example\.com\s+TXT\s+"v=DKIM1; k=rsa; p=/);
+    expect(r.stdout + r.stderr).not.toContain('pw-from-env');
+  });
+
+  it('reports every schema error with its path and exits 1', async () => {
+    const r = await cli(['email', 'validate', dir.file('bad-schema.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/✗ smtp\.passwrod: unknown field/);
+    expect(r.stderr).toMatch(/✗ smtp\.port: must be between 1 and 65535/);
+    expect(r.stderr).toMatch(/✗ from: not a valid email address/);
+    expect(r.stderr).toMatch(/✗ rules\.0\.operator: must be one of: equals, contains, ends_with/);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
+  it('gives port/TLS mismatch, DMARC misalignment, a missing secret and a bad key each their own error', async () => {
+    const tls = await cli(['email', 'validate', dir.file('bad-port-tls.yaml')]);
+    expect(tls.code).toBe(1);
+    expect(tls.stderr).toMatch(/✗ smtp\.tls: port 465 is SMTPS \(implicit TLS\)/);
+
+    const align = await cli(['email', 'validate', dir.file('bad-alignment.yaml')]);
+    expect(align.code).toBe(1);
+    expect(align.stderr).toMatch(/✗ dkim\.domain: DKIM domain other-domain\.org does not align with the From domain example\.com/);
+
+    const noEnv = await cli(['email', 'validate', dir.file('channel.yaml')], { [SMTP_ENV]: '' });
+    expect(noEnv.code).toBe(1);
+    expect(noEnv.stderr).toMatch(/✗ smtp\.passwordEnv: environment variable CXF_TEST_SMTP_PASSWORD is empty/);
+
+    const badKey = makeSpecDir({ pem: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' });
+    try {
+      const r = await cli(['email', 'validate', badKey.file('channel.yaml')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/✗ dkim\.privateKeyFile: /);
+    } finally {
+      badKey.remove();
+    }
+  });
+
+  it('--json gives machine output', async () => {
+    const r = await cli(['email', 'validate', '--json', dir.file('bad-port-tls.yaml')]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { ok: boolean; errors: { path: string }[] };
+    expect(out.ok).toBe(false);
+    expect(out.errors.map((e) => e.path)).toContain('smtp.tls');
+  });
+});
+
+describe('email preview (CLI)', () => {
+  it('writes the HTML next to a valid template and reports errors with line numbers', async () => {
+    const good = dir.write('welcome.mjml', readFileSync(path.join(FIXTURE_DIR, 'templates/welcome.mjml'), 'utf8'));
+    const r = await cli(['email', 'preview', good]);
+    expect(r.code).toBe(0);
+    expect(existsSync(dir.file('welcome.html'))).toBe(true);
+    expect(readFileSync(dir.file('welcome.html'), 'utf8')).toMatch(/<html/i);
+
+    const bad = dir.write('bad.mjml', readFileSync(path.join(FIXTURE_DIR, 'templates/mis-nested.mjml'), 'utf8'));
+    const b = await cli(['email', 'preview', bad]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/error: .*bad\.mjml:\d+: /);
+    expect(existsSync(dir.file('bad.html'))).toBe(false);
+  });
+
+  it('has --help text on every command', async () => {
+    for (const cmd of ['validate', 'provision', 'status', 'suppressions', 'metrics', 'resume', 'audit', 'preview', 'settings']) {
+      const r = await cli(['email', cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: cxone-fleet email/);
+    }
+  });
+});

@@ -1,0 +1,147 @@
+// Email channel provisioning end to end: real Redis, the simulator over HTTP, workers in
+// process. Activation polling runs on delayed jobs with small backoffs; nothing sleeps.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Job } from 'bullmq';
+import { channelRef, emailKeys } from '../../src/email/keys.ts';
+import { emailProcessorsWith, EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
+import { dumpPrefix, SMTP_PASSWORD, startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
+
+let h: EmailHarness | undefined;
+afterEach(async () => {
+  await h?.cleanup();
+  h = undefined;
+});
+
+const FAST = { pollBaseMs: 20, pollMaxMs: 100, activationTimeoutMs: 30_000, healthEveryMs: 0 } as const;
+const WAIT = { timeout: 30_000, interval: 25 } as const;
+
+async function untilStep(harness: EmailHarness, name: string, step: string) {
+  await vi.waitFor(async () => expect((await harness.svc.state.get(name))?.step).toBe(step), WAIT);
+  return (await harness.svc.state.get(name))!;
+}
+
+async function untilJobSettled(harness: EmailHarness, jobId: string) {
+  await vi.waitFor(async () => {
+    const job = await harness.rt.queues.get('emailProvision').getJob(jobId);
+    expect(['completed', 'failed']).toContain(await job?.getState());
+  }, WAIT);
+}
+
+describe('email provisioning', () => {
+  it('provisions a good spec end to end: channel, activation after several PENDING polls, rules; a re-run creates nothing new', async () => {
+    h = await startEmailHarness('emprov', { email: { activation: { pendingPolls: 4 } } });
+    const spec = await h.load();
+    const req = await h.svc.provision(spec, h.specDir.dir, FAST);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+
+    const s = await untilStep(h, 'Pipeline inbox', 'done');
+    expect(s.channelId).toBeTruthy();
+    expect(s.activation).toBe('active');
+    expect(s.polls).toBe(5); // 4 x PENDING, then ACTIVE
+    expect(Object.keys(s.rules).sort()).toEqual(['partners', 'resellers']);
+    const stats = h.fleet.sim.stats().email;
+    expect(stats.channelsCreated).toBe(1);
+    expect(stats.rulesCreated).toBe(2);
+    expect(stats.channels.ACTIVE).toBe(1);
+
+    // Each poll was its own delayed job with a deterministic id, not a loop in a worker.
+    const polls = (await h.rt.queues.get('activationPoll').getJobs(['completed'])) as Job[];
+    const owner = `email.${channelRef('Pipeline inbox')}.${s.activationId!}`;
+    expect(polls.map((j) => j.id).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `${owner}.poll.${n}`));
+    expect(polls.every((j) => j.opts.delay !== undefined && j.opts.delay >= 1)).toBe(true);
+
+    // Secrets never reach Redis: not in the spec record, the state, any job, or the audit stream.
+    const everything = await dumpPrefix(h.rt, h.fleet.prefix);
+    expect(everything).not.toContain(SMTP_PASSWORD);
+    expect(everything).not.toContain(h.specDir.pem.split('\n')[1]!);
+    expect(everything).toContain('CXF_TEST_SMTP_PASSWORD');
+
+    // Re-run of the same spec: the job runs again and finds every step recorded.
+    const again = await h.svc.provision(spec, h.specDir.dir, FAST);
+    await untilJobSettled(h, again.jobId);
+    expect(await (await h.rt.queues.get('emailProvision').getJob(again.jobId))!.getState()).toBe('completed');
+    expect((await h.svc.state.get('Pipeline inbox'))!.step).toBe('done');
+    const after = h.fleet.sim.stats().email;
+    expect(after.channelsCreated).toBe(1);
+    expect(after.rulesCreated).toBe(2);
+    expect(after.conflicts).toBe(0);
+    expect(req.specKey).toBe(again.specKey);
+  });
+
+  it('finds the existing channel by its 409 when the fleet has no record of it', async () => {
+    h = await startEmailHarness('em409', { email: { activation: { pendingPolls: 1 } } });
+    const spec = await h.load();
+    await h.svc.provision(spec, h.specDir.dir, FAST);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    const first = await untilStep(h, 'Pipeline inbox', 'done');
+    // Forget the fleet's state (as after losing Redis): CXone still has channel and rules.
+    await h.rt.redis.del(emailKeys(h.fleet.prefix).channel('Pipeline inbox'));
+    await h.svc.provision(spec, h.specDir.dir, FAST);
+    const second = await untilStep(h, 'Pipeline inbox', 'done');
+    expect(second.channelId).toBe(first.channelId);
+    expect(second.channelCreated).toBe(false);
+    expect(second.rules).toEqual(first.rules);
+    const stats = h.fleet.sim.stats().email;
+    expect(stats.channelsCreated).toBe(1);
+    expect(stats.rulesCreated).toBe(2);
+    expect(stats.conflicts).toBe(3);
+  });
+
+  it('a channel that never activates ends in a failed job naming the likely causes after the deadline', async () => {
+    h = await startEmailHarness('emnever', { email: { activation: { mode: 'never' } } });
+    const spec = await h.load();
+    await h.svc.provision(spec, h.specDir.dir, { ...FAST, pollMaxMs: 200, activationTimeoutMs: 1_500 });
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+
+    const s = await untilStep(h, 'Pipeline inbox', 'failed');
+    expect(s.activation).toBe('failed');
+    expect(s.lastError).toMatch(/still PENDING after \d+ polls/);
+    expect(s.lastError).toMatch(/SMTP credentials/);
+    expect(s.lastError).toMatch(/DKIM private key/);
+    const failed = (await h.rt.queues.get('activationPoll').getJobs(['failed'])) as Job[];
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.attemptsMade).toBe(1); // permanent: no retries
+    expect(failed[0]!.failedReason).toMatch(/DEADLINE_EXCEEDED: .*SMTP credentials.*DKIM private key/);
+    expect(h.fleet.sim.stats().email.rulesCreated).toBe(0);
+  });
+
+  it('a FAILED channel fails with CXone lastError', async () => {
+    h = await startEmailHarness('emfail', { email: { activation: { pendingPolls: 1, onBadCredentials: 'fail' } } });
+    process.env.CXF_TEST_SMTP_PASSWORD = 'wrong';
+    const spec = await h.load();
+    await h.svc.provision(spec, h.specDir.dir, FAST);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    const s = await untilStep(h, 'Pipeline inbox', 'failed');
+    expect(s.lastError).toMatch(/is FAILED: SMTP_AUTH_FAILED: SMTP authentication failed/);
+  });
+
+  it('a worker that crashes between steps is resumed by a fresh worker without a second channel', async () => {
+    h = await startEmailHarness('emcrash', { email: { activation: { pendingPolls: 2 } } });
+    const spec = await h.load();
+    let crashed = 0;
+    const crashing = h.fleet.workers(
+      emailProcessorsWith({
+        onStep: (step) => {
+          if (step === 'created' && crashed++ === 0) throw new Error('simulated crash right after the channel was created');
+        },
+      }),
+      ['emailProvision'],
+    );
+    const req = await h.svc.provision(spec, h.specDir.dir, FAST);
+    await vi.waitFor(() => expect(crashed).toBe(1), WAIT);
+    await crashing.close();
+    const mid = (await h.svc.state.get('Pipeline inbox'))!;
+    expect(mid.channelId).toBeTruthy();
+    expect(mid.step).toBe('activating');
+
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    const s = await untilStep(h, 'Pipeline inbox', 'done');
+    expect(s.channelId).toBe(mid.channelId);
+    const job = await h.rt.queues.get('emailProvision').getJob(req.jobId);
+    expect(job!.attemptsMade).toBe(2);
+    const stats = h.fleet.sim.stats().email;
+    expect(stats.channelsCreated).toBe(1);
+    expect(stats.conflicts).toBe(0);
+    expect(stats.rulesCreated).toBe(2);
+  });
+});
