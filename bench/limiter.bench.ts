@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext } from '../src/producer-context.ts';
 import { waitForReady } from '../src/redis.ts';
-import { startSimulator } from '../src/simulator/server.ts';
+import { startSimProcess } from './lib/sim-process.ts';
 import { benchPrefix, deletePrefix, REDIS_URL, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
 
 const LIMIT = Number(process.env.LIMIT ?? 200);
@@ -13,7 +13,7 @@ const DURATION_S = Number(process.env.DURATION_S ?? 30);
 const WORKERS = Number(process.env.WORKERS ?? 4);
 const total = LIMIT * DURATION_S;
 
-const sim = await startSimulator({ rateLimit: { rps: LIMIT, retryAfterS: 1 } });
+const sim = await startSimProcess({ rateLimit: { rps: LIMIT, retryAfterS: 1 } });
 const prefix = benchPrefix('lim');
 const env = { REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), WORKER_CONCURRENCY: '32' };
 const ctx = createProducerContext(loadConfig(env), { role: 'bench', logger: createLogger({ level: 'warn' }) });
@@ -33,7 +33,7 @@ console.log(`enqueued ${total} sms-send jobs; starting ${WORKERS} worker process
 const workers = spawnWorkers(WORKERS, env, ['--queues', 'sms-send']);
 const finished = await waitForAccepted(sim, total, DURATION_S * 3_000 + 30_000);
 await stopWorkers(workers);
-const s = sim.stats();
+const s = await sim.stats();
 const spanS = (s.sms.lastAcceptedAt! - s.sms.firstAcceptedAt!) / 1000;
 const achieved = (s.sms.accepted - 1) / spanS;
 const apiRequests = Object.values(s.requests as Record<string, number>).reduce((a, b) => a + b, 0);
@@ -53,5 +53,5 @@ console.log(JSON.stringify({
 }, null, 2));
 
 await ctx.close();
-await sim.close();
+await sim.stop();
 await deletePrefix(prefix);

@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext } from '../src/producer-context.ts';
 import { waitForReady } from '../src/redis.ts';
-import { startSimulator } from '../src/simulator/server.ts';
+import { startSimProcess } from './lib/sim-process.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import { benchPrefix, deletePrefix, REDIS_URL, rssMiB, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
 
@@ -45,7 +45,7 @@ async function enqueueRates() {
 }
 
 async function throughput(workerCount: number) {
-  const sim = await startSimulator({ rateLimit: { rps: LIMIT, retryAfterS: 1 } });
+  const sim = await startSimProcess({ rateLimit: { rps: LIMIT, retryAfterS: 1 } });
   const prefix = benchPrefix(`sms${workerCount}`);
   const env = { REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), LOG_LEVEL: 'warn' };
   const ctx = createProducerContext(loadConfig(env), { role: 'bench', logger });
@@ -62,7 +62,7 @@ async function throughput(workerCount: number) {
   const finished = await waitForAccepted(sim, MESSAGES, (MESSAGES / LIMIT) * 3_000 + 60_000);
   clearInterval(sampler);
   await stopWorkers(workers);
-  const s = sim.stats();
+  const s = await sim.stats();
   const spanS = (s.sms.lastAcceptedAt! - s.sms.firstAcceptedAt!) / 1000;
   const achieved = (s.sms.accepted - 1) / spanS;
   const result = {
@@ -78,7 +78,7 @@ async function throughput(workerCount: number) {
     workerPeakRssMiB: peakRss,
   };
   await ctx.close();
-  await sim.close();
+  await sim.stop();
   await deletePrefix(prefix);
   return result;
 }

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { RunningSimulator } from '../../src/simulator/server.ts';
+import type { SimProcess } from './sim-process.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -44,11 +44,11 @@ export async function rssMiB(pids: number[]): Promise<number[]> {
 }
 
 /** Polls the simulator's counter until it reaches `target` or `timeoutMs` passes. */
-export async function waitForAccepted(sim: RunningSimulator, target: number, timeoutMs: number): Promise<boolean> {
+export async function waitForAccepted(sim: SimProcess, target: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (sim.stats().sms.accepted >= target) return true;
-    await new Promise((r) => setTimeout(r, 100));
+    if ((await sim.stats()).sms.accepted >= target) return true;
+    await new Promise((r) => setTimeout(r, 500));
   }
   return false;
 }

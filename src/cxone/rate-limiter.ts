@@ -25,7 +25,9 @@ if wait > maxWait then
   return {tostring(wait), 0}
 end
 local newTat = math.max(tat, slot) + interval
-redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
+-- string.format, not tostring: Lua 5.1 prints numbers with %.14g, which keeps a single
+-- decimal of an epoch-ms time and would shave the interval's fraction off every slot.
+redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
 return {tostring(wait), 1}
 `;
 
@@ -36,7 +38,7 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local untilMs = now + tonumber(ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untilMs > cur then
-  redis.call('SET', KEYS[1], tostring(untilMs), 'PX', math.ceil(tonumber(ARGV[1])) + 1000)
+  redis.call('SET', KEYS[1], string.format('%.3f', untilMs), 'PX', math.ceil(tonumber(ARGV[1])) + 1000)
   return 1
 end
 return 0
@@ -102,8 +104,11 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
           });
         }
         opts.metrics?.limiterWaitSeconds.observe({ account: opts.accountId }, waitMs / 1000);
-        if (waitMs >= 1) await delay(waitMs, undefined, { signal });
-        const lateMs = performance.now() - (bookedAt + waitMs);
+        // Timers work in whole milliseconds against a cached loop clock and can fire early;
+        // a request sent before its slot would crowd the next second, so wait out the rest.
+        const dueAt = bookedAt + waitMs;
+        for (let left = waitMs; left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
+        const lateMs = performance.now() - dueAt;
         if (lateMs <= lateToleranceMs || rebooked >= MAX_REBOOKINGS) return;
       }
     },

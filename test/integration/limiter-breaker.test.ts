@@ -2,7 +2,7 @@
 // limiter is driven with maxWaitMs 0 so refusals, not timings, show the budget.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createBreaker } from '../../src/cxone/breaker.ts';
-import { createRateLimiter, emissionIntervalMs } from '../../src/cxone/rate-limiter.ts';
+import { createRateLimiter, emissionIntervalMs, limiterKeys } from '../../src/cxone/rate-limiter.ts';
 import { ErrorCode, RateLimitedError } from '../../src/errors.ts';
 import { createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
 
@@ -63,6 +63,17 @@ describe('rate limiter', () => {
     // A shorter pause never shortens a longer one.
     await lim.pauseFor(10);
     expect((await refusal(lim.acquire()))!.retryAfterMs).toBeGreaterThan(4000);
+  });
+
+  it('books slots exactly one interval apart (no precision lost in Redis)', async () => {
+    const prefix = newPrefix();
+    const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 500, burst: 1, maxWaitMs: 10_000 });
+    const tat = async () => Number(await redis.get(limiterKeys(prefix, 'a').tat));
+    await lim.acquire();
+    const first = await tat();
+    // Booked back to back: each reservation moves the arrival time by exactly one interval.
+    await Promise.all(Array.from({ length: 49 }, () => lim.acquire()));
+    expect((await tat()) - first).toBeCloseTo(49 * emissionIntervalMs(500, 1), 2);
   });
 
   it('paces reservations in process when the wait is allowed', async () => {
