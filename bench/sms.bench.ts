@@ -84,4 +84,5 @@ async function throughput(workerCount: number) {
 }
 
 console.log(JSON.stringify({ messages: MESSAGES, limitRps: LIMIT, enqueue: await enqueueRates() }, null, 2));
-for (const n of [2, 4]) console.log(JSON.stringify(await throughput(n), null, 2));
+// WORKERS="" measures the enqueue rate alone.
+for (const n of (process.env.WORKERS ?? '2,4').split(',').filter(Boolean).map(Number)) console.log(JSON.stringify(await throughput(n), null, 2));

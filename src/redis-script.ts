@@ -15,21 +15,25 @@ export interface RedisScript<R> {
   queue(pipeline: ChainableCommander, keys: string[], args: Arg[]): void;
 }
 
-export function defineScript<R>(name: string, numberOfKeys: number, lua: string): RedisScript<R> {
+/** `numberOfKeys: 'varying'` for scripts whose key count changes per call. */
+export function defineScript<R>(name: string, numberOfKeys: number | 'varying', lua: string): RedisScript<R> {
   const ensure = (redis: RedisConnection) => {
-    if (typeof (redis as unknown as Callable)[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
+    if (typeof (redis as unknown as Callable)[name] !== 'function') {
+      redis.defineCommand(name, numberOfKeys === 'varying' ? { lua } : { numberOfKeys, lua });
+    }
   };
+  const argv = (keys: string[], args: Arg[]): Arg[] => (numberOfKeys === 'varying' ? [keys.length, ...keys, ...args] : [...keys, ...args]);
   return {
     async run(redis, keys, args) {
       ensure(redis);
-      return (await (redis as unknown as Callable)[name]!(...keys, ...args)) as R;
+      return (await (redis as unknown as Callable)[name]!(...argv(keys, args))) as R;
     },
     pipeline(redis) {
       ensure(redis);
       return redis.pipeline();
     },
     queue(pipeline, keys, args) {
-      void (pipeline as unknown as Callable)[name]!(...keys, ...args);
+      void (pipeline as unknown as Callable)[name]!(...argv(keys, args));
     },
   };
 }
