@@ -10,6 +10,7 @@ import { connectOrExplain, createProducerContext } from '../src/producer-context
 import { followBatch, settledCount, stateLine } from '../src/sms/follow.ts';
 import type { BatchSummary, RowVerdict } from '../src/sms/intake.ts';
 import { readRows, type RowFormat } from '../src/sms/row-reader.ts';
+import { createThreadValidator } from '../src/sms/row-validator.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import type { BatchRecord } from '../src/sms/message-store.ts';
 
@@ -79,8 +80,11 @@ function sendCommand(): Command {
         // rows into a slow pipe must not pile up in memory.
         let pending = '';
         const onRow = o.dryRun && o.json ? (v: RowVerdict) => void (pending += `${JSON.stringify(dryRunLine(v))}\n`) : undefined;
+        // A file may hold millions of rows: validate them on another core.
+        const validator = createThreadValidator();
         const summary = await intake.submit(readRows(o.file, o.format), {
           batchId,
+          validator,
           dryRun: o.dryRun,
           defaults: { from: o.from, campaignId: o.campaign },
           onRow,
@@ -95,6 +99,7 @@ function sendCommand(): Command {
           },
         });
         bar.stop();
+        await validator.close();
         if (o.json) console.log(JSON.stringify({ summary }));
         else printSummary(summary, !!o.dryRun);
         if (o.wait && !o.dryRun && summary.accepted > 0) {

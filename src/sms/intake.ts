@@ -1,18 +1,14 @@
 // One path for every SMS producer (CLI, HTTP API, library): validate each row on its own,
 // check consent, create the message records, and enqueue with addBulk in chunks. A bad
 // row is reported with its reasons and never stops the rest of the batch.
-import { validateSmsInput, type ValidSmsMessage } from '../domain/sms/validate-message.ts';
 import type { Enqueuer, BulkItem } from '../queues/enqueue.ts';
 import type { ConsentStore } from './consent-store.ts';
-import type { MessageStore, NewMessage, Rejection } from './message-store.ts';
+import type { MessageStore, NewMessage } from './message-store.ts';
+import type { IntakeRow, PreparedChunk } from './prepare-chunk.ts';
+import { inlineValidator, type RowValidator } from './row-validator.ts';
 
-export interface IntakeRow {
-  /** 1-based position in the caller's input (data rows, header excluded). */
-  row: number;
-  input: unknown;
-  /** Set when the row could not even be parsed (bad JSON line, ragged CSV row). */
-  parseError?: string;
-}
+export type { IntakeRow } from './prepare-chunk.ts';
+export { messageIdFor } from './prepare-chunk.ts';
 
 export interface RowVerdict {
   row: number;
@@ -43,6 +39,8 @@ export interface IntakeOptions {
   onRow?: (v: RowVerdict) => void;
   /** Called after each chunk; awaited, so a caller can apply backpressure (stdout drain). */
   onProgress?: (processed: number) => void | Promise<void>;
+  /** Where rows are validated (default: this thread). */
+  validator?: RowValidator;
 }
 
 export interface SmsIntakeDeps {
@@ -59,39 +57,11 @@ export interface SmsIntakeDeps {
 
 const PRIORITY_LANE = { otp: 1, transactional: 5, bulk: 10 } as const;
 
-/** Deterministic: a resubmitted row or ref maps to the same message and the same job. */
-export function messageIdFor(batchId: string, row: number, ref?: string): string {
-  // BullMQ job ids may not contain ':'; refs may.
-  return ref ? `ref-${ref.replace(/:/g, '%3A')}` : `${batchId}.${row}`;
-}
-
 export function createSmsIntake(deps: SmsIntakeDeps) {
   const now = deps.now ?? Date.now;
 
-  type Prepared = { chunk: IntakeRow[]; rejections: Rejection[]; valid: { row: number; msg: ValidSmsMessage; messageId: string }[] };
-
-  /** The CPU part of a chunk: parse and validate every row (no I/O). */
-  function prepare(chunk: IntakeRow[], opts: IntakeOptions): Prepared {
-    const rejections: Rejection[] = [];
-    const valid: Prepared['valid'] = [];
-    for (const r of chunk) {
-      if (r.parseError) {
-        rejections.push({ row: r.row, reasons: [{ field: '(row)', message: r.parseError }] });
-        continue;
-      }
-      const v = validateSmsInput(r.input, { defaultRegion: deps.defaultRegion, maxSegments: deps.maxSegments, defaults: opts.defaults });
-      if (!v.ok) {
-        const to = typeof (r.input as { to?: unknown })?.to === 'string' ? ((r.input as { to: string }).to) : undefined;
-        rejections.push({ row: r.row, to, reasons: v.reasons });
-        continue;
-      }
-      valid.push({ row: r.row, msg: v.message, messageId: messageIdFor(opts.batchId, r.row, v.message.ref) });
-    }
-    return { chunk, rejections, valid };
-  }
-
   /** The Redis part of a chunk: consent, message records, enqueue, batch figures. */
-  async function commit({ chunk, rejections, valid }: Prepared, opts: IntakeOptions, summary: BatchSummary) {
+  async function commit({ chunk, rejections, valid }: PreparedChunk, opts: IntakeOptions, summary: BatchSummary) {
     const verdicts = await deps.consent.verdicts(valid.map((v) => v.msg.to));
     const sendable = valid.filter((v, i) => {
       const verdict = verdicts[i];
@@ -191,8 +161,10 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       // Two stages in flight: this chunk is validated while the previous one's Redis work
       // runs, and chunks still commit strictly in order.
       let committing: Promise<void> = Promise.resolve();
+      const validator = opts.validator ?? inlineValidator;
+      const ctx = { batchId: opts.batchId, defaultRegion: deps.defaultRegion, maxSegments: deps.maxSegments, defaults: opts.defaults };
       const flush = async (chunk: IntakeRow[]) => {
-        const prepared = prepare(chunk, opts);
+        const prepared = await validator.prepare(chunk, ctx);
         await committing;
         committing = commit(prepared, opts, summary).then(() => opts.onProgress?.(summary.total));
         // Handled here so a failure while the next chunk is read is not "unhandled"; the
