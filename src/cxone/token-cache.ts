@@ -81,19 +81,24 @@ export function createTokenCache(opts: TokenCacheOptions): TokenCache {
     await sub.subscribe(keys.channel);
   }
 
-  /** Waits for a publish from the refreshing process, or the lock's lifetime. */
-  function waitForRefresh(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
+  /**
+   * Registers a waiter for the refreshing process's publish (or the lock's lifetime) at
+   * once, so a publish that lands while the caller re-reads Redis is not missed.
+   */
+  function waitForRefresh(signal?: AbortSignal): { done: Promise<void>; cancel(): void } {
+    let finish = () => {};
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => finish(), lockTtlMs);
+      finish = () => {
         clearTimeout(timer);
-        waiters.delete(done);
-        signal?.removeEventListener('abort', done);
+        waiters.delete(finish);
+        signal?.removeEventListener('abort', finish);
         resolve();
       };
-      const timer = setTimeout(done, lockTtlMs);
-      waiters.add(done);
-      signal?.addEventListener('abort', done, { once: true });
+      waiters.add(finish);
+      signal?.addEventListener('abort', finish, { once: true });
     });
+    return { done, cancel: () => finish() };
   }
 
   async function refreshHoldingLock(signal?: AbortSignal): Promise<CachedToken> {
@@ -113,8 +118,12 @@ export function createTokenCache(opts: TokenCacheOptions): TokenCache {
       opts.metrics?.tokenRefreshes.inc({ account: opts.accountId, result: 'error' });
       throw err;
     } finally {
-      await opts.redis.eval(RELEASE_LOCK_LUA, 1, keys.lock, owner).catch(() => undefined);
+      await releaseLock();
     }
+  }
+
+  async function releaseLock(): Promise<void> {
+    await opts.redis.eval(RELEASE_LOCK_LUA, 1, keys.lock, owner).catch(() => undefined);
   }
 
   async function obtain(signal?: AbortSignal): Promise<string> {
@@ -124,14 +133,27 @@ export function createTokenCache(opts: TokenCacheOptions): TokenCache {
       const shared = await readShared();
       if (fresh(shared)) return (local = shared)!.token;
       const locked = await opts.redis.set(keys.lock, owner, 'PX', lockTtlMs, 'NX');
-      if (locked === 'OK') return (local = await refreshHoldingLock(signal)).token;
+      if (locked === 'OK') {
+        // Double-checked: another process may have stored a token and released the lock
+        // between our read and our lock; refreshing again would fetch a second token.
+        const stored = await readShared();
+        if (fresh(stored)) {
+          await releaseLock();
+          return (local = stored)!.token;
+        }
+        return (local = await refreshHoldingLock(signal)).token;
+      }
       // Someone else is refreshing: a token that is merely inside the margin still works.
       if (usable(shared)) return (local = shared)!.token;
       await ensureSubscribed();
+      const refreshed = waitForRefresh(signal);
       // Re-check after subscribing: the publish may have happened in between.
       const again = await readShared();
-      if (usable(again)) return (local = again)!.token;
-      await waitForRefresh(signal);
+      if (usable(again)) {
+        refreshed.cancel();
+        return (local = again)!.token;
+      }
+      await refreshed.done;
     }
     throw new TransientError(`no CXone token for account ${opts.accountId} within ${lockTtlMs * 3} ms`, {
       code: ErrorCode.TokenUnavailable,
