@@ -10,7 +10,7 @@ import { connectOrExplain, createProducerContext } from '../src/producer-context
 import { followBatch, settledCount, stateLine } from '../src/sms/follow.ts';
 import type { BatchSummary, RowVerdict } from '../src/sms/intake.ts';
 import { readRows, type RowFormat } from '../src/sms/row-reader.ts';
-import { createThreadValidator } from '../src/sms/row-validator.ts';
+import { createThreadValidator, inlineValidator } from '../src/sms/row-validator.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import type { BatchRecord } from '../src/sms/message-store.ts';
 
@@ -80,8 +80,9 @@ function sendCommand(): Command {
         // rows into a slow pipe must not pile up in memory.
         let pending = '';
         const onRow = o.dryRun && o.json ? (v: RowVerdict) => void (pending += `${JSON.stringify(dryRunLine(v))}\n`) : undefined;
-        // A file may hold millions of rows: validate them on another core.
-        const validator = createThreadValidator();
+        // A file may hold millions of rows: when sending, validate them on another core
+        // while this one enqueues. A dry run only validates, so a second heap buys nothing.
+        const validator = o.dryRun ? inlineValidator : createThreadValidator();
         const summary = await intake.submit(readRows(o.file, o.format), {
           batchId,
           validator,

@@ -26,7 +26,10 @@ export function createThreadValidator(): RowValidator {
     pending.clear();
   };
   const start = (): Worker => {
-    const w = new Worker(new URL('./validation-thread-boot.mjs', import.meta.url));
+    // A small heap: the thread holds one chunk at a time.
+    const w = new Worker(new URL('./validation-thread-boot.mjs', import.meta.url), {
+      resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 },
+    });
     w.on('message', (m: { id: number; result?: PreparedChunk; error?: string }) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
