@@ -56,12 +56,13 @@ export interface SmsIntakeDeps {
 }
 
 const PRIORITY_LANE = { otp: 1, transactional: 5, bulk: 10 } as const;
+const CHUNKS_IN_FLIGHT = 2;
 
 export function createSmsIntake(deps: SmsIntakeDeps) {
   const now = deps.now ?? Date.now;
 
-  /** The Redis part of a chunk: consent, message records, enqueue, batch figures. */
-  async function commit({ chunk, rejections, valid }: PreparedChunk, opts: IntakeOptions, summary: BatchSummary) {
+  /** The writes of a chunk: consent, message records, jobs. Chunks may overlap here. */
+  async function store({ rejections, valid }: PreparedChunk, opts: IntakeOptions) {
     const verdicts = await deps.consent.verdicts(valid.map((v) => v.msg.to));
     const sendable = valid.filter((v, i) => {
       const verdict = verdicts[i];
@@ -121,7 +122,16 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
         rejections.push({ row: v?.row ?? -1, reasons: r.error.issues.map((i) => ({ field: i.path, message: i.message })) });
       }
     }
+    return { sendable, duplicates };
+  }
 
+  /** What a chunk did, reported strictly in row order: per-row verdicts, figures. */
+  async function report(
+    { chunk, rejections, valid }: PreparedChunk,
+    { sendable, duplicates }: Awaited<ReturnType<typeof store>>,
+    opts: IntakeOptions,
+    summary: BatchSummary,
+  ) {
     rejections.sort((a, b) => a.row - b.row);
     const rejectedRows = new Map(rejections.map((r) => [r.row, r]));
     const validRows = new Map(valid.map((v) => [v.row, v]));
@@ -158,18 +168,25 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
     async submit(rows: AsyncIterable<IntakeRow> | Iterable<IntakeRow>, opts: IntakeOptions): Promise<BatchSummary> {
       const summary: BatchSummary = { batchId: opts.batchId, total: 0, accepted: 0, rejected: 0, duplicates: 0, segments: 0, rejectedByReason: {} };
       const size = opts.chunkSize ?? 1000;
-      // Two stages in flight: this chunk is validated while the previous one's Redis work
-      // runs, and chunks still commit strictly in order.
-      let committing: Promise<void> = Promise.resolve();
+      // Validation of this chunk (in a thread, or here) overlaps the writes of the chunks
+      // before it, and the writes of up to two chunks overlap each other, since every
+      // write is a round trip Redis would otherwise wait on; reports stay in row order.
       const validator = opts.validator ?? inlineValidator;
       const ctx = { batchId: opts.batchId, defaultRegion: deps.defaultRegion, maxSegments: deps.maxSegments, defaults: opts.defaults };
+      let reported: Promise<void> = Promise.resolve();
+      const inFlight: Promise<void>[] = [];
       const flush = async (chunk: IntakeRow[]) => {
         const prepared = await validator.prepare(chunk, ctx);
-        await committing;
-        committing = commit(prepared, opts, summary).then(() => opts.onProgress?.(summary.total));
+        while (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
+        const stored = store(prepared, opts);
+        const previous = reported;
+        reported = Promise.all([stored, previous])
+          .then(([result]) => report(prepared, result, opts, summary))
+          .then(() => opts.onProgress?.(summary.total));
         // Handled here so a failure while the next chunk is read is not "unhandled"; the
-        // next await of `committing` still throws it.
-        committing.catch(() => undefined);
+        // awaits below still throw it.
+        reported.catch(() => undefined);
+        inFlight.push(reported);
       };
       let chunk: IntakeRow[] = [];
       for await (const r of rows) {
@@ -180,7 +197,7 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
         }
       }
       if (chunk.length > 0) await flush(chunk);
-      await committing;
+      await reported;
       if (summary.total === 0) await opts.onProgress?.(0);
       return summary;
     },
