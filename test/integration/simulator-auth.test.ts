@@ -1,22 +1,13 @@
 // OAuth and bearer checks over real sockets: the contract every CXone call passes first.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENDPOINTS } from '../../src/cxone/endpoints.ts';
-import { startSimulator } from '../../src/simulator/server.ts';
-import type { RunningSimulator, SimulatorOptions } from '../../src/simulator/server.ts';
+import type { RunningSimulator } from '../../src/simulator/server.ts';
+import { useSimulator } from '../helpers/simulator.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const SMS = { to: ['+15551230001'], from: '+15550000000', text: 'hello', campaignId: 'camp-1' };
 
-let sim: RunningSimulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
-  sim = await startSimulator(opts);
-  return sim;
-}
+const start = useSimulator();
 
 async function tokenRequest(s: RunningSimulator, body: string, headers: Record<string, string> = FORM) {
   const res = await fetch(s.url + DEFAULT_ENDPOINTS.token.path, { method: 'POST', headers, body });

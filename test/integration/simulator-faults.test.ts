@@ -1,32 +1,16 @@
 // Fault injection as a client sees it: dropped sockets, 5xx, requests never answered.
 // Waits are on the simulator's own counters, never on the wall clock.
 import { Agent } from 'undici';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ENDPOINTS } from '../../src/cxone/endpoints.ts';
-import { startSimulator } from '../../src/simulator/server.ts';
-import type { RunningSimulator, SimulatorOptions } from '../../src/simulator/server.ts';
+import type { RunningSimulator } from '../../src/simulator/server.ts';
+import { simToken, useSimulator } from '../helpers/simulator.ts';
 
 const SMS = { to: ['+15551230001'], from: '+15550000000', text: 'hello', campaignId: 'camp-1' };
 
-let sim: RunningSimulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const start = useSimulator();
 
-async function start(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
-  sim = await startSimulator(opts);
-  return sim;
-}
-
-async function token(s: RunningSimulator): Promise<string> {
-  const res = await fetch(s.url + DEFAULT_ENDPOINTS.token.path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret',
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const token = (s: RunningSimulator) => simToken(s);
 
 function send(s: RunningSimulator, bearer: string, init: { signal?: AbortSignal; dispatcher?: Agent } = {}) {
   return fetch(s.url + DEFAULT_ENDPOINTS.smsSend.path, {

@@ -1,33 +1,16 @@
 // SMS send, idempotency, validation, rate limit, peak1s and the control API, over sockets.
 // Time-dependent cases drive the simulator clock instead of sleeping.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENDPOINTS } from '../../src/cxone/endpoints.ts';
-import { startSimulator } from '../../src/simulator/server.ts';
-import type { RunningSimulator, SimulatorOptions } from '../../src/simulator/server.ts';
+import type { RunningSimulator } from '../../src/simulator/server.ts';
+import { simToken, useSimulator } from '../helpers/simulator.ts';
 
 const SMS = { to: ['+15551230001', '+15551230002'], from: '+15550000000', text: 'hello', campaignId: 'camp-1' };
 const SEND = DEFAULT_ENDPOINTS.smsSend.path;
 
-let sim: RunningSimulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const start = useSimulator();
 
-async function start(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
-  sim = await startSimulator(opts);
-  return sim;
-}
-
-async function token(s: RunningSimulator, clientId = 'demo-client', secret = 'demo-secret'): Promise<string> {
-  const res = await fetch(s.url + DEFAULT_ENDPOINTS.token.path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `grant_type=client_credentials&client_id=${clientId}&client_secret=${secret}`,
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const token = (s: RunningSimulator, clientId?: string, secret?: string) => simToken(s, { clientId, secret });
 
 async function send(s: RunningSimulator, bearer: string, body: unknown = SMS, headers: Record<string, string> = {}) {
   const res = await fetch(s.url + SEND, {
