@@ -63,6 +63,46 @@ function requireEventType(body: { eventType?: string | undefined; type?: string 
 
 const eventType = z.string().min(1).max(200).optional();
 
+/** Campaign and flow events have one shape; only the name of the entity's id differs. */
+function entityEventKind<K extends 'campaignEvent' | 'flowEvent'>(o: {
+  kind: string;
+  path: string;
+  queue: K;
+  summary: string;
+  entity: 'campaignId' | 'flowId';
+}): WebhookKind {
+  return defineKind({
+    kind: o.kind,
+    path: o.path,
+    queue: o.queue,
+    summary: o.summary,
+    body: z
+      .looseObject({
+        eventId: eventIdField,
+        id: eventIdField,
+        eventType,
+        type: eventType,
+        [o.entity]: id,
+        timestamp: z.string().min(1).max(64),
+        data: record.optional(),
+      })
+      .superRefine(requireEventType),
+    known: ['eventId', 'id', 'eventType', 'type', o.entity, 'timestamp', 'data'],
+    toPayload: (b, m) =>
+      ({
+        accountId: m.accountId,
+        requestId: m.requestId,
+        eventId: m.eventId,
+        eventType: (b.eventType ?? b.type)!,
+        [o.entity]: b[o.entity],
+        timestamp: b.timestamp,
+        data: b.data ?? {},
+        receivedAt: m.receivedAt,
+        extra: m.extra,
+      }) as InputOf<K>,
+  });
+}
+
 export const WEBHOOK_KINDS: readonly WebhookKind[] = [
   defineKind({
     kind: 'sms-status',
@@ -120,64 +160,8 @@ export const WEBHOOK_KINDS: readonly WebhookKind[] = [
       extra: m.extra,
     }),
   }),
-  defineKind({
-    kind: 'campaign-event',
-    path: '/webhooks/campaigns/events',
-    queue: 'campaignEvent',
-    summary: 'Campaign event',
-    body: z
-      .looseObject({
-        eventId: eventIdField,
-        id: eventIdField,
-        eventType,
-        type: eventType,
-        campaignId: id,
-        timestamp: z.string().min(1).max(64),
-        data: record.optional(),
-      })
-      .superRefine(requireEventType),
-    known: ['eventId', 'id', 'eventType', 'type', 'campaignId', 'timestamp', 'data'],
-    toPayload: (b, m) => ({
-      accountId: m.accountId,
-      requestId: m.requestId,
-      eventId: m.eventId,
-      eventType: (b.eventType ?? b.type)!,
-      campaignId: b.campaignId,
-      timestamp: b.timestamp,
-      data: b.data ?? {},
-      receivedAt: m.receivedAt,
-      extra: m.extra,
-    }),
-  }),
-  defineKind({
-    kind: 'flow-event',
-    path: '/webhooks/flows/events',
-    queue: 'flowEvent',
-    summary: 'Flow event',
-    body: z
-      .looseObject({
-        eventId: eventIdField,
-        id: eventIdField,
-        eventType,
-        type: eventType,
-        flowId: id,
-        timestamp: z.string().min(1).max(64),
-        data: record.optional(),
-      })
-      .superRefine(requireEventType),
-    known: ['eventId', 'id', 'eventType', 'type', 'flowId', 'timestamp', 'data'],
-    toPayload: (b, m) => ({
-      accountId: m.accountId,
-      requestId: m.requestId,
-      eventId: m.eventId,
-      eventType: (b.eventType ?? b.type)!,
-      flowId: b.flowId,
-      timestamp: b.timestamp,
-      data: b.data ?? {},
-      receivedAt: m.receivedAt,
-      extra: m.extra,
-    }),
-  }),
+  entityEventKind({ kind: 'campaign-event', path: '/webhooks/campaigns/events', queue: 'campaignEvent', summary: 'Campaign event', entity: 'campaignId' }),
+  entityEventKind({ kind: 'flow-event', path: '/webhooks/flows/events', queue: 'flowEvent', summary: 'Flow event', entity: 'flowId' }),
 ];
 
 /** JSON with object keys sorted at every level: equal events hash equally however serialized. */
