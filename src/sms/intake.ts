@@ -75,7 +75,7 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       return false;
     });
 
-    let duplicates = new Set<string>();
+    let accepted: typeof sendable = [];
     if (!opts.dryRun && sendable.length > 0) {
       const records: NewMessage[] = sendable.map((v) => ({
         messageId: v.messageId,
@@ -86,10 +86,12 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
         segments: v.msg.segments,
         priority: v.msg.priority,
       }));
-      duplicates = await deps.store.createMessages(opts.batchId, records);
-      const items: BulkItem<'smsSend'>[] = sendable
-        .filter((v) => !duplicates.has(v.messageId))
-        .map((v) => {
+      const outcomes = await deps.store.createMessages(opts.batchId, records);
+      accepted = sendable.filter((_, i) => outcomes[i] === 'created');
+      // Unsent ones are enqueued again too: their earlier intake may have failed before
+      // its jobs were added, and the job id makes a second add of a live job a no-op.
+      const toEnqueue = sendable.filter((_, i) => outcomes[i] !== 'duplicate');
+      const items: BulkItem<'smsSend'>[] = toEnqueue.map((v) => {
           const sendAt = v.msg.sendAt ?? now();
           return {
             data: {
@@ -121,14 +123,17 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
         const v = sendable.find((s) => s.messageId === items[r.index]?.data.messageId);
         rejections.push({ row: v?.row ?? -1, reasons: r.error.issues.map((i) => ({ field: i.path, message: i.message })) });
       }
+    } else {
+      // A dry run creates nothing: every sendable row counts as it would be accepted.
+      accepted = sendable;
     }
-    return { sendable, duplicates };
+    return { sendable, accepted };
   }
 
   /** What a chunk did, reported strictly in row order: per-row verdicts, figures. */
   async function report(
     { chunk, rejections, valid }: PreparedChunk,
-    { sendable, duplicates }: Awaited<ReturnType<typeof store>>,
+    { sendable, accepted }: Awaited<ReturnType<typeof store>>,
     opts: IntakeOptions,
     summary: BatchSummary,
   ) {
@@ -147,11 +152,12 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       });
     }
 
-    const acceptedNow = sendable.length - duplicates.size;
-    const segments = sendable.filter((v) => !duplicates.has(v.messageId)).reduce((a, v) => a + v.msg.segments, 0);
+    const acceptedNow = accepted.length;
+    const duplicates = sendable.length - accepted.length;
+    const segments = accepted.reduce((a, v) => a + v.msg.segments, 0);
     summary.total += chunk.length;
     summary.accepted += acceptedNow;
-    summary.duplicates += duplicates.size;
+    summary.duplicates += duplicates;
     summary.rejected += rejections.length;
     summary.segments += segments;
     for (const r of rejections) {
@@ -159,7 +165,7 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       summary.rejectedByReason[reason] = (summary.rejectedByReason[reason] ?? 0) + 1;
     }
     if (!opts.dryRun) {
-      await deps.store.recordIntake(opts.batchId, { total: chunk.length, accepted: acceptedNow, duplicates: duplicates.size, segments }, rejections);
+      await deps.store.recordIntake(opts.batchId, { total: chunk.length, accepted: acceptedNow, duplicates, segments }, rejections);
     }
   }
 

@@ -16,6 +16,9 @@ export interface NewMessage {
   priority: string;
 }
 
+/** created: new; unsent: existed but never sent (enqueue again); duplicate: leave alone. */
+export type CreateOutcome = 'created' | 'unsent' | 'duplicate';
+
 export interface MessageRecord {
   messageId: string;
   batchId: string;
@@ -103,26 +106,34 @@ const transitionScript = defineScript<[number, string | null, string | null]>('c
 
 // KEYS[1] batch hash, KEYS[2..n+1] the message hashes. ARGV: retention s, batch id,
 // created at, then 6 values per message (row, to, campaign, encoding, segments, priority).
-// Creates each record only if it is new, counts the new ones as queued in the batch, and
-// returns a 1/0 flag per message. One call per chunk: a thousand separate calls cost the
-// producer more CPU than the writes cost Redis.
+// Per message: 1 = created now (and counted as queued in its batch); 2 = it already
+// existed and was never sent (a resubmission after an intake that failed before its jobs
+// were added: enqueue it again, the job id makes that a no-op if the job exists);
+// 0 = a duplicate (sent or settled already, or repeated within this very call).
+// One call per chunk: a thousand separate calls cost the producer more than Redis.
 const CREATE_LUA = `
-local created = {}
+local outcome = {}
+local seen = {}
 local fresh = 0
 for i = 2, #KEYS do
   local a = 3 + (i - 2) * 6
-  if redis.call('HSETNX', KEYS[i], 'state', 'queued') == 1 then
+  if seen[KEYS[i]] then
+    outcome[i - 1] = 0
+  elseif redis.call('HSETNX', KEYS[i], 'state', 'queued') == 1 then
     redis.call('HSET', KEYS[i], 'batchId', ARGV[2], 'createdAt', ARGV[3], 'row', ARGV[a + 1], 'to', ARGV[a + 2],
       'campaignId', ARGV[a + 3], 'encoding', ARGV[a + 4], 'segments', ARGV[a + 5], 'priority', ARGV[a + 6], 'attempts', '0')
     redis.call('EXPIRE', KEYS[i], tonumber(ARGV[1]))
     fresh = fresh + 1
-    created[i - 1] = 1
+    outcome[i - 1] = 1
+  elseif redis.call('HGET', KEYS[i], 'state') == 'queued' and redis.call('HEXISTS', KEYS[i], 'cxoneId') == 0 then
+    outcome[i - 1] = 2
   else
-    created[i - 1] = 0
+    outcome[i - 1] = 0
   end
+  seen[KEYS[i]] = true
 end
 if fresh > 0 then redis.call('HINCRBY', KEYS[1], 'state:queued', fresh) end
-return created
+return outcome
 `;
 const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
 
@@ -182,17 +193,14 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
       await m.exec();
     },
 
-    /**
-     * Creates message records in state `queued`; returns the ids that already existed (a
-     * resubmitted ref or row), which must not be enqueued again.
-     */
-    async createMessages(batchId: string, messages: NewMessage[]): Promise<Set<string>> {
-      if (messages.length === 0) return new Set();
+    /** Creates message records in state `queued`; says per message what to do with it. */
+    async createMessages(batchId: string, messages: NewMessage[]): Promise<CreateOutcome[]> {
+      if (messages.length === 0) return [];
       const keys = messages.map((m) => k.msg(m.messageId));
       const args: (string | number)[] = [retentionS, batchId, String(Date.now())];
       for (const m of messages) args.push(String(m.row), m.to, m.campaignId, m.encoding, String(m.segments), m.priority);
-      const created = await createScript.run(redis, [k.batch(batchId), ...keys], args);
-      return new Set(messages.filter((_, i) => created[i] !== 1).map((m) => m.messageId));
+      const flags = await createScript.run(redis, [k.batch(batchId), ...keys], args);
+      return flags.map((f) => (f === 1 ? 'created' : f === 2 ? 'unsent' : 'duplicate'));
     },
 
     /** Moves a message through the state machine; a no-op transition changes nothing. */

@@ -145,3 +145,30 @@ describe('SMS batches', () => {
     expect((await sms.store.getMessage('b-wh.1'))!.state).toBe('delivered');
   });
 });
+
+describe('SMS intake edge cases', () => {
+  it('sends a ref repeated within one batch once, and re-enqueues rows whose earlier intake never added their jobs', async () => {
+    const { sms } = await setup({ webhooks: false });
+    await sms.consent.optIn(['+14152000010', '+14152000011']);
+    const rows = [
+      { row: 1, input: { to: '+14152000010', text: 'one', ref: 'dup' } },
+      { row: 2, input: { to: '+14152000010', text: 'one again', ref: 'dup' } },
+    ];
+    const first = await sms.intake.submit(rows, { batchId: 'b-ref', defaults: { from: 'A', campaignId: 'c' } });
+    expect(first).toMatchObject({ accepted: 1, duplicates: 1 });
+    await vi.waitFor(async () => expect((await sms.store.getMessage('ref-dup'))?.cxoneId).toBeTruthy(), { timeout: 15_000, interval: 50 });
+
+    // An intake that created its records and died before adding its jobs: the records
+    // exist, unsent, with no job. Submitting again must send them, once.
+    await sms.store.createMessages('b-crash', [
+      { messageId: 'b-crash.1', row: 1, to: '+14152000011', campaignId: 'c', encoding: 'GSM-7', segments: 1, priority: 'bulk' },
+    ]);
+    const again = await sms.intake.submit([{ row: 1, input: { to: '+14152000011', text: 'retry' } }], {
+      batchId: 'b-crash',
+      defaults: { from: 'A', campaignId: 'c' },
+    });
+    expect(again.accepted).toBe(0); // counted when it was first created
+    await vi.waitFor(async () => expect((await sms.store.getMessage('b-crash.1'))?.state).toBe('dispatched'), { timeout: 15_000, interval: 50 });
+    expect(fleet!.sim.stats().sms.accepted).toBe(2);
+  });
+});
