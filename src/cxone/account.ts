@@ -27,6 +27,9 @@ export function createCxoneAccount(
   const endpoints = resolveEndpoints(cfg.endpointOverrides);
   const pool = createCxonePool(cfg.baseUrl, cfg.http);
   const tokenUrl = cfg.tokenUrl ?? `${cfg.baseUrl}${endpoints.token.path}`;
+  // A pool is bound to one origin and ignores a request's own: the token endpoint may live
+  // on another host, so it gets its own small pool (never the API host by mistake).
+  const tokenPool = createCxonePool(tokenUrl, { ...cfg.http, connections: 2 });
   const logger = deps.logger.child({ accountId: cfg.accountId });
   const tokens = createTokenCache({
     redis: deps.redis,
@@ -37,7 +40,7 @@ export function createCxoneAccount(
     metrics: deps.metrics,
     fetchToken: createClientCredentialsFetcher(
       { tokenUrl, clientId: cfg.clientId, clientSecret: cfg.clientSecret, authStyle: cfg.authStyle, scope: cfg.scope },
-      pool,
+      tokenPool,
     ),
   });
   const limiter = createRateLimiter({
@@ -68,7 +71,7 @@ export function createCxoneAccount(
     breaker,
     async close() {
       await tokens.close();
-      await pool.close();
+      await Promise.all([pool.close(), tokenPool.close()]);
     },
   };
 }

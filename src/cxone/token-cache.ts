@@ -113,12 +113,15 @@ export function createTokenCache(opts: TokenCacheOptions): TokenCache {
         .exec();
       opts.metrics?.tokenRefreshes.inc({ account: opts.accountId, result: 'ok' });
       opts.logger.info({ accountId: opts.accountId, expiresInS: fetched.expiresInS }, 'CXone token refreshed');
+      await releaseLock();
       return t;
     } catch (err) {
       opts.metrics?.tokenRefreshes.inc({ account: opts.accountId, result: 'error' });
-      throw err;
-    } finally {
       await releaseLock();
+      // Wake the waiting processes now, with the lock free (they re-read and one of them
+      // retries), instead of letting them sleep out the lock's lifetime.
+      await opts.redis.publish(keys.channel, 'failed').catch(() => undefined);
+      throw err;
     }
   }
 

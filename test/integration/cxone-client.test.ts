@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendSms } from '../../src/cxone/sms.ts';
 import { CxoneHttpError, ErrorCode, RateLimitedError, TransientError } from '../../src/errors.ts';
+import { startSimulator } from '../../src/simulator/server.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
 
 let fleet: TestFleet | undefined;
@@ -22,6 +23,19 @@ describe('CXone client', () => {
     await Promise.all(Array.from({ length: 50 }, (_, i) => sendSms(client, msg(`b${i}`))));
     expect(fleet.sim.stats().tokenRequests).toBe(2);
     expect(fleet.sim.stats().sms.accepted).toBe(100);
+  });
+
+  it('asks the token endpoint on its own host when CXONE_TOKEN_URL names another', async () => {
+    const auth = await startSimulator();
+    try {
+      fleet = await startTestFleet({ label: 'tokhost', env: { CXONE_TOKEN_URL: `${auth.url}/oauth/token` } });
+      // The API host does not know a token issued elsewhere: what matters is who was asked.
+      await sendSms(fleet.runtime().cxone.client, msg('k')).catch(() => undefined);
+      expect(auth.stats().tokenRequests).toBeGreaterThanOrEqual(1);
+      expect(fleet.sim.stats().tokenRequests).toBe(0);
+    } finally {
+      await auth.close();
+    }
   });
 
   it('works with HTTP Basic client authentication and a scope', async () => {
