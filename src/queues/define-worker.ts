@@ -20,7 +20,13 @@ export interface JobContext {
   attempt: number;
 }
 
-export type Processor<K extends QueueKey> = (data: PayloadOf<K>, ctx: JobContext) => Promise<unknown>;
+export type Processor<K extends QueueKey> = ((data: PayloadOf<K>, ctx: JobContext) => Promise<unknown>) & {
+  /**
+   * Called once, when a job will not be retried: an unrecoverable error, or a failed last
+   * attempt (a 429 deferral is not a failure). Lets the processor record the outcome.
+   */
+  onFinalFailure?: (data: PayloadOf<K>, err: unknown, ctx: JobContext) => Promise<void>;
+};
 
 export interface WorkerDeps {
   /** A worker-kind connection (maxRetriesPerRequest: null). */
@@ -57,9 +63,17 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
       else log.warn(line, `job ${outcome}`);
     };
 
+    const ctx: JobContext = { job, signal: signal ?? new AbortController().signal, log, attempt };
+    let data: PayloadOf<K> | undefined;
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+    const finalFailure = async (err: unknown) => {
+      // A payload that never parsed has nothing for the processor to record.
+      if (data === undefined || !processor.onFinalFailure) return;
+      await processor.onFinalFailure(data, err, ctx).catch((hookErr: unknown) => log.error({ err: hookErr }, 'recording the final failure failed'));
+    };
     try {
-      const data = parsePayload(key, job.data);
-      const result = await processor(data, { job, signal: signal ?? new AbortController().signal, log, attempt });
+      data = parsePayload(key, job.data);
+      const result = await processor(data, ctx);
       finish('completed');
       return result;
     } catch (err) {
@@ -67,6 +81,7 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
       const code = isFleetError(err) ? err.code : 'UNEXPECTED';
       if (outcome.kind === 'unrecoverable') {
         finish('unrecoverable', { code }, err);
+        await finalFailure(err);
         throw new UnrecoverableError(`${code}: ${(err as Error).message}`);
       }
       if (outcome.kind === 'rate-limited') {
@@ -81,9 +96,11 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
           throw new RateLimitError();
         }
         finish('retry', { code, restarts, note: 'rate-limit restart cap reached; spending an attempt' }, err);
+        if (lastAttempt) await finalFailure(err);
         throw err;
       }
-      finish('retry', { code, willRetry: attempt < (job.opts.attempts ?? 1) }, err);
+      finish('retry', { code, willRetry: !lastAttempt }, err);
+      if (lastAttempt) await finalFailure(err);
       throw err;
     }
   };

@@ -21,7 +21,7 @@ export interface SmsSendDeps {
 
 export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
   const now = deps.now ?? Date.now;
-  return async (data, ctx) => {
+  const processor: Processor<'smsSend'> = async (data, ctx) => {
     const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt: ctx.attempt };
     const [current, optedOut] = await Promise.all([deps.store.getMessage(data.messageId), deps.consent.isOptedOut(data.to)]);
     if (current && (current.cxoneId || isTerminal(current.state))) {
@@ -59,18 +59,30 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       return { cxoneId: res.messageId };
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
-      const code = isFleetError(err) ? err.code : 'UNEXPECTED';
       if (err instanceof RateLimitedError) throw err; // deferred, not an attempt: nothing to record
-      const lastAttempt = ctx.attempt >= (ctx.job.opts.attempts ?? 1);
-      const permanent = isFleetError(err) && !err.retryable;
-      const status = permanent ? 'rejected' : lastAttempt ? 'failed' : 'retry';
-      if (status === 'retry') {
-        await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt });
-      } else {
-        await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt });
-      }
-      await deps.audit.append({ ...base, kind: 'sms.dispatch', status, latencyMs, errorCode: code });
+      // This attempt failed; whether it was the last is the queue's call (onFinalFailure).
+      const code = isFleetError(err) ? err.code : 'UNEXPECTED';
+      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt });
+      await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'error', latencyMs, errorCode: code });
       throw err;
     }
   };
+  // The job will not be retried: a permanent refusal is `rejected`, anything else that
+  // ran out of attempts (5xx, timeouts, 429s past the restart cap) is `failed`.
+  processor.onFinalFailure = async (data, err, ctx) => {
+    const code = isFleetError(err) ? err.code : 'UNEXPECTED';
+    const status = isFleetError(err) && !err.retryable ? 'rejected' : 'failed';
+    await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt });
+    await deps.audit.append({
+      kind: 'sms.dispatch',
+      accountId: data.accountId,
+      campaignId: data.campaignId,
+      recipient: maskPhone(data.to),
+      messageId: data.messageId,
+      attempt: ctx.attempt,
+      status,
+      errorCode: code,
+    });
+  };
+  return processor;
 }

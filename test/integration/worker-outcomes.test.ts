@@ -1,7 +1,8 @@
 // Errors mapped to BullMQ outcomes, through real workers, real Redis and the simulator.
 import { QueueEvents, type Job } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../src/errors.ts';
+import { createSmsServices } from '../../src/sms/services.ts';
 import { smsSendWorker } from '../../workers/sms-send.worker.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
 import { createTestRedis } from '../helpers/redis.ts';
@@ -100,6 +101,38 @@ describe('worker outcomes', () => {
     const j = await rt.queues.get('smsSend').getJob('b1.1');
     expect(j!.attemptsMade).toBe(1);
     expect(j!.failedReason).toMatch(/CXONE_FORBIDDEN.*message:sms:send/);
+  });
+
+  it('records a message whose job will not be retried as rejected, not left queued', async () => {
+    fleet = await startTestFleet({
+      label: 'wfinal',
+      sim: { clients: [{ clientId: 'demo-client', clientSecret: 'demo-secret', accountId: 'default', scopes: ['email:channels:read'] }] },
+    });
+    const rt = fleet.runtime();
+    const sms = createSmsServices(rt);
+    await sms.consent.optIn(['+14152000020']);
+    await sms.intake.submit([{ row: 1, input: { to: '+14152000020', text: 'hi' } }], { batchId: 'bf', defaults: { from: 'A', campaignId: 'c' } });
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await vi.waitFor(async () => expect((await sms.store.getBatch('bf'))?.counts).toEqual({ rejected: 1 }), { timeout: 15_000, interval: 50 });
+    expect((await sms.store.getMessage('bf.1'))?.lastError).toBe('CXONE_FORBIDDEN');
+  });
+
+  it('records a message as failed when 429s outlast its restarts and its last attempt', async () => {
+    // CXone allows one call a second; no deferral is allowed, and the job has one attempt.
+    fleet = await startTestFleet({ label: 'w429final', sim: { rateLimit: { rps: 1, retryAfterS: 1 } }, env: { RATE_LIMIT_MAX_RESTARTS: '0' } });
+    const rt = fleet.runtime();
+    const sms = createSmsServices(rt);
+    const messages = [1, 2].map((i) => ({ messageId: `bx.${i}`, row: i, to: `+1415200003${i}`, campaignId: 'c1', encoding: 'GSM-7', segments: 1, priority: 'bulk' }));
+    await sms.store.createMessages('bx', messages);
+    // One attempt each, set on the jobs themselves (the registry's default is 8).
+    for (const m of messages) {
+      const data = { ...job(m.row), batchId: 'bx', messageId: m.messageId, idempotencyKey: m.messageId, to: m.to };
+      await rt.queues.get('smsSend').add('sms-send', data, { jobId: m.messageId, attempts: 1 });
+    }
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 2);
+    const states = async () => (await Promise.all(messages.map((m) => sms.store.getMessage(m.messageId)))).map((m) => m?.state).sort();
+    await vi.waitFor(async () => expect(await states()).toEqual(['dispatched', 'failed']), { timeout: 15_000, interval: 50 });
+    expect(fleet.sim.stats().rateLimited).toBeGreaterThan(0);
   });
 
   it('refuses a bad payload at enqueue, and fails one that got in anyway as unrecoverable', async () => {
