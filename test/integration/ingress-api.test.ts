@@ -3,29 +3,28 @@
 // preview, /metrics, /healthz, /readyz, and draining on close.
 import { Writable } from 'node:stream';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.ts';
 import { listDeadLetters, replayDeadLetters } from '../../src/dead-letters.ts';
 import { createLogger } from '../../src/logger.ts';
 import { defineRoute } from '../../src/ingress/api/router.ts';
 import { createApp } from '../../src/ingress/app.ts';
-import { createIngressDeps } from '../../src/ingress/deps.ts';
-import { startIngress, type RunningIngress } from '../../src/ingress/server.ts';
+import type { RunningIngress } from '../../src/ingress/server.ts';
 import { signWebhook } from '../../src/webhook-signature.ts';
-import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
+import { REDIS_URL, createTestRedis } from '../helpers/redis.ts';
+import { basicAuth, useIngress } from '../helpers/ingress.ts';
 
-const prefix = testPrefix('ingapi');
-const config = loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', ADMIN_USER: 'admin', ADMIN_PASSWORD: 'pw-1', ADMIN_TOKEN: 'tok-1', WEBHOOK_SECRETS: 's1' });
-const deps = createIngressDeps(config, createLogger({ level: 'silent' }));
-const basic = `Basic ${Buffer.from('admin:pw-1').toString('base64')}`;
+const h = useIngress('ingapi', { ADMIN_USER: 'admin', ADMIN_PASSWORD: 'pw-1', ADMIN_TOKEN: 'tok-1', WEBHOOK_SECRETS: 's1' });
+const { prefix, deps } = h;
+const basic = basicAuth('admin', 'pw-1');
 let ingress: RunningIngress;
 let echoCalls = 0;
 let releaseSlow: (() => void) | undefined;
 let slowStarted: (() => void) | undefined;
 
 beforeAll(async () => {
-  ingress = await startIngress({ ...deps, host: '127.0.0.1', port: 0 });
+  ingress = h.ingress!;
   // A route defined the way later issues will add theirs.
   ingress.ingress.apiRouter.route(
     defineRoute({
@@ -54,13 +53,6 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  await ingress?.close();
-  await deps.close();
-  const redis = createTestRedis();
-  await deleteKeysWithPrefix(redis, prefix);
-  await redis.quit();
-});
 
 const api = (path: string, init: RequestInit & { auth?: string | null } = {}) => {
   const headers = new Headers(init.headers);

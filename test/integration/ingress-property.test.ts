@@ -1,44 +1,29 @@
 // Property-based: thousands of random bodies, content types and header values at every
 // route. Never a 5xx, never a crash, and never a job from a request that was not signed.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createIngressDeps } from '../../src/ingress/deps.ts';
-import { startIngress, type RunningIngress } from '../../src/ingress/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningIngress } from '../../src/ingress/server.ts';
 import { WEBHOOK_KINDS } from '../../src/ingress/webhook-kinds.ts';
 import { ALL_QUEUE_KEYS } from '../../src/queues/registry.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from '../../src/webhook-signature.ts';
-import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
+import { basicAuth, useIngress } from '../helpers/ingress.ts';
 
 const SECRET = 'prop-secret';
 // PROPERTY_RUNS_SCALE=10 for a long local hunt; the default keeps CI at a few seconds.
 const scale = Number(process.env.PROPERTY_RUNS_SCALE ?? 1);
 const runs = (n: number) => Math.max(1, Math.round(n * scale));
-const prefix = testPrefix('ingprop');
-const config = loadConfig({
-  REDIS_URL,
-  FLEET_PREFIX: prefix,
-  LOG_LEVEL: 'silent',
+const h = useIngress('ingprop', {
   WEBHOOK_SECRETS: SECRET,
   INGRESS_BODY_LIMIT_BYTES: '4096',
   ADMIN_USER: 'admin',
   ADMIN_PASSWORD: 'pw',
 });
-const deps = createIngressDeps(config, createLogger({ level: 'silent' }));
-const basic = `Basic ${Buffer.from('admin:pw').toString('base64')}`;
+const { deps } = h;
+const basic = basicAuth('admin', 'pw');
 let ingress: RunningIngress;
 
-beforeAll(async () => {
-  ingress = await startIngress({ ...deps, host: '127.0.0.1', port: 0 });
-});
-
-afterAll(async () => {
-  await ingress?.close();
-  await deps.close();
-  const redis = createTestRedis();
-  await deleteKeysWithPrefix(redis, prefix);
-  await redis.quit();
+beforeAll(() => {
+  ingress = h.ingress!;
 });
 
 async function totalJobs(): Promise<number> {

@@ -1,40 +1,25 @@
 // Webhooks over real HTTP into the real Redis: signature, validation, deterministic job ids,
 // and the job in its queue before the 2xx.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createIngressDeps } from '../../src/ingress/deps.ts';
-import { startIngress, type RunningIngress } from '../../src/ingress/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningIngress } from '../../src/ingress/server.ts';
 import { jobIdOf } from '../../src/ingress/webhook-kinds.ts';
 import { ALL_QUEUE_KEYS, type QueueKey } from '../../src/queues/registry.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from '../../src/webhook-signature.ts';
-import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
+import { basicAuth, useIngress } from '../helpers/ingress.ts';
 
-const prefix = testPrefix('ingwh');
-const config = loadConfig({
-  REDIS_URL,
-  FLEET_PREFIX: prefix,
-  LOG_LEVEL: 'silent',
+const h = useIngress('ingwh', {
   CXONE_ACCOUNT_ID: 'acct-1',
   WEBHOOK_SECRETS: 'secret-current,secret-next',
   INGRESS_BODY_LIMIT_BYTES: '4096',
   ADMIN_USER: 'admin',
   ADMIN_PASSWORD: 'pw-for-tests',
 });
-const deps = createIngressDeps(config, createLogger({ level: 'silent' }));
-const adminAuth = `Basic ${Buffer.from('admin:pw-for-tests').toString('base64')}`;
+const { deps } = h;
+const adminAuth = basicAuth('admin', 'pw-for-tests');
 let ingress: RunningIngress;
 
-beforeAll(async () => {
-  ingress = await startIngress({ ...deps, host: '127.0.0.1', port: 0 });
-});
-
-afterAll(async () => {
-  await ingress?.close();
-  await deps.close();
-  const redis = createTestRedis();
-  await deleteKeysWithPrefix(redis, prefix);
-  await redis.quit();
+beforeAll(() => {
+  ingress = h.ingress!;
 });
 
 async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
