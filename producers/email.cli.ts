@@ -9,7 +9,7 @@ import { compileMjml, type MjmlIssue } from '../src/domain/email/mjml.ts';
 import { exportChannelAudit } from '../src/email/audit-export.ts';
 import { formatHealth, formatIssues, formatMjmlIssue, formatStatus, formatSuppression } from '../src/email/format.ts';
 import { describeState } from '../src/email/provision-state.ts';
-import { createEmailServices, type EmailServices } from '../src/email/services.ts';
+import { createEmailServices, type ChannelStatus, type EmailServices } from '../src/email/services.ts';
 import { formatOf, loadChannelSpec, type LoadSpecResult } from '../src/email/spec-store.ts';
 import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
 import { createRedis } from '../src/redis.ts';
@@ -223,6 +223,12 @@ function previewCommand(): Command {
     });
 }
 
+async function provisionedStatus(svc: EmailServices, name: string): Promise<ChannelStatus> {
+  const st = await svc.status(name);
+  if (!st) throw new Error(`no provisioned channel named "${name}"`);
+  return st;
+}
+
 export function emailCommand(): Command {
   const email = new Command('email').description('email channels: validate and provision specs, bounces and suppressions, sender health, audit export, template preview');
   email
@@ -239,8 +245,7 @@ export function emailCommand(): Command {
     .option('--json', 'machine output')
     .action(async (name: string, o: { json?: boolean }) =>
       withServices(async (svc) => {
-        const st = await svc.status(name);
-        if (!st) throw new Error(`no provisioned channel named "${name}"`);
+        const st = await provisionedStatus(svc, name);
         console.log(o.json ? JSON.stringify(st) : formatStatus(st).join('\n'));
       }),
     );
@@ -252,8 +257,7 @@ export function emailCommand(): Command {
     .option('--json', 'machine output')
     .action(async (name: string, o: { json?: boolean }) =>
       withServices(async (svc) => {
-        const st = await svc.status(name);
-        if (!st) throw new Error(`no provisioned channel named "${name}"`);
+        const st = await provisionedStatus(svc, name);
         console.log(o.json ? JSON.stringify({ health: st.health ?? null, paused: st.paused ?? null }) : formatHealth(st).join('\n'));
       }),
     );
