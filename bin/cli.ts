@@ -3,8 +3,6 @@
 // ingress, the dashboard or the simulator.
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { ConfigError } from '../src/config.ts';
-import { ValidationError } from '../src/errors.ts';
 import { demoCommand } from './commands/demo.ts';
 import { ingressCommand } from './commands/ingress.ts';
 import { simulatorCommand } from './commands/simulator.ts';
@@ -32,11 +30,10 @@ const program = new Command('cxone-fleet')
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  // Expected failures get one readable message; anything else keeps its stack.
-  if (err instanceof ConfigError || err instanceof ValidationError) {
-    console.error(`cxone-fleet: ${err.message}`);
-  } else {
-    console.error(err);
-  }
+  // A person reads this: one line saying what went wrong. The stack helps only whoever
+  // debugs the fleet itself, so it comes with LOG_LEVEL=debug (or trace).
+  const debugging = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '');
+  if (err instanceof Error && !debugging) console.error(`cxone-fleet: ${err.message}`);
+  else console.error(err);
   process.exitCode = 1;
 }
