@@ -1,7 +1,10 @@
-// The CPU part of intake for one chunk of rows: parse and validate every row, and give
-// each valid one its deterministic message id. Pure, so it runs the same in the producer's
-// thread or in a validation thread beside it.
-import { validateSmsInput, type ValidSmsMessage } from '../domain/sms/validate-message.ts';
+// The CPU part of intake for one chunk of rows: parse and validate every row, give each
+// valid one its deterministic message id, and build and parse its send job's payload.
+// Pure, so it runs the same in the producer's thread or in a validation thread beside it;
+// there it takes the zod and libphonenumber work off the thread that talks to Redis.
+import { validateSmsInput } from '../domain/sms/validate-message.ts';
+import { ValidationError } from '../errors.ts';
+import { parsePayload, type ParsedPayload } from '../queues/enqueue.ts';
 import type { Rejection } from './message-store.ts';
 
 export interface IntakeRow {
@@ -12,17 +15,37 @@ export interface IntakeRow {
   parseError?: string;
 }
 
+/** What every send job of the batch carries besides its row. */
+export interface JobContext {
+  accountId: string;
+  requestId?: string | undefined;
+  /** How long after its send time an unsent message expires. */
+  validityMs: number;
+  webhookUrl?: string | undefined;
+  /** "Now" for this chunk: messages without a send time are due at it. */
+  nowMs: number;
+}
+
 export interface ChunkContext {
   batchId: string;
   defaultRegion: string;
   maxSegments: number;
   defaults?: { from?: string; campaignId?: string } | undefined;
+  job: JobContext;
+}
+
+export interface PreparedMessage {
+  row: number;
+  messageId: string;
+  /** Epoch ms when the row asked for a later send. */
+  sendAt?: number;
+  payload: ParsedPayload<'smsSend'>;
 }
 
 export interface PreparedChunk {
   chunk: IntakeRow[];
   rejections: Rejection[];
-  valid: { row: number; msg: ValidSmsMessage; messageId: string }[];
+  valid: PreparedMessage[];
 }
 
 /** Deterministic: a resubmitted row or ref maps to the same message and the same job. */
@@ -33,7 +56,8 @@ export function messageIdFor(batchId: string, row: number, ref?: string): string
 
 export function prepareChunk(chunk: IntakeRow[], ctx: ChunkContext): PreparedChunk {
   const rejections: Rejection[] = [];
-  const valid: PreparedChunk['valid'] = [];
+  const valid: PreparedMessage[] = [];
+  const { job } = ctx;
   for (const r of chunk) {
     if (r.parseError) {
       rejections.push({ row: r.row, reasons: [{ field: '(row)', message: r.parseError }] });
@@ -45,7 +69,32 @@ export function prepareChunk(chunk: IntakeRow[], ctx: ChunkContext): PreparedChu
       rejections.push({ row: r.row, to, reasons: v.reasons });
       continue;
     }
-    valid.push({ row: r.row, msg: v.message, messageId: messageIdFor(ctx.batchId, r.row, v.message.ref) });
+    const m = v.message;
+    const messageId = messageIdFor(ctx.batchId, r.row, m.ref);
+    try {
+      const payload = parsePayload('smsSend', {
+        accountId: job.accountId,
+        requestId: job.requestId,
+        batchId: ctx.batchId,
+        messageId,
+        idempotencyKey: messageId,
+        to: m.to,
+        from: m.from,
+        text: m.text,
+        campaignId: m.campaignId,
+        priority: m.priority,
+        encoding: m.encoding,
+        segments: m.segments,
+        notAfter: (m.sendAt ?? job.nowMs) + job.validityMs,
+        ...(job.webhookUrl ? { webhookUrl: job.webhookUrl } : {}),
+      });
+      valid.push({ row: r.row, messageId, ...(m.sendAt !== undefined ? { sendAt: m.sendAt } : {}), payload });
+    } catch (err) {
+      // Row validation keeps its limits equal to the payload's, so this is a bug to see,
+      // reported on the row like any other problem rather than lost.
+      if (!(err instanceof ValidationError)) throw err;
+      rejections.push({ row: r.row, to: m.to, reasons: err.issues.map((i) => ({ field: i.path || '(payload)', message: i.message })) });
+    }
   }
   return { chunk, rejections, valid };
 }

@@ -9,7 +9,13 @@ const rows: IntakeRow[] = [
   { row: 3, input: { to: '+14152000002', text: 'Grüße 🚀' } },
   { row: 4, input: undefined, parseError: 'invalid JSON: Unexpected token' },
 ];
-const ctx = { batchId: 'b', defaultRegion: 'US', maxSegments: 10, defaults: { from: 'ACME', campaignId: 'c' } };
+const ctx = {
+  batchId: 'b',
+  defaultRegion: 'US',
+  maxSegments: 10,
+  defaults: { from: 'ACME', campaignId: 'c' },
+  job: { accountId: 'acct', requestId: 'req-1', validityMs: 60_000, nowMs: 1_700_000_000_000 },
+};
 
 describe('thread validator', () => {
   it('prepares a chunk in a worker thread exactly as in place', async () => {
@@ -19,6 +25,8 @@ describe('thread validator', () => {
       expect(a).toEqual(prepareChunk(rows, ctx));
       expect(a.valid.map((x) => x.messageId)).toEqual(['ref-a%3A1', 'b.3']);
       expect(a.rejections.map((r) => r.row)).toEqual([2, 4]);
+      // The payload crosses the thread boundary whole: the producer adds it as it is.
+      expect(a.valid[1]!.payload).toMatchObject({ accountId: 'acct', requestId: 'req-1', encoding: 'UCS-2', notAfter: 1_700_000_060_000 });
       expect(b).toEqual(prepareChunk(rows.slice(0, 2), { ...ctx, batchId: 'b2' }));
     } finally {
       await v.close();

@@ -1,0 +1,76 @@
+// The CPU half of intake: per-row verdicts, deterministic ids, and send payloads built and
+// parsed once, with the chunk's "now" deciding when an unsent message expires.
+import { describe, expect, it } from 'vitest';
+import { prepareChunk, type ChunkContext } from '../../src/sms/prepare-chunk.ts';
+
+const NOW = 1_700_000_000_000;
+const ctx: ChunkContext = {
+  batchId: 'b1',
+  defaultRegion: 'US',
+  maxSegments: 10,
+  defaults: { from: 'ACME', campaignId: 'c1' },
+  job: { accountId: 'acct', requestId: 'req-7', validityMs: 3_600_000, nowMs: NOW, webhookUrl: 'https://hooks.example/sms' },
+};
+
+describe('prepareChunk', () => {
+  it('builds each valid row its parsed send payload, due now or at its sendAt', () => {
+    const sendAt = NOW + 86_400_000;
+    const { valid, rejections } = prepareChunk(
+      [
+        { row: 1, input: { to: '(415) 200-0001', text: 'hello', priority: 'OTP' } },
+        { row: 2, input: { to: '+14152000002', text: 'later', sendAt: new Date(sendAt).toISOString(), ref: 'crm:42' } },
+      ],
+      ctx,
+    );
+    expect(rejections).toEqual([]);
+    expect(valid).toEqual([
+      {
+        row: 1,
+        messageId: 'b1.1',
+        payload: {
+          accountId: 'acct',
+          requestId: 'req-7',
+          batchId: 'b1',
+          messageId: 'b1.1',
+          idempotencyKey: 'b1.1',
+          to: '+14152000001',
+          from: 'ACME',
+          text: 'hello',
+          campaignId: 'c1',
+          priority: 'otp',
+          encoding: 'GSM-7',
+          segments: 1,
+          notAfter: NOW + 3_600_000,
+          webhookUrl: 'https://hooks.example/sms',
+        },
+      },
+      expect.objectContaining({ row: 2, messageId: 'ref-crm%3A42', sendAt, payload: expect.objectContaining({ notAfter: sendAt + 3_600_000 }) }),
+    ]);
+  });
+
+  it('reports bad rows with every reason and keeps the good ones of the chunk', () => {
+    const { valid, rejections } = prepareChunk(
+      [
+        { row: 1, input: { to: 'not a number', text: '' } },
+        { row: 2, input: undefined, parseError: 'line 3: unclosed quote' },
+        { row: 3, input: { to: '+14152000003', text: 'fine' } },
+      ],
+      ctx,
+    );
+    expect(valid.map((v) => v.row)).toEqual([3]);
+    expect(rejections).toEqual([
+      { row: 1, to: 'not a number', reasons: [expect.objectContaining({ field: 'to' }), { field: 'text', message: 'must not be empty' }] },
+      { row: 2, reasons: [{ field: '(row)', message: 'line 3: unclosed quote' }] },
+    ]);
+  });
+
+  it('refuses on the row, naming the field, a message the send payload cannot carry', () => {
+    // Segment limits are configurable; the job payload still caps a text at 10,000 characters.
+    const { valid, rejections } = prepareChunk(
+      [{ row: 1, input: { to: '+14152000001', text: 'x'.repeat(10_001) } }],
+      { ...ctx, maxSegments: 1_000 },
+    );
+    expect(valid).toEqual([]);
+    expect(rejections).toEqual([{ row: 1, to: '+14152000001', reasons: [{ field: 'text', message: expect.stringMatching(/10000/) }] }]);
+  });
+});
