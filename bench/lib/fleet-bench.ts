@@ -12,9 +12,12 @@ export function benchPrefix(label: string): string {
   return `{cxfb-${label}-${randomBytes(3).toString('hex')}}`;
 }
 
+// BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the workers.
+const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export function spawnWorkers(n: number, env: Record<string, string>, args: string[] = []): ChildProcess[] {
   return Array.from({ length: n }, () =>
-    spawn(process.execPath, ['bin/cxone-fleet.js', 'worker', ...args], {
+    spawn(process.execPath, [...workerNodeArgs, 'bin/cxone-fleet.js', 'worker', ...args], {
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     }),
