@@ -6,8 +6,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_HEADER = 'x-cxone-signature';
 export const TIMESTAMP_HEADER = 'x-cxone-timestamp';
 
+/** The raw HMAC: the verifier compares these bytes; the header carries them as hex. */
+function signatureBytes(secret: string, timestamp: string, rawBody: Buffer | string): Buffer {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest();
+}
+
 export function computeSignature(secret: string, timestamp: string, rawBody: Buffer | string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
+  return signatureBytes(secret, timestamp, rawBody).toString('hex');
 }
 
 export function signWebhook(secret: string, rawBody: Buffer | string, nowMs = Date.now()): Record<string, string> {
@@ -41,7 +46,7 @@ export function verifySignature(opts: {
   // Compared as bytes (each candidate decoded once), never as strings, and in constant time.
   const given = candidates.map((c) => Buffer.from(c, 'hex'));
   for (const secret of opts.secrets) {
-    const expected = createHmac('sha256', secret).update(`${ts}.`).update(opts.rawBody).digest();
+    const expected = signatureBytes(secret, ts, opts.rawBody);
     if (given.some((g) => timingSafeEqual(expected, g))) return { ok: true };
   }
   return { ok: false, reason: 'mismatch' };
