@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { Redis } from 'ioredis';
 import { signWebhook } from '../src/webhook-signature.ts';
+import { REDIS_URL, redisCpuMicros } from './lib/fleet-bench.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -60,7 +61,7 @@ const pool = Array.from({ length: poolSize }, (_, i) => {
   return { body, headers: { 'content-type': 'application/json', ...signWebhook(secret, body, nowMs) } };
 });
 let next = 0;
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redis = new Redis(REDIS_URL);
 
 function cannon(opts: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {
@@ -93,10 +94,8 @@ await cannon({ url: helloUrl, connections, duration: 2 });
 // load generator (this process) and Redis (which a hello-world never touches).
 type Cpu = { server: number; generator: number; redis: number };
 const cpuOfAll = async (): Promise<Cpu> => {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
   const own = process.cpuUsage();
-  return { server: await serverCpuMicros(), generator: own.user + own.system, redis: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6 };
+  return { server: await serverCpuMicros(), generator: own.user + own.system, redis: await redisCpuMicros(redis) };
 };
 const cpuTotals = { webhook: { server: 0, generator: 0, redis: 0, n: 0 }, hello: { server: 0, generator: 0, redis: 0, n: 0 } };
 async function measured(side: keyof typeof cpuTotals, opts: autocannon.Options): Promise<Result> {

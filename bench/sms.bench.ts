@@ -9,7 +9,7 @@ import { waitForReady, type RedisConnection } from '../src/redis.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import { createThreadValidator } from '../src/sms/row-validator.ts';
-import { benchPrefix, deletePrefix, REDIS_URL, rssMiB, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
 
 const MESSAGES = Number(process.env.MESSAGES ?? 20_000);
 const LIMIT = Number(process.env.LIMIT ?? 500);
@@ -20,10 +20,8 @@ const rows = () => numbers.map((to, i) => ({ row: i + 1, input: { to, text: `You
 
 /** CPU used so far by this process (all threads) and by the Redis server, in µs. */
 async function cpuNow(redis: RedisConnection): Promise<{ node: number; redis: number }> {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
   const { user, system } = process.cpuUsage();
-  return { node: user + system, redis: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6 };
+  return { node: user + system, redis: await redisCpuMicros(redis) };
 }
 
 async function cpuSince(redis: RedisConnection, before: { node: number; redis: number }, messages: number) {

@@ -8,6 +8,13 @@ import type { SimProcess } from './sim-process.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** CPU time the Redis server has used so far (user + system), in µs, from INFO cpu. */
+export async function redisCpuMicros(redis: Pick<Redis, 'info'>): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
+
 export function benchPrefix(label: string): string {
   return `{cxfb-${label}-${randomBytes(3).toString('hex')}}`;
 }
