@@ -1,6 +1,7 @@
-// Lua scripts run by SHA (EVALSHA, falling back to EVAL once per connection), in plain
-// calls and in pipelines alike, via ioredis's defineCommand. Sending the whole script
-// text with every EVAL costs bandwidth and a hash per call on the hot path.
+// Lua scripts run by SHA (EVALSHA, falling back to EVAL when Redis does not know the
+// script yet), in plain calls and in pipelines alike. Sending the whole script text with
+// every EVAL costs bandwidth and a hash per call on the hot path.
+import { createHash } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisConnection } from './redis.ts';
 
@@ -23,10 +24,18 @@ export function defineScript<R>(name: string, numberOfKeys: number | 'varying', 
     }
   };
   const argv = (keys: string[], args: Arg[]): Arg[] => (numberOfKeys === 'varying' ? [keys.length, ...keys, ...args] : [...keys, ...args]);
+  const sha = createHash('sha1').update(lua).digest('hex');
   return {
+    // Plain EVALSHA/EVAL rather than the defined command: on an auto-pipelined connection a
+    // command defined after the pending pipeline was made is missing from it, and ioredis
+    // then loses track of that pipeline's replies (ioredis#1931); built-ins are always there.
     async run(redis, keys, args) {
-      ensure(redis);
-      return (await (redis as unknown as Callable)[name]!(...argv(keys, args))) as R;
+      try {
+        return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as R;
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+        return (await redis.eval(lua, keys.length, ...keys, ...args)) as R;
+      }
     },
     pipeline(redis) {
       ensure(redis);

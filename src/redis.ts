@@ -4,7 +4,12 @@
 import { Redis, Cluster, type RedisOptions, type ClusterNode } from 'ioredis';
 
 export type RedisConnection = Redis | Cluster;
-export type ConnectionKind = 'worker' | 'client';
+/**
+ * worker: BullMQ's own connections (blocking commands, waits out outages);
+ * commands: a worker process's own reads and writes (same patience, auto-pipelined);
+ * client: producers and the ingress (fail fast, auto-pipelined).
+ */
+export type ConnectionKind = 'worker' | 'commands' | 'client';
 
 export interface RedisSettings {
   url: string;
@@ -14,6 +19,12 @@ export interface RedisSettings {
 function optionsFor(kind: ConnectionKind): RedisOptions {
   if (kind === 'worker') {
     return { maxRetriesPerRequest: null, enableReadyCheck: true };
+  }
+  if (kind === 'commands') {
+    // Every job's reads and writes issued in one tick leave in one socket write: on this
+    // kind of machine a write costs more than the command, for the worker and for Redis.
+    // Never given to BullMQ, whose scripts and transactions expect a plain connection.
+    return { maxRetriesPerRequest: null, enableReadyCheck: true, enableAutoPipelining: true };
   }
   return {
     maxRetriesPerRequest: 1,

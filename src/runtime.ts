@@ -9,6 +9,8 @@ import { createProducerContext, type ProducerContext } from './producer-context.
 import { createRedis, type RedisConnection } from './redis.ts';
 
 export interface Runtime extends ProducerContext {
+  /** The process's own commands (stores, limiter, breaker, tokens, audit): auto-pipelined. */
+  redis: RedisConnection;
   metrics: Metrics;
   /** Connection that waits out outages, for BullMQ workers (blocking commands). */
   workerRedis: RedisConnection;
@@ -17,19 +19,25 @@ export interface Runtime extends ProducerContext {
 
 export function createRuntime(config: Config, opts: { role: string; logger?: Logger; metrics?: Metrics }): Runtime {
   const base = createProducerContext(config, { ...opts, connectionKind: 'worker' });
-  const { logger, redis } = base;
+  const { logger } = base;
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: true, labels: { role: opts.role } });
   const workerRedis = createRedis(config.redis, 'worker');
   workerRedis.on('error', (err: Error) => logger.warn({ err, connection: 'worker' }, 'redis connection error'));
+  // The queue handles keep base.redis (plain); everything the process itself asks Redis
+  // goes through this one, where concurrent jobs' commands share socket writes.
+  const redis = createRedis(config.redis, 'commands');
+  redis.on('error', (err: Error) => logger.warn({ err, connection: 'commands' }, 'redis connection error'));
   const cxone = createCxoneAccount(config.cxone, { redis, prefix: config.redis.prefix, logger, metrics });
   return {
     ...base,
+    redis,
     metrics,
     workerRedis,
     cxone,
     async close() {
       await base.close();
       await cxone.close();
+      await redis.quit().catch(() => redis.disconnect());
       await workerRedis.quit().catch(() => workerRedis.disconnect());
     },
   };

@@ -3,8 +3,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createBreaker } from '../../src/cxone/breaker.ts';
 import { createRateLimiter, emissionIntervalMs, limiterKeys } from '../../src/cxone/rate-limiter.ts';
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, RateLimitedError } from '../../src/errors.ts';
-import { createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
+import { createRedis } from '../../src/redis.ts';
+import { defineScript } from '../../src/redis-script.ts';
+import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 
 const redis = createTestRedis();
 const prefixes: string[] = [];
@@ -116,5 +119,36 @@ describe('circuit breaker', () => {
     }
     expect(await br.record(true)).toBe('half-open');
     expect(await br.record(true)).toBe('closed');
+  });
+});
+
+describe('scripts on an auto-pipelined connection', () => {
+  it('run beside plain commands in one tick, the first time Redis sees them too', async () => {
+    // A worker's command connection: every command of a tick leaves in one pipeline. A script
+    // Redis has never seen (a fresh comment makes a fresh SHA) takes the EVAL fallback there.
+    const conn = createRedis({ url: REDIS_URL }, 'commands');
+    try {
+      const prefix = newPrefix();
+      const fresh = defineScript<string>(`cxfTest${Date.now()}`, 1, `-- ${randomUUID()}\nreturn redis.call('INCR', KEYS[1])`);
+      const lim = createRateLimiter({ redis: conn, prefix, accountId: 'a', rps: 100, burst: 5, maxWaitMs: 5_000 });
+      const br = createBreaker({ redis: conn, prefix, accountId: 'a', failureThreshold: 3, openMs: 200, halfOpenSuccesses: 2 });
+      const counter = `${prefix}:counter`;
+      const [, first, , second, mustRecord, , ttl] = await Promise.all([
+        conn.set(counter, '10'),
+        fresh.run(conn, [counter], []),
+        lim.acquire(),
+        fresh.run(conn, [counter], []),
+        br.check(),
+        lim.acquire(),
+        conn.pttl(counter),
+      ]);
+      expect([first, second]).toEqual([11, 12]);
+      expect(mustRecord).toBe(false);
+      expect(ttl).toBe(-1);
+      // The connection is still in step: a later command gets its own answer.
+      expect(await conn.incr(counter)).toBe(13);
+    } finally {
+      await conn.quit();
+    }
   });
 });
