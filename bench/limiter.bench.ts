@@ -30,7 +30,7 @@ const items = Array.from({ length: total }, (_, i) => ({
 await ctx.enqueuer.enqueueBulk('smsSend', items, 1000);
 console.log(`enqueued ${total} sms-send jobs; starting ${WORKERS} worker processes (limit ${LIMIT}/s)`);
 
-const workers = spawnWorkers(WORKERS, env, ['--queues', 'sms-send']);
+const workers = await spawnWorkers(WORKERS, env, ['--queues', 'sms-send']);
 const finished = await waitForAccepted(sim, total, DURATION_S * 3_000 + 30_000);
 await stopWorkers(workers);
 const s = await sim.stats();

@@ -9,7 +9,7 @@ import { waitForReady, type RedisConnection } from '../src/redis.ts';
 import { startSimProcess } from './lib/sim-process.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import { createThreadValidator } from '../src/sms/row-validator.ts';
-import { benchPrefix, deletePrefix, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, processCpuMicros, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, sumCounter, waitForAccepted } from './lib/fleet-bench.ts';
 
 const MESSAGES = Number(process.env.MESSAGES ?? 20_000);
 const LIMIT = Number(process.env.LIMIT ?? 500);
@@ -104,13 +104,18 @@ async function throughput(workerCount: number) {
   await sms.consent.optIn(numbers);
   await sms.intake.submit(rows(), { batchId: 'bench', defaults: { from: 'ACME', campaignId: 'c1' } });
 
-  const workers = spawnWorkers(workerCount, env, ['--queues', 'sms-send']);
+  const redisCpuBefore = await redisCpuMicros(ctx.redis);
+  const workers = await spawnWorkers(workerCount, env, ['--queues', 'sms-send']);
   let peakRss: number[] = [];
   const sampler = setInterval(() => {
-    void rssMiB(workers.map((w) => w.pid!)).then((r) => (peakRss = r.map((v, i) => Math.max(v, peakRss[i] ?? 0))));
+    void rssMiB(workers.map((w) => w.process.pid!)).then((r) => (peakRss = r.map((v, i) => Math.max(v, peakRss[i] ?? 0))));
   }, 1000);
   const finished = await waitForAccepted(sim, MESSAGES, (MESSAGES / LIMIT) * 3_000 + 60_000);
   clearInterval(sampler);
+  const missedSlots = await sumCounter(workers, 'cxone_fleet_limiter_missed_slots_total');
+  // CPU per message sent: all worker processes together (start-up included), and Redis.
+  const workerCpu = (await processCpuMicros(workers.map((w) => w.process.pid!))).reduce((a, b) => a + b, 0);
+  const redisCpu = (await redisCpuMicros(ctx.redis)) - redisCpuBefore;
   await stopWorkers(workers);
   const s = await sim.stats();
   const spanS = (s.sms.lastAcceptedAt! - s.sms.firstAcceptedAt!) / 1000;
@@ -125,7 +130,10 @@ async function throughput(workerCount: number) {
     rateLimited429: s.rateLimited,
     peak1s: s.peak1s,
     tokenRequests: s.tokenRequests,
+    // Slots a worker reached too late and gave up: each is budget the batch never used.
+    limiterMissedSlots: missedSlots,
     workerPeakRssMiB: peakRss,
+    cpuPerMessageUs: { workers: Math.round(workerCpu / MESSAGES), redis: Math.round(redisCpu / MESSAGES) },
   };
   await ctx.close();
   await sim.stop();
@@ -133,6 +141,7 @@ async function throughput(workerCount: number) {
   return result;
 }
 
-console.log(JSON.stringify({ messages: MESSAGES, limitRps: LIMIT, enqueue: await enqueueRates() }, null, 2));
+// ROUNDS=0 skips the enqueue comparison (throughput only).
+console.log(JSON.stringify({ messages: MESSAGES, limitRps: LIMIT, enqueue: ROUNDS > 0 ? await enqueueRates() : 'skipped' }, null, 2));
 // WORKERS="" measures the enqueue rate alone.
 for (const n of (process.env.WORKERS ?? '2,4').split(',').filter(Boolean).map(Number)) console.log(JSON.stringify(await throughput(n), null, 2));

@@ -55,6 +55,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
       buckets: [0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers: r,
     }),
+    limiterMissedSlots: new Counter({
+      name: 'cxone_fleet_limiter_missed_slots_total',
+      help: 'Limiter slots given up because this process reached them too late (budget lost)',
+      labelNames: ['account'] as const,
+      registers: r,
+    }),
     breakerState: new Gauge({
       name: 'cxone_fleet_breaker_open',
       help: '1 while the circuit breaker of an account is open',

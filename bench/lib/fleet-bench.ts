@@ -22,18 +22,51 @@ export function benchPrefix(label: string): string {
 // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the workers.
 const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-export function spawnWorkers(n: number, env: Record<string, string>, args: string[] = []): ChildProcess[] {
-  return Array.from({ length: n }, () =>
-    spawn(process.execPath, [...workerNodeArgs, 'bin/cxone-fleet.js', 'worker', ...args], {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
+export interface BenchWorker {
+  process: ChildProcess;
+  /** Where the worker serves its Prometheus metrics. */
+  metricsUrl: string;
+}
+
+/** A port nobody listens on right now (the kernel picks it). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function spawnWorkers(n: number, env: Record<string, string>, args: string[] = []): Promise<BenchWorker[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [...workerNodeArgs, 'bin/cxone-fleet.js', 'worker', ...args], {
+        env: { ...process.env, LOG_LEVEL: 'warn', ...env, METRICS_PORT: String(port) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      return { process: child, metricsUrl: `http://127.0.0.1:${port}/metrics` };
     }),
   );
 }
 
-export async function stopWorkers(workers: ChildProcess[]): Promise<void> {
-  await Promise.all(
+/** The sum over all label sets of one counter on each worker's /metrics (0 if absent). */
+export async function sumCounter(workers: BenchWorker[], name: string): Promise<number> {
+  const totals = await Promise.all(
     workers.map(async (w) => {
+      const text = await (await fetch(w.metricsUrl)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      return sum;
+    }),
+  );
+  return totals.reduce((a, b) => a + b, 0);
+}
+
+export async function stopWorkers(workers: BenchWorker[]): Promise<void> {
+  await Promise.all(
+    workers.map(async ({ process: w }) => {
       if (w.exitCode !== null) return;
       w.kill('SIGTERM');
       await once(w, 'exit');
@@ -49,6 +82,20 @@ export async function rssMiB(pids: number[]): Promise<number[]> {
       const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return Math.round(kb / 1024);
+    }),
+  );
+}
+
+/** CPU time (user + system) each process has used so far, in µs, read from /proc. */
+export async function processCpuMicros(pids: number[]): Promise<number[]> {
+  const { readFile } = await import('node:fs/promises');
+  return Promise.all(
+    pids.map(async (pid) => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // Fields after the command name (which may hold spaces) start at index 3 = state.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime, stime
+      return (ticks / 100) * 1e6; // USER_HZ is 100 on Linux
     }),
   );
 }

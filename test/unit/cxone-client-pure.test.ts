@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTokenRequest } from '../../src/cxone/auth.ts';
 import { buildPath, DEFAULT_ENDPOINTS, resolveEndpoints } from '../../src/cxone/endpoints.ts';
 import { errorForStatus, parseRetryAfter } from '../../src/cxone/http.ts';
-import { emissionIntervalMs } from '../../src/cxone/rate-limiter.ts';
+import { emissionIntervalMs, lateToleranceMs } from '../../src/cxone/rate-limiter.ts';
 import { ErrorCode, PermanentError, RateLimitedError, TransientError, ValidationError } from '../../src/errors.ts';
 import { classifyError } from '../../src/queues/outcome.ts';
 
@@ -75,5 +75,19 @@ describe('limiter sizing', () => {
       expect(rate + burst).toBeLessThanOrEqual(rps);
       if (rps >= 100) expect(rate / rps).toBeGreaterThan(0.95);
     }
+  });
+
+  it('lets a late slot through only while the requests it shifts fit in the headroom', () => {
+    for (const [rps, burst] of [[100, 2], [200, 2], [500, 1], [500, 5], [1000, 10]] as const) {
+      const interval = emissionIntervalMs(rps, burst);
+      const rate = 1000 / interval;
+      const lateMs = lateToleranceMs(rps, burst);
+      // Every request of the window's first lateMs can be pushed into it: rate × late more.
+      expect(rate + burst + (rate * lateMs) / 1000).toBeLessThanOrEqual(rps);
+      // At fleet rates it is looser than one interval, so a busy event loop wastes no slots.
+      if (rps >= 200) expect(lateMs).toBeGreaterThan(interval);
+    }
+    // At a low rate one interval is the floor: one late request is one extra at most.
+    expect(lateToleranceMs(10, 1)).toBe(emissionIntervalMs(10, 1));
   });
 });
