@@ -155,14 +155,14 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
   return {
     accountId: deps.accountId,
     async request(endpoint, req = {}) {
-      // In steady state (closed, no failures) a success needs no write: one round trip saved.
-      const mustRecordSuccess = await deps.breaker.check();
       let refreshed = false;
       for (;;) {
         // Token first, slot second: a slot booked before a token wait would be spent late,
-        // and many late slots arrive at CXone together as a burst.
+        // and many late slots arrive at CXone together as a burst. The breaker is asked in
+        // the slot's round trip; in steady state (closed, no failures) a success needs no
+        // write either, so a call costs one Redis round trip before it goes out.
         const token = await deps.tokens.getToken(req.signal);
-        await deps.limiter.acquire(req.signal);
+        const mustRecordSuccess = await deps.limiter.acquire(req.signal, deps.breaker.gate);
         const started = performance.now();
         let res: Awaited<ReturnType<typeof send>>;
         try {

@@ -7,13 +7,24 @@ import { RateLimitedError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
+import { BREAKER_VERDICT_LUA, type BreakerGate, type BreakerState } from './breaker.ts';
 
-// KEYS[1] theoretical arrival time (ms), KEYS[2] pause-until (ms, set after a 429)
-// ARGV[1] emission interval ms, ARGV[2] burst tolerance ms, ARGV[3] max wait ms
-// Returns the wait in ms (as a string, to keep fractions) and 1 if reserved, 0 if refused.
+// KEYS[1] theoretical arrival time (ms), KEYS[2] pause-until (ms, set after a 429),
+// KEYS[3] (optional) the account's breaker hash, asked first: an open circuit books nothing.
+// ARGV[1] emission interval ms, ARGV[2] burst tolerance ms, ARGV[3] max wait ms,
+// ARGV[4] breaker open ms (with KEYS[3]).
+// Returns {wait ms (a string, to keep fractions), 1 reserved / 0 refused, breaker state,
+// breaker failures}; with the breaker open: {ms left open, 0, 'open', 0}.
 const RESERVE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+${BREAKER_VERDICT_LUA}
+local breakerState, failures = 'closed', 0
+if #KEYS >= 3 then
+  local remaining
+  breakerState, remaining, failures = breakerVerdict(KEYS[3], tonumber(ARGV[4]), now)
+  if breakerState == 'open' then return {tostring(remaining), 0, 'open', 0} end
+end
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local maxWait = tonumber(ARGV[3])
@@ -22,13 +33,13 @@ local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
 local slot = math.max(now, tat - tolerance, pause)
 local wait = slot - now
 if wait > maxWait then
-  return {tostring(wait), 0}
+  return {tostring(wait), 0, breakerState, failures}
 end
 local newTat = math.max(tat, slot) + interval
 -- string.format, not tostring: Lua 5.1 prints numbers with %.14g, which keeps a single
 -- decimal of an epoch-ms time and would shave the interval's fraction off every slot.
 redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
-return {tostring(wait), 1}
+return {tostring(wait), 1, breakerState, failures}
 `;
 
 // KEYS[1] pause-until; ARGV[1] pause ms. Only ever extends a pause.
@@ -85,13 +96,18 @@ export interface RateLimiterOptions {
 }
 
 export interface RateLimiter {
-  /** Resolves when this call may go out; throws RateLimitedError if the wait is too long. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when this call may go out; throws RateLimitedError if the wait is too long.
+   * With a breaker gate the breaker is asked in the same round trip (an open circuit throws
+   * its own RateLimitedError), and the result is the gate's verdict: whether the call's
+   * success must be recorded. Without one it is false.
+   */
+  acquire(signal?: AbortSignal, breaker?: BreakerGate): Promise<boolean>;
   /** Holds every process of the account until `ms` from now (after a 429). */
   pauseFor(ms: number): Promise<void>;
 }
 
-const reserveScript = defineScript<[string, number]>('cxfReserve', 2, RESERVE_LUA);
+const reserveScript = defineScript<[string, number, BreakerState, number]>('cxfReserve', 'varying', RESERVE_LUA);
 const pauseScript = defineScript<number>('cxfPause', 1, PAUSE_LUA);
 
 export function limiterKeys(prefix: string, accountId: string) {
@@ -106,13 +122,21 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const lateMsAllowed = lateToleranceMs(opts.rps, opts.burst);
 
   return {
-    async acquire(signal) {
+    async acquire(signal, breaker) {
       // A process descheduled past its slot would send several slots' worth at once; a slot
       // missed by more than the tolerance is given up and a fresh one booked, so lateness
       // never bunches more requests into a second than the headroom allows.
+      let mustRecordSuccess = false;
       for (let rebooked = 0; ; rebooked++) {
-        const [waitText, reserved] = await reserveScript.run(redis, [keys.tat, keys.pause], [interval, tolerance, opts.maxWaitMs]);
+        // The breaker is asked with the first booking only; a rebooking is the same call.
+        const gate = rebooked === 0 ? breaker : undefined;
+        const [waitText, reserved, breakerState, failures] = await reserveScript.run(
+          redis,
+          gate ? [keys.tat, keys.pause, gate.key] : [keys.tat, keys.pause],
+          gate ? [interval, tolerance, opts.maxWaitMs, gate.openMs] : [interval, tolerance, opts.maxWaitMs],
+        );
         const bookedAt = performance.now();
+        if (gate) mustRecordSuccess = gate.verdict(breakerState, Number(waitText), failures);
         const waitMs = Math.max(0, Number(waitText));
         if (reserved !== 1) {
           throw new RateLimitedError(`account ${opts.accountId} budget is booked for ${Math.round(waitMs)} ms`, Math.ceil(waitMs), {
@@ -125,7 +149,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         const dueAt = bookedAt + waitMs;
         for (let left = waitMs; left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
         const lateMs = performance.now() - dueAt;
-        if (lateMs <= lateMsAllowed || rebooked >= MAX_REBOOKINGS) return;
+        if (lateMs <= lateMsAllowed || rebooked >= MAX_REBOOKINGS) return mustRecordSuccess;
         opts.metrics?.limiterMissedSlots.inc({ account: opts.accountId });
       }
     },

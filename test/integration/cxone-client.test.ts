@@ -84,4 +84,32 @@ describe('CXone client', () => {
     expect(e2).toBeInstanceOf(TransientError);
     expect((e2 as TransientError).code).toBe(ErrorCode.Network);
   });
+
+  it('opens the breaker after consecutive 5xx: the next call is deferred without reaching CXone, and it closes again', async () => {
+    fleet = await startTestFleet({
+      label: 'breaker',
+      sim: { faults: { errorRate: 1 } },
+      env: { CXONE_BREAKER_FAILURES: '3', CXONE_BREAKER_OPEN_MS: '300', CXONE_BREAKER_HALF_OPEN_SUCCESSES: '1' },
+    });
+    const { client, breaker } = fleet.runtime().cxone;
+    for (let i = 0; i < 3; i++) expect(await sendSms(client, msg(`f${i}`)).catch((e: unknown) => e)).toBeInstanceOf(CxoneHttpError);
+    expect(await breaker.state()).toBe('open');
+    const before = fleet.sim.stats().requests;
+    const deferred = await sendSms(client, msg('held')).catch((e: unknown) => e);
+    expect(deferred).toBeInstanceOf(RateLimitedError);
+    expect((deferred as RateLimitedError).code).toBe(ErrorCode.CircuitOpen);
+    expect((deferred as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    expect(fleet.sim.stats().requests).toEqual(before);
+
+    // CXone recovers; once the open period is over a call goes through (half-open) and its
+    // success closes the circuit. Polled, bounded: no wall-clock assertion.
+    fleet.sim.configure({ faults: { errorRate: 0 } });
+    let sent: unknown;
+    for (let i = 0; i < 100 && !(sent && !(sent instanceof Error)); i++) {
+      sent = await sendSms(client, msg('after')).catch((e: unknown) => e);
+      if (sent instanceof RateLimitedError) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(sent).toMatchObject({ messageId: expect.any(String) });
+    expect(await breaker.state()).toBe('closed');
+  });
 });

@@ -23,7 +23,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-async function refusal(p: Promise<void>): Promise<RateLimitedError | undefined> {
+async function refusal(p: Promise<unknown>): Promise<RateLimitedError | undefined> {
   try {
     await p;
     return undefined;
@@ -118,6 +118,43 @@ describe('circuit breaker', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(await br.record(true)).toBe('half-open');
+    expect(await br.record(true)).toBe('closed');
+  });
+});
+
+describe('limiter with the breaker in the same round trip', () => {
+  it('books nothing while the circuit is open and says when a success must be recorded', async () => {
+    const prefix = newPrefix();
+    const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 100, burst: 5, maxWaitMs: 5_000 });
+    const br = createBreaker({ redis, prefix, accountId: 'a', failureThreshold: 2, openMs: 60_000, halfOpenSuccesses: 1 });
+    const tat = async () => redis.get(limiterKeys(prefix, 'a').tat);
+
+    expect(await lim.acquire(undefined, br.gate)).toBe(false); // closed, no failures: nothing to write
+    await br.record(false);
+    expect(await lim.acquire(undefined, br.gate)).toBe(true); // a failure on record: a success resets it
+    await br.record(false);
+    expect(await br.state()).toBe('open');
+
+    const booked = await tat();
+    const err = await refusal(lim.acquire(undefined, br.gate));
+    expect(err?.code).toBe(ErrorCode.CircuitOpen);
+    expect(err!.retryAfterMs).toBeGreaterThan(50_000);
+    expect(await tat()).toBe(booked); // no slot spent on a call that does not go out
+    // Without the gate (e.g. a caller that checks the breaker itself) the slot is booked.
+    expect(await lim.acquire()).toBe(false);
+    expect(await tat()).not.toBe(booked);
+  });
+
+  it('turns an open breaker whose time is up half-open, like check()', async () => {
+    const prefix = newPrefix();
+    const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 100, burst: 5, maxWaitMs: 5_000 });
+    const br = createBreaker({ redis, prefix, accountId: 'a', failureThreshold: 1, openMs: 1, halfOpenSuccesses: 1 });
+    await br.record(false);
+    // openMs 1: by the next round trip the open period is over (Redis's own clock decides).
+    let verdict: boolean | undefined;
+    for (let i = 0; i < 50 && verdict === undefined; i++) verdict = await lim.acquire(undefined, br.gate).catch(() => undefined);
+    expect(verdict).toBe(true);
+    expect(await br.state()).toBe('half-open');
     expect(await br.record(true)).toBe('closed');
   });
 });
