@@ -2,6 +2,8 @@
 import { QueueEvents, type Job } from 'bullmq';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../src/errors.ts';
+import { createLogger } from '../../src/logger.ts';
+import { defineWorker, type JobContext } from '../../src/queues/define-worker.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
 import { smsSendWorker } from '../../workers/sms-send.worker.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
@@ -152,5 +154,28 @@ describe('worker outcomes', () => {
     expect(j!.attemptsMade).toBe(1);
     expect(j!.failedReason).toMatch(/VALIDATION: sms-send payload is invalid: to: an E.164 number/);
     expect(fleet.sim.stats().sms.accepted).toBe(0);
+  });
+
+  it('writes one log line per job outcome carrying the request id it was enqueued with', async () => {
+    fleet = await startTestFleet({ label: 'wlog' });
+    const rt = fleet.runtime();
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    await rt.queues.get('smsSend').add('sms-send', { ...job(1), requestId: 'req-followed-1' }, { jobId: 'logged-ok' });
+    await rt.queues.get('smsSend').add('sms-send', { ...job(2), to: 'not-a-number' }, { jobId: 'logged-bad', attempts: 1 });
+    const worker = defineWorker(
+      'smsSend',
+      Object.assign(async (_data: unknown, ctx: JobContext) => {
+        ctx.log.info({ step: 'inside' }, 'processor line');
+        return 'ok';
+      }),
+      { connection: rt.workerRedis, redis: rt.redis, queues: rt.queues, logger, concurrency: 1, maxRateLimitRestarts: 3 },
+    );
+    closers.push(() => worker.close());
+    await vi.waitFor(() => expect(lines.filter((l) => String(l.msg).startsWith('job ')).length).toBe(2), { timeout: 10_000, interval: 20 });
+    const byJob = (id: string, msg: string) => lines.find((l) => l.jobId === id && l.msg === msg);
+    expect(byJob('logged-ok', 'processor line')).toMatchObject({ queue: 'sms-send', attempt: 1, requestId: 'req-followed-1', step: 'inside' });
+    expect(byJob('logged-ok', 'job completed')).toMatchObject({ queue: 'sms-send', attempt: 1, requestId: 'req-followed-1', outcome: 'completed' });
+    expect(byJob('logged-bad', 'job unrecoverable') ?? byJob('logged-bad', 'job failed')).toMatchObject({ queue: 'sms-send', level: 40 });
   });
 });
