@@ -51,6 +51,19 @@ export async function spawnWorkers(n: number, env: Record<string, string>, args:
   );
 }
 
+/** Resolves once every worker serves its metrics, i.e. has loaded its code and started. */
+export async function waitUntilServing(workers: BenchWorker[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const w of workers) {
+    for (;;) {
+      const ok = await fetch(w.metricsUrl).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`worker ${w.process.pid} did not start within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** The sum over all label sets of one counter on each worker's /metrics (0 if absent). */
 export async function sumCounter(workers: BenchWorker[], name: string): Promise<number> {
   const totals = await Promise.all(
