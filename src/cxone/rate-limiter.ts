@@ -79,7 +79,7 @@ export function lateToleranceMs(rps: number, burst: number): number {
   const interval = emissionIntervalMs(rps, burst);
   const rate = 1000 / interval;
   const spare = Math.max(0, rps - rate - burst);
-  return Math.max(3, interval, ((spare * Number(process.env.CXF_LATE_SHARE ?? 0.5)) / rate) * 1000);
+  return Math.max(3, interval, (spare / (2 * rate)) * 1000);
 }
 
 /** After this many missed slots in a row the call goes anyway: it must not starve. */
