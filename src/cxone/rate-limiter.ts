@@ -14,7 +14,8 @@ import { BREAKER_VERDICT_LUA, type BreakerGate, type BreakerState } from './brea
 // ARGV[1] emission interval ms, ARGV[2] burst tolerance ms, ARGV[3] max wait ms,
 // ARGV[4] breaker open ms (with KEYS[3]).
 // Returns {wait ms (a string, to keep fractions), 1 reserved / 0 refused, breaker state,
-// breaker failures}; with the breaker open: {ms left open, 0, 'open', 0}.
+// breaker failures, ms left of the account's pause}; with the breaker open:
+// {ms left open, 0, 'open', 0}.
 const RESERVE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -32,14 +33,15 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
 local slot = math.max(now, tat - tolerance, pause)
 local wait = slot - now
+local pauseLeft = tostring(math.max(0, pause - now))
 if wait > maxWait then
-  return {tostring(wait), 0, breakerState, failures}
+  return {tostring(wait), 0, breakerState, failures, pauseLeft}
 end
 local newTat = math.max(tat, slot) + interval
 -- string.format, not tostring: Lua 5.1 prints numbers with %.14g, which keeps a single
 -- decimal of an epoch-ms time and would shave the interval's fraction off every slot.
 redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
-return {tostring(wait), 1, breakerState, failures}
+return {tostring(wait), 1, breakerState, failures, pauseLeft}
 `;
 
 // KEYS[1] pause-until; ARGV[1] pause ms. Only ever extends a pause.
@@ -68,18 +70,20 @@ export function emissionIntervalMs(rps: number, burst: number): number {
 
 /**
  * How late a process may reach its slot and still use it. A request sent L ms late can land
- * in the next sliding second, adding at most rate × L requests to any one second; half of
- * the headroom left under the limit (after rate + burst) is given to that, the other half
- * to the network's jitter. Giving up a slot loses it for good (GCRA has moved on), so a
- * tolerance too tight wastes budget on a busy machine: at 500 req/s with a 3 ms tolerance,
- * 4 busy workers gave up one slot in 15. Never less than one interval: a lone late
- * request is one extra at most.
+ * in the next sliding second, adding at most rate × L requests to any one second. The
+ * headroom left under the limit (after rate + burst) must also absorb what no process can
+ * see: the network, and CXone stamping a burst of arrivals late. A quarter of it goes to
+ * lateness (about 5 ms), the rest to that jitter: with half of it, a demo whose simulator
+ * shares two busy cores with the fleet saw 18 to 19 429s a run instead of none. Giving up
+ * a slot loses it for good (GCRA has moved on), so this is a trade: at 500 req/s, 4 busy
+ * workers gave up about one slot in 15 at 3 ms, one in 40 at 5 ms. Never less than one
+ * interval: a lone late request is one extra at most.
  */
 export function lateToleranceMs(rps: number, burst: number): number {
   const interval = emissionIntervalMs(rps, burst);
   const rate = 1000 / interval;
   const spare = Math.max(0, rps - rate - burst);
-  return Math.max(3, interval, (spare / (2 * rate)) * 1000);
+  return Math.max(3, interval, (spare / (4 * rate)) * 1000);
 }
 
 /** After this many missed slots in a row the call goes anyway: it must not starve. */
@@ -107,7 +111,7 @@ export interface RateLimiter {
   pauseFor(ms: number): Promise<void>;
 }
 
-const reserveScript = defineScript<[string, number, BreakerState, number]>('cxfReserve', 'varying', RESERVE_LUA);
+const reserveScript = defineScript<[string, number, BreakerState, number, string?]>('cxfReserve', 'varying', RESERVE_LUA);
 const pauseScript = defineScript<number>('cxfPause', 1, PAUSE_LUA);
 
 export function limiterKeys(prefix: string, accountId: string) {
@@ -120,6 +124,14 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const interval = emissionIntervalMs(opts.rps, opts.burst);
   const tolerance = interval * (opts.burst - 1);
   const lateMsAllowed = lateToleranceMs(opts.rps, opts.burst);
+  // When the account is paused (a 429), as this process last heard: from its own 429 or
+  // from any booking's answer. Slots booked before a pause would otherwise all go out into
+  // it, and each would earn a 429 of its own; with bookings every few ms, a process hears
+  // of another's pause within a slot or two, at no extra round trip.
+  let pausedUntil = 0;
+  const heardPause = (leftMs: number) => {
+    if (leftMs > 0) pausedUntil = Math.max(pausedUntil, performance.now() + leftMs);
+  };
 
   return {
     async acquire(signal, breaker) {
@@ -130,12 +142,13 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       for (let rebooked = 0; ; rebooked++) {
         // The breaker is asked with the first booking only; a rebooking is the same call.
         const gate = rebooked === 0 ? breaker : undefined;
-        const [waitText, reserved, breakerState, failures] = await reserveScript.run(
+        const [waitText, reserved, breakerState, failures, pauseLeft] = await reserveScript.run(
           redis,
           gate ? [keys.tat, keys.pause, gate.key] : [keys.tat, keys.pause],
           gate ? [interval, tolerance, opts.maxWaitMs, gate.openMs] : [interval, tolerance, opts.maxWaitMs],
         );
         const bookedAt = performance.now();
+        heardPause(Number(pauseLeft ?? 0));
         if (gate) mustRecordSuccess = gate.verdict(breakerState, Number(waitText), failures);
         const waitMs = Math.max(0, Number(waitText));
         if (reserved !== 1) {
@@ -148,12 +161,20 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         // a request sent before its slot would crowd the next second, so wait out the rest.
         const dueAt = bookedAt + waitMs;
         for (let left = waitMs; left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
+        const pauseLeftMs = pausedUntil - performance.now();
+        if (pauseLeftMs > 0) {
+          // Booked before the pause began: going out now would only collect another 429.
+          throw new RateLimitedError(`account ${opts.accountId} is paused after a 429`, Math.ceil(pauseLeftMs), {
+            details: { accountId: opts.accountId, source: 'pause' },
+          });
+        }
         const lateMs = performance.now() - dueAt;
         if (lateMs <= lateMsAllowed || rebooked >= MAX_REBOOKINGS) return mustRecordSuccess;
         opts.metrics?.limiterMissedSlots.inc({ account: opts.accountId });
       }
     },
     async pauseFor(ms) {
+      heardPause(ms);
       await pauseScript.run(redis, [keys.pause], [Math.max(1, Math.ceil(ms))]);
     },
   };

@@ -122,6 +122,40 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('limiter and a 429 pause', () => {
+  it('a call booked before another process paused the account does not go out into the pause', async () => {
+    const prefix = newPrefix();
+    // Two processes of one account; 10/s with no burst, so a second booking waits ~100 ms.
+    const a = createRateLimiter({ redis, prefix, accountId: 'a', rps: 10, burst: 1, maxWaitMs: 10_000 });
+    const b = createRateLimiter({ redis, prefix, accountId: 'a', rps: 10, burst: 1, maxWaitMs: 10_000 });
+    await a.acquire(); // takes the free slot; the next one is an interval away
+    const booked = refusal(a.acquire()); // booked now, due in ~100 ms
+    await new Promise((r) => setImmediate(r));
+    await b.pauseFor(30_000); // b got a 429 meanwhile
+    // a books again (another job): the answer tells it the account is paused.
+    const later = refusal(a.acquire());
+    const first = await booked;
+    expect(first).toBeInstanceOf(RateLimitedError);
+    expect(first!.message).toMatch(/paused/);
+    expect(first!.retryAfterMs).toBeGreaterThan(20_000);
+    // One booked after the pause gets a slot after it, here beyond maxWait: refused, not sent.
+    const second = await later;
+    expect(second).toBeInstanceOf(RateLimitedError);
+    expect(second!.retryAfterMs).toBeGreaterThan(20_000);
+  });
+
+  it('its own 429 holds the process\'s booked calls at once', async () => {
+    const prefix = newPrefix();
+    const a = createRateLimiter({ redis, prefix, accountId: 'a', rps: 10, burst: 1, maxWaitMs: 60_000 });
+    await a.acquire();
+    const booked = a.acquire();
+    await new Promise((r) => setImmediate(r));
+    await a.pauseFor(5_000);
+    const err = await refusal(booked);
+    expect(err?.message).toMatch(/paused/);
+  });
+});
+
 describe('limiter with the breaker in the same round trip', () => {
   it('books nothing while the circuit is open and says when a success must be recorded', async () => {
     const prefix = newPrefix();

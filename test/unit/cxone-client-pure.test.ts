@@ -84,8 +84,10 @@ describe('limiter sizing', () => {
       const lateMs = lateToleranceMs(rps, burst);
       // Every request of the window's first lateMs can be pushed into it: rate × late more.
       expect(rate + burst + (rate * lateMs) / 1000).toBeLessThanOrEqual(rps);
-      // At fleet rates it is looser than one interval, so a busy event loop wastes no slots.
-      if (rps >= 200) expect(lateMs).toBeGreaterThan(interval);
+      // Three quarters of the headroom stay for jitter nobody sees (network, CXone's clock).
+      expect((rate * Math.max(0, lateMs - interval)) / 1000).toBeLessThanOrEqual((rps - rate - burst) / 4 + 1e-9);
+      // At high rates it is looser than one interval, so a busy event loop wastes fewer slots.
+      if (rps >= 500) expect(lateMs).toBeGreaterThan(interval);
     }
     // At a low rate one interval is the floor: one late request is one extra at most.
     expect(lateToleranceMs(10, 1)).toBe(emissionIntervalMs(10, 1));
