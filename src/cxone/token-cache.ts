@@ -103,7 +103,12 @@ export function createTokenCache(opts: TokenCacheOptions): TokenCache {
 
   async function refreshHoldingLock(signal?: AbortSignal): Promise<CachedToken> {
     try {
-      const fetched = await opts.fetchToken(signal);
+      // The lock must outlive the fetch: once it expires another process takes it and asks
+      // for a second token while this one may still get its own. The HTTP timeouts alone
+      // (connect + headers + body) can add up past the lock, so the fetch is cut off with
+      // a fifth of the lock's lifetime left for storing the token.
+      const bound = AbortSignal.timeout(Math.floor(lockTtlMs * 0.8));
+      const fetched = await opts.fetchToken(signal ? AbortSignal.any([signal, bound]) : bound);
       const t = { token: fetched.accessToken, expiresAt: Date.now() + fetched.expiresInS * 1000 };
       await opts.redis
         .multi()

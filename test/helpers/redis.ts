@@ -2,6 +2,7 @@
 // deletes every key under it afterwards.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -23,4 +24,18 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+/**
+ * For a test file: one connection and one private prefix, with every key under it deleted
+ * and the connection closed after the file's last test.
+ */
+export function useTestRedis(label: string): { redis: Redis; prefix: string } {
+  const redis = createTestRedis();
+  const prefix = testPrefix(label);
+  afterAll(async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  });
+  return { redis, prefix };
 }

@@ -1,17 +1,12 @@
 // The message store's transition script against real Redis: for every pair of states it
 // must decide exactly as the pure state machine does, and move the batch's counters with it.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyTransition, MESSAGE_STATES } from '../../src/domain/sms/message-state.ts';
 import { fleetKey } from '../../src/redis.ts';
 import { createMessageStore } from '../../src/sms/message-store.ts';
-import { createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
+import { useTestRedis } from '../helpers/redis.ts';
 
-const redis = createTestRedis();
-const prefix = testPrefix('store');
-afterAll(async () => {
-  await deleteKeysWithPrefix(redis, prefix);
-  await redis.quit();
-});
+const { redis, prefix } = useTestRedis('store');
 
 describe('message store transitions', () => {
   it('agree with applyTransition for every (current, next) pair, counters included', async () => {
