@@ -1,6 +1,7 @@
 // The ingress as an Express app that tests can drive without a port: webhooks (signature
 // only), vital signs (open), and the admin surface (dashboard + control API) behind admin
 // credentials. Without credentials configured, the admin surface is not mounted at all.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
 import type { Config } from '../config.ts';
@@ -18,9 +19,9 @@ import { errorHandler, notFound } from './errors-middleware.ts';
 import { mountHealth } from './health.ts';
 import { mountMetrics } from './metrics-route.ts';
 import { createRejectionStore, type RejectionStore } from './rejections.ts';
-import { requestContext } from './request-id.ts';
+import { createRequestTracker, requestContext } from './request-id.ts';
 import { registerTemplateRoutes } from './templates-route.ts';
-import { mountWebhooks } from './webhooks.ts';
+import { mountWebhooks, webhookLane } from './webhooks.ts';
 
 export interface IngressDeps {
   config: Config;
@@ -37,6 +38,8 @@ export interface IngressDeps {
 
 export interface IngressApp {
   app: express.Express;
+  /** The server's request listener: webhook POSTs on the webhook lane, the rest on `app`. */
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
   /** Mount point for later control routes: apiRouter.route(defineRoute({...})). */
   apiRouter: ApiRouter;
   rejections: RejectionStore;
@@ -52,17 +55,22 @@ export function createApp(deps: IngressDeps): IngressApp {
   const now = deps.now ?? Date.now;
   const prefix = deps.config.redis.prefix;
   let draining = false;
-  const inFlight = new Set<express.Response>();
+  const inFlight = new Set<ServerResponse>();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use(requestContext({ logger: deps.logger, metrics: deps.metrics, draining: () => draining, inFlight }));
+  const begin = createRequestTracker({ logger: deps.logger, metrics: deps.metrics, draining: () => draining, inFlight });
+  app.use(requestContext(begin));
   // Webhooks come first: they are the hot path, and every layer before them is one more
   // match per request. Security headers protect what a browser shows (dashboard, API);
-  // webhook answers are a few bytes of JSON to CXone's servers and do without them.
+  // webhook answers are a few bytes of JSON to CXone's servers and do without them. A
+  // server built with `handle` serves them on the webhook lane before Express sees them;
+  // these routes serve the same handler to whoever drives `app` directly.
   const rejections = createRejectionStore({ redis: deps.redis, prefix });
-  mountWebhooks(app, { ...deps, rejections, now });
+  const webhookDeps = { ...deps, rejections, now };
+  mountWebhooks(app, webhookDeps);
+  const onWebhookLane = webhookLane({ ...webhookDeps, begin });
 
   // The ingress is often reached over plain HTTP behind a TLS proxy; upgrading the
   // dashboard's asset requests to https would break it there.
@@ -93,6 +101,9 @@ export function createApp(deps: IngressDeps): IngressApp {
 
   return {
     app,
+    handle: (req, res) => {
+      if (!onWebhookLane(req, res)) app(req, res);
+    },
     apiRouter,
     rejections,
     adminEnabled: auth !== null,

@@ -1,6 +1,7 @@
-// Per-request state kept in res.locals under one key, with a typed accessor, so route files
-// do not need a global Express type augmentation.
-import type { Response } from 'express';
+// Per-request state kept on the response under a symbol, with a typed accessor, so route
+// files need no global Express type augmentation and the webhook lane, which answers on a
+// plain node:http response without Express, reads it the same way.
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
 
 export interface RequestContext {
@@ -14,18 +15,19 @@ export interface RequestContext {
   fields: Record<string, unknown>;
 }
 
-const KEY = 'cxoneFleetContext';
+const KEY = Symbol('cxoneFleetContext');
+type WithContext = ServerResponse & { [KEY]?: RequestContext };
 
-export function setContext(res: Response, ctx: RequestContext): void {
-  (res.locals as Record<string, unknown>)[KEY] = ctx;
+export function setContext(res: ServerResponse, ctx: RequestContext): void {
+  (res as WithContext)[KEY] = ctx;
 }
 
-export function contextOf(res: Response): RequestContext {
-  const ctx = (res.locals as Record<string, unknown>)[KEY] as RequestContext | undefined;
+export function contextOf(res: ServerResponse): RequestContext {
+  const ctx = (res as WithContext)[KEY];
   if (!ctx) throw new Error('request context missing: requestContext middleware must run first');
   return ctx;
 }
 
-export function setRoute(res: Response, route: string): void {
+export function setRoute(res: ServerResponse, route: string): void {
   contextOf(res).route = route;
 }

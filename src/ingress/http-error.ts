@@ -1,6 +1,6 @@
 // One error shape for every JSON answer of the ingress: {error: {code, message, details}}.
 // Handlers throw HttpError; errors-middleware turns anything else into a safe answer.
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 export const ErrorCodes = {
   Validation: 'VALIDATION',
@@ -41,8 +41,17 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
+/** A JSON answer with plain node:http calls, so Express routes and the webhook lane share it. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(res.req?.method === 'HEAD' ? undefined : json);
+}
+
 export function sendError(
-  res: Response,
+  res: ServerResponse,
   status: number,
   code: string,
   message: string,
@@ -51,7 +60,7 @@ export function sendError(
 ): void {
   if (res.headersSent) return;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.status(status).json(errorBody(code, message, details));
+  sendJson(res, status, errorBody(code, message, details));
 }
 
 /** Redis did not answer in time or is not connected: the caller should retry later (503). */

@@ -2,7 +2,8 @@
 // The id is taken from `x-request-id` when it looks sane (so a proxy's id carries through),
 // else generated; it is echoed on the response and copied into enqueued jobs.
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { setContext, type RequestContext } from './context.ts';
@@ -42,18 +43,28 @@ function httpMetricsRecorder(metrics: Metrics): (method: string, route: string, 
   };
 }
 
-export function requestContext(deps: {
+export interface RequestTrackerDeps {
   logger: Logger;
   metrics: Metrics;
   draining: () => boolean;
   /** Answers not yet finished, so draining can mark them Connection: close too. */
-  inFlight: Set<Response>;
-}): RequestHandler {
+  inFlight: Set<ServerResponse>;
+}
+
+/** Starts a request's context: id, log, metrics and access line when it ends. */
+export type BeginRequest = (req: IncomingMessage, res: ServerResponse, path: string) => RequestContext;
+
+/**
+ * What every request gets, whichever way it is served (Express, or the webhook lane on
+ * plain node:http): the request id (echoed), a context, and on close the HTTP metrics and
+ * one access line.
+ */
+export function createRequestTracker(deps: RequestTrackerDeps): BeginRequest {
   // One access line per request; like every line it passes the logger's redaction, a walk
   // over key names that copies nothing when, as here, no secret is in it.
   const accessLog = deps.logger;
   const record = httpMetricsRecorder(deps.metrics);
-  return (req, res, next) => {
+  return (req, res, path) => {
     const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
     let child: Logger | undefined;
     const ctx: RequestContext = {
@@ -62,7 +73,7 @@ export function requestContext(deps: {
         return (child ??= deps.logger.child({ requestId }));
       },
       startedAt: process.hrtime.bigint(),
-      route: fallbackRoute(req.path),
+      route: fallbackRoute(path),
       fields: {},
     };
     setContext(res, ctx);
@@ -70,7 +81,7 @@ export function requestContext(deps: {
     // While shutting down, ask keep-alive clients to reconnect elsewhere.
     if (deps.draining()) res.setHeader('Connection', 'close');
 
-    const method = METHODS.has(req.method) ? req.method : 'OTHER';
+    const method = req.method && METHODS.has(req.method) ? req.method : 'OTHER';
     deps.inFlight.add(res);
     res.once('close', () => {
       deps.inFlight.delete(res);
@@ -81,6 +92,14 @@ export function requestContext(deps: {
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       accessLog[level]({ requestId, method, route: ctx.route, status, ms: Math.round(seconds * 1e5) / 100, ...ctx.fields }, 'request');
     });
+    return ctx;
+  };
+}
+
+/** The tracker as the first Express middleware. */
+export function requestContext(begin: BeginRequest): RequestHandler {
+  return (req, res, next) => {
+    begin(req, res, req.path);
     next();
   };
 }

@@ -22,7 +22,7 @@ export interface RunningIngress {
 
 export async function startIngress(opts: StartIngressOptions): Promise<RunningIngress> {
   const ingress = createApp(opts);
-  const server = createServer(ingress.app);
+  const server = createServer(ingress.handle);
   // Longer than typical load-balancer idle timeouts, so the balancer closes first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

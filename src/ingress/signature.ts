@@ -1,6 +1,6 @@
 // Webhook authentication: the shared HMAC scheme of src/webhook-signature.ts, with every
 // active secret tried (rotation without downtime) and the clock tolerance from config.
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../webhook-signature.ts';
 import type { RejectionReason } from './rejections.ts';
 
@@ -19,7 +19,7 @@ function single(header: string | string[] | undefined): string | undefined {
 }
 
 export function checkSignature(
-  req: Request,
+  req: IncomingMessage,
   rawBody: Buffer,
   settings: { webhookSecrets: readonly string[]; webhookToleranceS: number },
   nowMs: number,

@@ -1,7 +1,8 @@
 // The webhook routes: read the raw body (limit), verify the signature, parse, validate, write
 // the job under a deterministic id, and only then answer 2xx. A redelivered event finds its
 // job already there and is answered 200 "duplicate" without a second job.
-import type { Express, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express } from 'express';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Enqueuer } from '../queues/enqueue.ts';
@@ -9,8 +10,10 @@ import type { QueueSet } from '../queues/queue-set.ts';
 import { QUEUES } from '../queues/registry.ts';
 import type { RedisConnection } from '../redis.ts';
 import { zodIssuesToFields } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { contextOf, setRoute } from './context.ts';
-import { ErrorCodes, RedisUnavailableError, isRedisUnavailable, sendError, unavailable, withTimeout } from './http-error.ts';
+import type { BeginRequest } from './request-id.ts';
+import { ErrorCodes, RedisUnavailableError, isRedisUnavailable, sendError, sendJson, unavailable, withTimeout } from './http-error.ts';
 import { BodyAbortedError, BodyTooLargeError, UnsupportedEncodingError, readRawBody } from './raw-body.ts';
 import type { RejectionReason, RejectionStore } from './rejections.ts';
 import { checkSignature } from './signature.ts';
@@ -43,7 +46,33 @@ export function mountWebhooks(app: Express, deps: WebhookDeps): void {
   }
 }
 
-async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Request, res: Response): Promise<void> {
+/**
+ * The webhook lane: POSTs to a webhook route answered on plain node:http, ahead of Express.
+ * They need none of what Express adds (routing by pattern, body parsers, response helpers),
+ * and on this project's 2-core bench machine Express's own work per request was about half
+ * of a webhook's CPU (same handler: ~430-640 µs through Express, ~210-330 µs without). The
+ * handler, the request context, metrics and access line are the same either way; returns
+ * false for anything else, which Express then serves.
+ */
+export function webhookLane(deps: WebhookDeps & { begin: BeginRequest; logger: Logger }): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const byPath = new Map(WEBHOOK_KINDS.map((kind) => [kind.path, kind]));
+  return (req, res) => {
+    if (req.method !== 'POST' || !req.url) return false;
+    const q = req.url.indexOf('?');
+    const kind = byPath.get(q === -1 ? req.url : req.url.slice(0, q));
+    if (!kind) return false;
+    const ctx = deps.begin(req, res, kind.path);
+    handleWebhook(kind, deps, req, res).catch((err: unknown) => {
+      // What Express's error handler would do with an unexpected error: log it, answer 500.
+      ctx.log.error({ err }, 'webhook failed unexpectedly');
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, ErrorCodes.Internal, 'internal error');
+    });
+    return true;
+  };
+}
+
+async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   setRoute(res, kind.path);
   const ctx = contextOf(res);
   const limit = deps.config.ingress.bodyLimitBytes;
@@ -125,5 +154,5 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Request,
   const duplicate = (await existed.catch(() => 0)) === 1;
   deps.metrics.webhooks.inc({ kind: kind.kind, result: duplicate ? 'duplicate' : 'accepted' });
   Object.assign(ctx.fields, { kind: kind.kind, jobId, duplicate });
-  res.status(duplicate ? 200 : 202).json({ status: duplicate ? 'duplicate' : 'accepted', eventId, jobId, requestId: ctx.requestId });
+  sendJson(res, duplicate ? 200 : 202, { status: duplicate ? 'duplicate' : 'accepted', eventId, jobId, requestId: ctx.requestId });
 }

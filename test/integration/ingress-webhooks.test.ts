@@ -202,3 +202,55 @@ describe('refused webhooks leave no job', () => {
     expect(body.items[0]!.excerpt).toContain('+*********21');
   });
 });
+
+describe('the webhook lane and the Express routes', () => {
+  it('answer alike: the server serves webhook POSTs without Express, `app` serves the same handler', async () => {
+    // The same ingress's Express app on a server of its own: the route every path falls back to.
+    const { createServer } = await import('node:http');
+    const viaExpress = createServer(ingress.ingress.app);
+    await new Promise<void>((resolve) => viaExpress.listen(0, '127.0.0.1', resolve));
+    const expressUrl = `http://127.0.0.1:${(viaExpress.address() as { port: number }).port}`;
+    try {
+      const answers = [];
+      for (const base of [ingress.url, expressUrl]) {
+        const event = smsEvent();
+        const raw = JSON.stringify(event);
+        const res = await fetch(`${base}/webhooks/sms/status`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': `req-${base.length}`, ...signWebhook('secret-current', raw) },
+          body: raw,
+        });
+        const unsigned = await fetch(`${base}/webhooks/sms/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+        answers.push({
+          status: res.status,
+          type: res.headers.get('content-type'),
+          requestId: res.headers.get('x-request-id'),
+          body: (await res.json()) as Record<string, unknown>,
+          unsigned: { status: unsigned.status, body: (await unsigned.json()) as Record<string, unknown> },
+          stored: (await deps.queues.get('smsStatus').getJob(jobIdOf('sms-status', event.eventId)))?.data?.requestId,
+        });
+      }
+      const [lane, viaApp] = answers;
+      for (const a of answers) {
+        expect(a).toMatchObject({ status: 202, type: 'application/json; charset=utf-8', body: { status: 'accepted' } });
+        expect(a.stored).toBe(a.requestId);
+        expect(a.unsigned).toEqual({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'signature verification failed' } } });
+      }
+      expect(Object.keys(lane!.body).sort()).toEqual(Object.keys(viaApp!.body).sort());
+      // The lane's requests are counted under their route, like any other.
+      const metrics = await deps.metrics.registry.metrics();
+      expect(metrics).toMatch(/cxone_fleet_http_requests_total\{[^}]*route="\/webhooks\/sms\/status"[^}]*status="202"[^}]*\} [1-9]/);
+    } finally {
+      await new Promise((resolve) => viaExpress.close(resolve));
+    }
+  });
+
+  it('leaves what is not exactly a webhook POST to Express (other methods, a trailing slash)', async () => {
+    const get = await fetch(`${ingress.url}/webhooks/sms/status`);
+    expect(get.status).toBe(404);
+    const event = smsEvent();
+    const res = await signed('/webhooks/sms/status/?via=express', event);
+    expect(res.status).toBe(202);
+    expect(await deps.queues.get('smsStatus').getJob(jobIdOf('sms-status', event.eventId))).toBeTruthy();
+  });
+});
