@@ -60,9 +60,6 @@ export type BeginRequest = (req: IncomingMessage, res: ServerResponse, path: str
  * one access line.
  */
 export function createRequestTracker(deps: RequestTrackerDeps): BeginRequest {
-  // One access line per request; like every line it passes the logger's redaction, a walk
-  // over key names that copies nothing when, as here, no secret is in it.
-  const accessLog = deps.logger;
   const record = httpMetricsRecorder(deps.metrics);
   return (req, res, path) => {
     const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
@@ -90,7 +87,9 @@ export function createRequestTracker(deps: RequestTrackerDeps): BeginRequest {
       const status = res.writableFinished ? res.statusCode : 499;
       record(method, ctx.route, status, seconds);
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      accessLog[level]({ requestId, method, route: ctx.route, status, ms: Math.round(seconds * 1e5) / 100, ...ctx.fields }, 'request');
+      // One access line per request; like every line it passes the logger's redaction, a
+      // walk over key names that copies nothing when, as here, no secret is in it.
+      deps.logger[level]({ requestId, method, route: ctx.route, status, ms: Math.round(seconds * 1e5) / 100, ...ctx.fields }, 'request');
     });
     return ctx;
   };

@@ -12,6 +12,7 @@ import type { RedisConnection } from '../redis.ts';
 import { zodIssuesToFields } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { contextOf, setRoute } from './context.ts';
+import { answerError } from './errors-middleware.ts';
 import type { BeginRequest } from './request-id.ts';
 import { ErrorCodes, RedisUnavailableError, isRedisUnavailable, sendError, sendJson, unavailable, withTimeout } from './http-error.ts';
 import { BodyAbortedError, BodyTooLargeError, UnsupportedEncodingError, readRawBody } from './raw-body.ts';
@@ -61,12 +62,10 @@ export function webhookLane(deps: WebhookDeps & { begin: BeginRequest; logger: L
     const q = req.url.indexOf('?');
     const kind = byPath.get(q === -1 ? req.url : req.url.slice(0, q));
     if (!kind) return false;
-    const ctx = deps.begin(req, res, kind.path);
+    deps.begin(req, res, kind.path);
     handleWebhook(kind, deps, req, res).catch((err: unknown) => {
-      // What Express's error handler would do with an unexpected error: log it, answer 500.
-      ctx.log.error({ err }, 'webhook failed unexpectedly');
-      if (res.headersSent) res.destroy();
-      else sendError(res, 500, ErrorCodes.Internal, 'internal error');
+      // Answered as Express's last handler would answer it.
+      if (!answerError(err, res, deps.logger)) res.destroy();
     });
     return true;
   };
