@@ -55,6 +55,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
       buckets: [0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers: r,
     }),
+    limiterLatenessSeconds: new Histogram({
+      name: 'cxone_fleet_limiter_lateness_seconds',
+      help: 'How late this process reached its booked limiter slot (past the tolerance the slot is given up)',
+      labelNames: ['account'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1],
+      registers: r,
+    }),
     limiterMissedSlots: new Counter({
       name: 'cxone_fleet_limiter_missed_slots_total',
       help: 'Limiter slots given up because this process reached them too late (budget lost)',

@@ -169,6 +169,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
           });
         }
         const lateMs = performance.now() - dueAt;
+        opts.metrics?.limiterLatenessSeconds.observe({ account: opts.accountId }, Math.max(0, lateMs) / 1000);
         if (lateMs <= lateMsAllowed || rebooked >= MAX_REBOOKINGS) return mustRecordSuccess;
         opts.metrics?.limiterMissedSlots.inc({ account: opts.accountId });
       }

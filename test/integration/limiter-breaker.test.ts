@@ -5,6 +5,7 @@ import { createBreaker } from '../../src/cxone/breaker.ts';
 import { createRateLimiter, emissionIntervalMs, limiterKeys } from '../../src/cxone/rate-limiter.ts';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, RateLimitedError } from '../../src/errors.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { createRedis } from '../../src/redis.ts';
 import { defineScript } from '../../src/redis-script.ts';
 import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
@@ -81,6 +82,30 @@ describe('rate limiter', () => {
     for (let i = 0; i < 49; i++) await book();
     // Within 0.05 ms after 49 bookings; one decimal of storage (the old bug) drifts ~1 ms.
     expect((await tat()) - first).toBeCloseTo(49 * emissionIntervalMs(10, 1), 1);
+  });
+
+  it('gives up a slot its process reached too late, counts it, and books a fresh one', async () => {
+    const prefix = newPrefix();
+    const metrics = createMetrics();
+    const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 200, burst: 1, maxWaitMs: 5000, metrics });
+    // The account's next free slot is 60 ms away (Redis's clock, as the script reads it).
+    const [sec, micro] = await redis.time();
+    await redis.set(limiterKeys(prefix, 'a').tat, String(Number(sec) * 1000 + Number(micro) / 1000 + 60), 'PX', 10_000);
+    const acquired = lim.acquire();
+    // The booking's answer is in by now; then the event loop is held well past the slot,
+    // as a long GC pause or a descheduled process would hold it.
+    await new Promise((r) => setTimeout(r, 20));
+    const spinUntil = performance.now() + 100;
+    while (performance.now() < spinUntil);
+    await acquired;
+    const missed = (await metrics.limiterMissedSlots.get()).values;
+    expect(missed).toEqual([expect.objectContaining({ labels: { account: 'a' }, value: 1 })]);
+    // Two slots reached: the missed one (tens of ms late) and the fresh one.
+    const lateness = (await metrics.limiterLatenessSeconds.get()).values;
+    const count = lateness.find((v) => v.metricName === 'cxone_fleet_limiter_lateness_seconds_count')?.value;
+    const atOrUnder20ms = lateness.find((v) => v.labels.le === 0.02)?.value;
+    expect(count).toBe(2);
+    expect(atOrUnder20ms).toBe(1);
   });
 
   it('paces reservations in process when the wait is allowed', async () => {
