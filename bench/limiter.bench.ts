@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext } from '../src/producer-context.ts';
 import { waitForReady } from '../src/redis.ts';
-import { startSimProcess } from './lib/sim-process.ts';
+import { startSimulatorProcess } from '../src/simulator/process.ts';
 import { benchPrefix, deletePrefix, REDIS_URL, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
 
 const LIMIT = Number(process.env.LIMIT ?? 200);
@@ -13,7 +13,7 @@ const DURATION_S = Number(process.env.DURATION_S ?? 30);
 const WORKERS = Number(process.env.WORKERS ?? 4);
 const total = LIMIT * DURATION_S;
 
-const sim = await startSimProcess({ rateLimit: { rps: LIMIT, retryAfterS: 1 } });
+const sim = await startSimulatorProcess({ rps: LIMIT });
 const prefix = benchPrefix('lim');
 const env = { REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), WORKER_CONCURRENCY: '32' };
 const ctx = createProducerContext(loadConfig(env), { role: 'bench', logger: createLogger({ level: 'warn' }) });

@@ -6,10 +6,10 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext } from '../src/producer-context.ts';
 import { waitForReady, type RedisConnection } from '../src/redis.ts';
-import { startSimProcess } from './lib/sim-process.ts';
+import { startSimulatorProcess } from '../src/simulator/process.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import { createThreadValidator } from '../src/sms/row-validator.ts';
-import { benchPrefix, deletePrefix, processCpuMicros, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, sumCounter, waitForAccepted, waitUntilServing } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, countsAbove, processCpuMicros, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, sumCounter, waitForAccepted, waitUntilServing } from './lib/fleet-bench.ts';
 
 const MESSAGES = Number(process.env.MESSAGES ?? 20_000);
 const LIMIT = Number(process.env.LIMIT ?? 500);
@@ -95,7 +95,7 @@ async function enqueueRates() {
 }
 
 async function throughput(workerCount: number) {
-  const sim = await startSimProcess({ rateLimit: { rps: LIMIT, retryAfterS: 1 } });
+  const sim = await startSimulatorProcess({ rps: LIMIT });
   const prefix = benchPrefix(`sms${workerCount}`);
   const env = { REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), LOG_LEVEL: 'warn' };
   const ctx = createProducerContext(loadConfig(env), { role: 'bench', logger });
@@ -121,6 +121,7 @@ async function throughput(workerCount: number) {
   const finished = await waitForAccepted(sim, MESSAGES, (MESSAGES / LIMIT) * 3_000 + 60_000);
   clearInterval(sampler);
   const missedSlots = await sumCounter(workers, 'cxone_fleet_limiter_missed_slots_total');
+  const lateAbove = await countsAbove(workers, 'cxone_fleet_limiter_lateness_seconds');
   // CPU per message sent, once running: all worker processes together, and Redis.
   const workerCpu = (await processCpuMicros(pids)).reduce((a, b) => a + b, 0) - workerCpuBefore;
   const redisCpu = (await redisCpuMicros(ctx.redis)) - redisCpuBefore;
@@ -140,6 +141,8 @@ async function throughput(workerCount: number) {
     tokenRequests: s.tokenRequests,
     // Slots a worker reached too late and gave up: each is budget the batch never used.
     limiterMissedSlots: missedSlots,
+    // How many calls reached their slot more than N seconds late (missed ones included).
+    limiterLateCallsAbove: lateAbove,
     workerPeakRssMiB: peakRss,
     cpuPerMessageUs: { workers: Math.round(workerCpu / MESSAGES), redis: Math.round(redisCpu / MESSAGES) },
   };

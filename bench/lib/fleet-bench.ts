@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { SimProcess } from './sim-process.ts';
+import type { SimulatorProcess } from '../../src/simulator/process.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -77,6 +77,25 @@ export async function sumCounter(workers: BenchWorker[], name: string): Promise<
   return totals.reduce((a, b) => a + b, 0);
 }
 
+/**
+ * One histogram summed over all workers and label sets, as the number of observations
+ * above each bucket bound (e.g. { '0.005': 12 } = 12 were over 5 ms).
+ */
+export async function countsAbove(workers: BenchWorker[], name: string): Promise<Record<string, number>> {
+  const cumulative = new Map<string, number>();
+  let total = 0;
+  for (const w of workers) {
+    const text = await (await fetch(w.metricsUrl)).text();
+    for (const line of text.split('\n')) {
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (line.startsWith(`${name}_count`)) total += value;
+      const le = line.startsWith(`${name}_bucket{`) ? /le="([^"]+)"/.exec(line)?.[1] : undefined;
+      if (le && le !== '+Inf') cumulative.set(le, (cumulative.get(le) ?? 0) + value);
+    }
+  }
+  return Object.fromEntries([...cumulative].map(([le, atOrBelow]) => [le, total - atOrBelow]));
+}
+
 export async function stopWorkers(workers: BenchWorker[]): Promise<void> {
   await Promise.all(
     workers.map(async ({ process: w }) => {
@@ -114,7 +133,7 @@ export async function processCpuMicros(pids: number[]): Promise<number[]> {
 }
 
 /** Polls the simulator's counter until it reaches `target` or `timeoutMs` passes. */
-export async function waitForAccepted(sim: SimProcess, target: number, timeoutMs: number): Promise<boolean> {
+export async function waitForAccepted(sim: SimulatorProcess, target: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await sim.stats()).sms.accepted >= target) return true;

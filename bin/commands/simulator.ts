@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { writeSync } from 'node:fs';
+import { Command, Option } from 'commander';
 import { intOption, numberOption } from './options.ts';
 
 export function simulatorCommand(): Command {
@@ -14,7 +15,10 @@ export function simulatorCommand(): Command {
     .option('--error-rate <p>', 'share of API calls answered 5xx', numberOption('--error-rate', 0, 1), 0)
     .option('--drop-rate <p>', 'share of API calls whose connection is dropped', numberOption('--drop-rate', 0, 1), 0)
     .option('--timeout-rate <p>', 'share of API calls never answered', numberOption('--timeout-rate', 0, 1), 0)
-    .action(async (o: { port: number; host: string; rps: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number }) => {
+    // For a parent process (the demo, benchmarks): `{"url": ...}` on this descriptor once
+    // listening, so it can use --port 0 and need not parse the log.
+    .addOption(new Option('--ready-fd <fd>', 'write {"url"} to this file descriptor once listening').argParser(intOption('--ready-fd', 3)).hideHelp())
+    .action(async (o: { port: number; host: string; rps: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number; readyFd?: number }) => {
       const [{ createLogger }, { startSimulator }] = await Promise.all([import('../../src/logger.ts'), import('../../src/simulator/server.ts')]);
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'cxone-simulator' });
       const sim = await startSimulator({
@@ -27,6 +31,7 @@ export function simulatorCommand(): Command {
         logger,
       });
       logger.info({ url: sim.url }, 'CXone simulator listening (stats at /_sim/stats)');
+      if (o.readyFd !== undefined) writeSync(o.readyFd, `${JSON.stringify({ url: sim.url })}\n`);
       const stop = () => void sim.close().then(() => process.exit(0));
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);

@@ -13,7 +13,7 @@ import { startFleetIngress } from '../fleet-ingress.ts';
 import { createLogger } from '../logger.ts';
 import { createProducerContext } from '../producer-context.ts';
 import { fleetKey, waitForReady } from '../redis.ts';
-import { startSimulator } from '../simulator/server.ts';
+import { startSimulatorProcess } from '../simulator/process.ts';
 import { followBatch, settledCount, stateLine } from '../sms/follow.ts';
 import { createSmsServices } from '../sms/services.ts';
 import { generateDemoBatch } from './batch.ts';
@@ -60,8 +60,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
     const prefix = `{cxf-demo-${randomBytes(3).toString('hex')}}`;
     const secret = randomBytes(16).toString('hex');
     const adminPassword = randomBytes(9).toString('base64url');
-    const sim = await startSimulator({ rateLimit: { rps: o.rps, retryAfterS: 1 }, logger });
-    cleanups.push(() => sim.close());
+    // In a process of its own, as CXone is: see simulator/process.ts.
+    const sim = await startSimulatorProcess({ rps: o.rps });
+    cleanups.push(() => sim.stop());
     o.print(`simulator  ${sim.url} (limit ${o.rps} req/s)`);
 
     const env: Record<string, string> = {
@@ -78,7 +79,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
     const ingress = await startFleetIngress(ingressConfig, logger, { port: 0 });
     cleanups.push(() => ingress.shutdown());
     env.PUBLIC_URL = ingress.url;
-    sim.configure({ webhooks: { url: `${ingress.url}/webhooks/sms/status`, secret, delayMs: 30 } });
+    await sim.configure({ webhooks: { url: `${ingress.url}/webhooks/sms/status`, secret, delayMs: 30 } });
     o.print(`ingress    ${ingress.url}`);
     o.print(`dashboard  ${ingress.url}/admin/queues  (user admin, password ${adminPassword})`);
 
@@ -120,7 +121,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
     const pipe = ctx.redis.pipeline();
     for (const id of ids) pipe.hget(fleetKey(prefix, 'sms', 'msg', id), 'latencyMs');
     const latencies = ((await pipe.exec()) ?? []).map(([, v]) => Number(v)).filter((v) => Number.isFinite(v) && v > 0);
-    const s = sim.stats();
+    const s = await sim.stats();
     const figures: DemoFigures = {
       intake,
       batch: final!,

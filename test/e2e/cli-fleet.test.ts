@@ -25,9 +25,11 @@ describe('long-running commands', () => {
     const delivered = Number(/^delivered\s+(\d+)$/m.exec(r.stdout)?.[1]);
     const undelivered = Number(/^undelivered\s+(\d+)$/m.exec(r.stdout)?.[1]);
     expect(delivered + undelivered).toBe(260);
-    // Its worker processes are gone with it (the demo starts them with exactly these flags).
+    // Its worker and simulator processes are gone with it (the demo starts them with
+    // exactly these flags).
     const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     expect(ps).not.toContain('worker --queues sms-send,sms-status');
+    expect(ps).not.toContain('simulator --port 0 --ready-fd 3 --rps 300');
   }, 120_000);
 
   it('worker serves /metrics and drains on SIGTERM, exiting cleanly', async () => {

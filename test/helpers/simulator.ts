@@ -14,7 +14,7 @@ export function useSimulator(): (opts?: SimulatorOptions) => Promise<RunningSimu
 }
 
 /** A bearer token by client credentials in form fields (the demo client by default). */
-export async function simToken(s: RunningSimulator, o: { clientId?: string; secret?: string; extra?: string } = {}): Promise<string> {
+export async function simToken(s: Pick<RunningSimulator, 'url'>, o: { clientId?: string; secret?: string; extra?: string } = {}): Promise<string> {
   const res = await fetch(s.url + DEFAULT_ENDPOINTS.token.path, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
