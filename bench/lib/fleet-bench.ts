@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { SimulatorProcess } from '../../src/simulator/process.ts';
 
@@ -140,6 +141,17 @@ export async function waitForAccepted(sim: SimulatorProcess, target: number, tim
     await new Promise((r) => setTimeout(r, 500));
   }
   return false;
+}
+
+/** Resolves once the queue has nothing waiting, delayed or active. */
+export async function waitForDrained(queue: Queue, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    if (Object.values(c).every((n) => n === 0)) return;
+    if (Date.now() > deadline) throw new Error(`queue ${queue.name} still busy after ${timeoutMs} ms: ${JSON.stringify(c)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export async function deletePrefix(prefix: string): Promise<void> {

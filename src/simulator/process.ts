@@ -23,6 +23,8 @@ export interface SimulatorProcess {
   url: string;
   pid: number;
   stats(): Promise<SimulatorStats>;
+  /** POST /_sim/reset: counters, rate windows, idempotency memory, pending webhooks. */
+  reset(): Promise<void>;
   /** POST /_sim/config: a section set to null is cleared. */
   configure(patch: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
@@ -49,6 +51,11 @@ export async function startSimulatorProcess(opts: SimulatorProcessOptions = {}):
       const res = await fetch(`${url}/_sim/stats`);
       if (!res.ok) throw new Error(`simulator stats: HTTP ${res.status}`);
       return (await res.json()) as SimulatorStats;
+    },
+    async reset() {
+      const res = await fetch(`${url}/_sim/reset`, { method: 'POST' });
+      if (!res.ok) throw new Error(`simulator reset: HTTP ${res.status}`);
+      await res.arrayBuffer();
     },
     async configure(patch) {
       const res = await fetch(`${url}/_sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });

@@ -103,7 +103,7 @@ describe('rate limiter', () => {
     // Two slots reached: the missed one (tens of ms late) and the fresh one.
     const lateness = (await metrics.limiterLatenessSeconds.get()).values;
     const count = lateness.find((v) => v.metricName === 'cxone_fleet_limiter_lateness_seconds_count')?.value;
-    const atOrUnder20ms = lateness.find((v) => v.labels.le === 0.02)?.value;
+    const atOrUnder20ms = lateness.find((v) => (v.labels as Record<string, unknown>).le === 0.02)?.value;
     expect(count).toBe(2);
     expect(atOrUnder20ms).toBe(1);
   });

@@ -31,7 +31,7 @@ function alive(pid: number): boolean {
 }
 
 describe('simulator process', () => {
-  it('serves on a port of its own choosing, applies its limit and new config, and exits on stop', async () => {
+  it('serves on a port of its own choosing, applies its limit, resets, takes new config, and exits on stop', async () => {
     const sim = await startSimulatorProcess({ rps: 2 });
     started.push(sim);
     expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -41,6 +41,8 @@ describe('simulator process', () => {
     expect(statuses).toEqual([202, 202, 429]);
     expect(await sim.stats()).toMatchObject({ rateLimited: 1, tokenRequests: 1, sms: { accepted: 2 } });
 
+    await sim.reset();
+    expect(await sim.stats()).toMatchObject({ rateLimited: 0, sms: { accepted: 0 } });
     await sim.configure({ rateLimit: null });
     expect(await send(sim.url, token)).toBe(202);
     // A bad setting is refused with the field named, and the running config is unchanged.
