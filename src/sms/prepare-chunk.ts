@@ -16,7 +16,7 @@ export interface IntakeRow {
 }
 
 /** What every send job of the batch carries besides its row. */
-export interface JobContext {
+export interface SendJobDefaults {
   accountId: string;
   requestId?: string | undefined;
   /** How long after its send time an unsent message expires. */
@@ -31,7 +31,7 @@ export interface ChunkContext {
   defaultRegion: string;
   maxSegments: number;
   defaults?: { from?: string; campaignId?: string } | undefined;
-  job: JobContext;
+  job: SendJobDefaults;
 }
 
 export interface PreparedMessage {
