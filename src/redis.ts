@@ -1,7 +1,7 @@
 // Two kinds of Redis connection, because BullMQ needs them to behave differently:
 // workers block on Redis and must wait out an outage (maxRetriesPerRequest: null), while
 // producers and the ingress must fail fast so an HTTP caller gets a 503, not a hang.
-import { Redis, Cluster, type RedisOptions, type ClusterNode } from 'ioredis';
+import { Redis, Cluster, type RedisOptions, type ClusterNode, type ClusterOptions } from 'ioredis';
 
 export type RedisConnection = Redis | Cluster;
 /**
@@ -16,7 +16,8 @@ export interface RedisSettings {
   clusterNodes?: string[] | undefined;
 }
 
-function optionsFor(kind: ConnectionKind): RedisOptions {
+/** Per-connection ioredis options for each kind. */
+export function optionsFor(kind: ConnectionKind): RedisOptions {
   if (kind === 'worker') {
     return { maxRetriesPerRequest: null, enableReadyCheck: true };
   }
@@ -48,12 +49,14 @@ export function createRedis(settings: RedisSettings, kind: ConnectionKind): Redi
       const [host, port] = hp.split(':');
       return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
     });
-    return new Cluster(nodes, {
-      redisOptions: opts,
-      enableOfflineQueue: kind === 'worker',
-    });
+    return new Cluster(nodes, clusterOptionsFor(kind));
   }
   return new Redis(settings.url, opts);
+}
+
+/** A Cluster keeps its own offline queue: worker processes wait out an outage, producers fail fast. */
+export function clusterOptionsFor(kind: ConnectionKind): ClusterOptions {
+  return { redisOptions: optionsFor(kind), enableOfflineQueue: kind === 'worker' || kind === 'commands' };
 }
 
 /** Resolves once the connection is ready, or rejects after `timeoutMs`. */
