@@ -4,17 +4,18 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, secretEnvironment, type Config } from '../src/config.ts';
-import { createCxoneAccount } from '../src/cxone/account.ts';
-import { compileMjml, type MjmlIssue } from '../src/domain/email/mjml.ts';
-import { exportChannelAudit } from '../src/email/audit-export.ts';
+import type { MjmlIssue } from '../src/domain/email/mjml.ts';
 import { formatHealth, formatIssues, formatMjmlIssue, formatStatus, formatSuppression } from '../src/email/format.ts';
 import { describeState } from '../src/email/provision-state.ts';
-import { createEmailServices, type ChannelStatus, type EmailServices } from '../src/email/services.ts';
+import type { ChannelStatus, EmailServices } from '../src/email/services.ts';
 import { formatOf, loadChannelSpec, type LoadSpecResult } from '../src/email/spec-store.ts';
 import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
 import { createRedis } from '../src/redis.ts';
 
+// The email services, the CXone client and MJML (with its HTML and CSS toolchain) load
+// when an email command runs, not with the CLI: every other command would pay for them.
 async function withServices<T>(fn: (s: EmailServices, config: Config) => Promise<T>): Promise<T> {
+  const { createEmailServices } = await import('../src/email/services.ts');
   const config = loadConfig();
   const ctx = createProducerContext(config, { role: 'cli' });
   await connectOrExplain(ctx);
@@ -164,6 +165,7 @@ function auditExportCommand(): Command {
       const ctx = createProducerContext(config, { role: 'cli' });
       // A patient connection: the CLI shares the fleet's limiter and token cache.
       const redis = createRedis(config.redis, 'worker');
+      const [{ createCxoneAccount }, { exportChannelAudit }] = await Promise.all([import('../src/cxone/account.ts'), import('../src/email/audit-export.ts')]);
       const account = createCxoneAccount(config.cxone, { redis, prefix: config.redis.prefix, logger: ctx.logger });
       try {
         const r = await exportChannelAudit({
@@ -210,7 +212,7 @@ function previewCommand(): Command {
     .option('--ingress <url>', "render through the ingress's /api/templates/preview instead of locally")
     .action(async (file: string, o: { ingress?: string }) => {
       const source = readFileSync(file, 'utf8');
-      const r = o.ingress ? await previewRemote(o.ingress, source) : await compileMjml(source);
+      const r = o.ingress ? await previewRemote(o.ingress, source) : await (await import('../src/domain/email/mjml.ts')).compileMjml(source);
       for (const w of r.warnings) console.error(`warning: ${formatMjmlIssue(file, w)}`);
       if (r.errors.length > 0) {
         for (const e of r.errors) console.error(`error: ${formatMjmlIssue(file, e)}`);

@@ -6,7 +6,6 @@
 // Hence: it never throws, and `<mj-include>` is never resolved (mjml 5's default,
 // pinned here) — a preview request must not be able to read files from the server, and
 // CXone could not resolve our partials anyway. An include is reported as an error.
-import mjml2html from 'mjml';
 import { checkMjmlStructure } from './mjml-structure.ts';
 import type { MjmlIssue } from './mjml-structure.ts';
 
@@ -58,6 +57,12 @@ function dedupe(issues: MjmlIssue[]): MjmlIssue[] {
   });
 }
 
+// MJML and its HTML/CSS toolchain are over 500 modules: loaded on the first compile, not
+// by every process that imports this file (the CLI's SMS commands, the workers).
+const importCompiler = () => import('mjml').then((m) => m.default);
+let compiler: ReturnType<typeof importCompiler> | undefined;
+const loadCompiler = () => (compiler ??= importCompiler());
+
 export async function compileMjml(source: string, opts: CompileMjmlOptions = {}): Promise<MjmlCompileResult> {
   // Callers from plain JS (a JSON body) may hand us anything.
   if (typeof source !== 'string') {
@@ -73,6 +78,7 @@ export async function compileMjml(source: string, opts: CompileMjmlOptions = {})
   let html = '';
   if (source.trim() !== '' && !structure.tooDeep) {
     try {
+      const mjml2html = await loadCompiler();
       const result = await mjml2html(source, {
         validationLevel: 'soft',
         ignoreIncludes: true,
