@@ -109,7 +109,9 @@ return {0, cur, cur}
 const transitionScript = defineScript<[number, string | null, string | null]>('cxfSmsTransition', 1, TRANSITION_LUA);
 
 // KEYS[1] batch hash, KEYS[2..n+1] the message hashes. ARGV: retention s, batch id,
-// created at, then 6 values per message (row, to, campaign, encoding, segments, priority).
+// created at, then one JSON array of [row, to, campaign, encoding, segments, priority] per
+// message (one argument rather than six per message: a thousand-row chunk would otherwise
+// be six thousand arguments for the client to frame and Redis to parse).
 // Per message: 1 = created now (and counted as queued in its batch); 2 = it already
 // existed and was never sent (a resubmission after an intake that failed before its jobs
 // were added: enqueue it again, the job id makes that a no-op if the job exists);
@@ -119,13 +121,14 @@ const CREATE_LUA = `
 local outcome = {}
 local seen = {}
 local fresh = 0
+local rows = cjson.decode(ARGV[4])
 for i = 2, #KEYS do
-  local a = 3 + (i - 2) * 6
+  local m = rows[i - 1]
   if seen[KEYS[i]] then
     outcome[i - 1] = 0
   elseif redis.call('HSETNX', KEYS[i], 'state', 'queued') == 1 then
-    redis.call('HSET', KEYS[i], 'batchId', ARGV[2], 'createdAt', ARGV[3], 'row', ARGV[a + 1], 'to', ARGV[a + 2],
-      'campaignId', ARGV[a + 3], 'encoding', ARGV[a + 4], 'segments', ARGV[a + 5], 'priority', ARGV[a + 6], 'attempts', '0')
+    redis.call('HSET', KEYS[i], 'batchId', ARGV[2], 'createdAt', ARGV[3], 'row', m[1], 'to', m[2],
+      'campaignId', m[3], 'encoding', m[4], 'segments', m[5], 'priority', m[6], 'attempts', '0')
     redis.call('EXPIRE', KEYS[i], tonumber(ARGV[1]))
     fresh = fresh + 1
     outcome[i - 1] = 1
@@ -201,9 +204,9 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
     async createMessages(batchId: string, messages: NewMessage[]): Promise<CreateOutcome[]> {
       if (messages.length === 0) return [];
       const keys = messages.map((m) => k.msg(m.messageId));
-      const args: (string | number)[] = [retentionS, batchId, String(Date.now())];
-      for (const m of messages) args.push(String(m.row), m.to, m.campaignId, m.encoding, String(m.segments), m.priority);
-      const flags = await createScript.run(redis, [k.batch(batchId), ...keys], args);
+      // Numbers as strings: Lua would store 1e+15-style text for some of them otherwise.
+      const fields = JSON.stringify(messages.map((m) => [String(m.row), m.to, m.campaignId, m.encoding, String(m.segments), m.priority]));
+      const flags = await createScript.run(redis, [k.batch(batchId), ...keys], [retentionS, batchId, String(Date.now()), fields]);
       return flags.map((f) => (f === 1 ? 'created' : f === 2 ? 'unsent' : 'duplicate'));
     },
 
