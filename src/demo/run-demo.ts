@@ -12,7 +12,7 @@ import { ensureRedis, type LocalRedis } from '../dev/local-redis.ts';
 import { startFleetIngress } from '../fleet-ingress.ts';
 import { createLogger } from '../logger.ts';
 import { createProducerContext } from '../producer-context.ts';
-import { fleetKey, waitForReady } from '../redis.ts';
+import { createRedis, fleetKey, waitForReady } from '../redis.ts';
 import { startSimulatorProcess } from '../simulator/process.ts';
 import { followBatch, settledCount, stateLine } from '../sms/follow.ts';
 import { createSmsServices } from '../sms/services.ts';
@@ -36,6 +36,16 @@ function spawnWorker(env: Record<string, string>): ChildProcess {
   });
 }
 
+async function purge(url: string, prefix: string) {
+  const conn = createRedis({ url }, 'client');
+  try {
+    await waitForReady(conn);
+    await deleteKeys(conn, prefix);
+  } finally {
+    conn.disconnect();
+  }
+}
+
 async function deleteKeys(redis: ReturnType<typeof createProducerContext>['redis'], prefix: string) {
   let cursor = '0';
   do {
@@ -50,6 +60,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
   const base = loadConfig();
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'cxone-fleet:demo' });
   let redis: LocalRedis | undefined;
+  let prefix: string | undefined;
   const workers: ChildProcess[] = [];
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
@@ -57,7 +68,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
     o.print(redis.started ? `redis      ephemeral redis-server at ${redis.url}` : `redis      ${redis.url.replace(/\/\/[^@]*@/, '//')}`);
 
     // The demo's own prefix keeps it apart from anything else in that Redis.
-    const prefix = `{cxf-demo-${randomBytes(3).toString('hex')}}`;
+    prefix = `{cxf-demo-${randomBytes(3).toString('hex')}}`;
     const secret = randomBytes(16).toString('hex');
     const adminPassword = randomBytes(9).toString('base64url');
     // In a process of its own, as CXone is: see simulator/process.ts.
@@ -148,7 +159,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
         process.once('SIGTERM', resolve);
       });
     }
-    await deleteKeys(ctx.redis, prefix);
     return figures;
   } finally {
     await Promise.all(
@@ -159,6 +169,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
       }),
     );
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    // Last, once nothing of the demo runs: a worker or the ingress still closing would
+    // write its queues' meta keys again.
+    if (redis && prefix) await purge(redis.url, prefix).catch(() => undefined);
     redis?.stop();
   }
 }

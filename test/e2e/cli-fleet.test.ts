@@ -30,6 +30,11 @@ describe('long-running commands', () => {
     const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     expect(ps).not.toContain('worker --queues sms-send,sms-status');
     expect(ps).not.toContain('simulator --port 0 --ready-fd 3 --rps 300');
+    // Nor are its keys: the demo's own prefix is removed once nothing of it runs.
+    const redis = createTestRedis();
+    const [, left] = await redis.scan('0', 'MATCH', '{cxf-demo-*', 'COUNT', 10_000);
+    await redis.quit();
+    expect(left).toEqual([]);
   }, 120_000);
 
   it('worker serves /metrics and drains on SIGTERM, exiting cleanly', async () => {
