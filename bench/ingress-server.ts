@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createIngressDeps } from '../src/ingress/deps.ts';
 import { startIngress } from '../src/ingress/server.ts';
+import { deleteKeysWithPrefix } from '../src/redis.ts';
 
 const prefix = process.env.BENCH_PREFIX ?? `{cxf-bench-${process.pid}}`;
 const config = loadConfig({
@@ -46,12 +47,7 @@ process.once('SIGTERM', () => {
   void (async () => {
     await ingress.close();
     await new Promise((r) => helloServer.close(r));
-    let cursor = '0';
-    do {
-      const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await deps.redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(deps.redis, prefix);
     await deps.close();
     process.exit(0);
   })();

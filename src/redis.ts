@@ -79,6 +79,22 @@ export async function waitForReady(conn: RedisConnection, timeoutMs = 5_000): Pr
   });
 }
 
+/**
+ * Deletes every key under a prefix (SCAN and UNLINK a page at a time), e.g. the demo's, a
+ * benchmark's or a test's own keys; returns how many went. MATCH treats `{` literally but
+ * `[`, `?` and `*` specially; fleet prefixes use none of those.
+ */
+export async function deleteKeysWithPrefix(redis: RedisConnection, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
 /** Keys for the fleet's own state, under the same hash tag as the queues. */
 export function fleetKey(prefix: string, ...parts: string[]): string {
   return [prefix, ...parts].join(':');

@@ -12,7 +12,7 @@ import { ensureRedis, type LocalRedis } from '../dev/local-redis.ts';
 import { startFleetIngress } from '../fleet-ingress.ts';
 import { createLogger } from '../logger.ts';
 import { createProducerContext } from '../producer-context.ts';
-import { createRedis, fleetKey, waitForReady } from '../redis.ts';
+import { createRedis, deleteKeysWithPrefix, fleetKey, waitForReady } from '../redis.ts';
 import { startSimulatorProcess } from '../simulator/process.ts';
 import { followBatch, settledCount, stateLine } from '../sms/follow.ts';
 import { createSmsServices } from '../sms/services.ts';
@@ -40,19 +40,10 @@ async function purge(url: string, prefix: string) {
   const conn = createRedis({ url }, 'client');
   try {
     await waitForReady(conn);
-    await deleteKeys(conn, prefix);
+    await deleteKeysWithPrefix(conn, prefix);
   } finally {
     conn.disconnect();
   }
-}
-
-async function deleteKeys(redis: ReturnType<typeof createProducerContext>['redis'], prefix: string) {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoFigures> {

@@ -3,6 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
+// One implementation for the fleet, benchmarks and tests.
+import { deleteKeysWithPrefix } from '../../src/redis.ts';
+
+export { deleteKeysWithPrefix };
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -12,18 +16,6 @@ export function testPrefix(label = 't'): string {
 
 export function createTestRedis(kind: 'worker' | 'client' = 'client'): Redis {
   return new Redis(REDIS_URL, kind === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1 });
-}
-
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  // MATCH treats `{` literally but `[`/`?`/`*` specially; our prefixes use none of those.
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return deleted;
 }
 
 /**
