@@ -6,6 +6,7 @@ import { createLogger } from '../src/logger.ts';
 import { createProducerContext } from '../src/producer-context.ts';
 import { waitForReady } from '../src/redis.ts';
 import { startSimulatorProcess } from '../src/simulator/process.ts';
+import { acceptedRatePerS } from '../src/simulator/sms.ts';
 import { benchPrefix, deletePrefix, REDIS_URL, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
 
 const LIMIT = Number(process.env.LIMIT ?? 200);
@@ -35,7 +36,7 @@ const finished = await waitForAccepted(sim, total, DURATION_S * 3_000 + 30_000);
 await stopWorkers(workers);
 const s = await sim.stats();
 const spanS = (s.sms.lastAcceptedAt! - s.sms.firstAcceptedAt!) / 1000;
-const achieved = (s.sms.accepted - 1) / spanS;
+const achieved = acceptedRatePerS(s.sms);
 const apiRequests = Object.values(s.requests as Record<string, number>).reduce((a, b) => a + b, 0);
 console.log(JSON.stringify({
   finished,

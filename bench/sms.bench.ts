@@ -8,6 +8,7 @@ import { createProducerContext, type ProducerContext } from '../src/producer-con
 import { waitForReady, type RedisConnection } from '../src/redis.ts';
 import { startSimulatorProcess } from '../src/simulator/process.ts';
 import type { SimulatorStats } from '../src/simulator/server.ts';
+import { acceptedRatePerS } from '../src/simulator/sms.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import { createThreadValidator } from '../src/sms/row-validator.ts';
 import { benchPrefix, deletePrefix, countsAbove, processCpuMicros, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, sumCounter, waitForAccepted, waitForDrained, waitUntilServing, type BenchWorker } from './lib/fleet-bench.ts';
@@ -122,8 +123,7 @@ async function enqueueRates() {
 
 /** Achieved rate over the simulator's first-to-last acceptance, as a share of the limit. */
 function rateFigures(s: SimulatorStats) {
-  const spanS = (s.sms.lastAcceptedAt! - s.sms.firstAcceptedAt!) / 1000;
-  const achieved = (s.sms.accepted - 1) / spanS;
+  const achieved = acceptedRatePerS(s.sms);
   return { achievedRps: Number(achieved.toFixed(1)), ratio: Number((achieved / LIMIT).toFixed(4)) };
 }
 

@@ -1,6 +1,7 @@
 // The demo's closing summary: what happened to every message, and how the fleet did
 // against the account's budget.
 import { percentile, table } from '../cli/output.ts';
+import { acceptedRatePerS } from '../simulator/sms.ts';
 import type { BatchSummary } from '../sms/intake.ts';
 import type { BatchRecord } from '../sms/message-store.ts';
 
@@ -13,14 +14,9 @@ export interface DemoFigures {
   elapsedMs: number;
 }
 
-export function achievedRate(f: DemoFigures): number {
-  const { firstAcceptedAt: a, lastAcceptedAt: b, accepted } = f.sim;
-  return a && b && b > a ? (accepted - 1) / ((b - a) / 1000) : 0;
-}
-
 export function renderDemoReport(f: DemoFigures): string {
   const lat = [...f.dispatchLatenciesMs].sort((x, y) => x - y);
-  const rate = achievedRate(f);
+  const rate = acceptedRatePerS(f.sim);
   const rows: (string | number)[][] = [
     ['rows', f.intake.total],
     ['accepted', f.intake.accepted],

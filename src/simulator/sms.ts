@@ -60,6 +60,15 @@ const IDEMPOTENCY_MEMORY = 1_000_000;
 const BY_RECIPIENT_SHOWN = 1000;
 const MAX_KEY_LENGTH = 255;
 
+/**
+ * Accepted sends per second over the span from the first acceptance to the last (the
+ * intervals between them, hence accepted - 1); 0 before there are two.
+ */
+export function acceptedRatePerS(s: Pick<SmsStats, 'accepted' | 'firstAcceptedAt' | 'lastAcceptedAt'>): number {
+  const { firstAcceptedAt: a, lastAcceptedAt: b } = s;
+  return a !== null && b !== null && b > a ? (s.accepted - 1) / ((b - a) / 1000) : 0;
+}
+
 export interface SmsStats {
   accepted: number;
   duplicates: number;

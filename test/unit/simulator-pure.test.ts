@@ -8,7 +8,7 @@ import { HttpProblem, parseJsonBody } from '../../src/simulator/http-io.ts';
 import { authenticate, createTokenStore, handleTokenRequest, requireScope } from '../../src/simulator/oauth.ts';
 import { createRouter } from '../../src/simulator/router.ts';
 import { ALL_SCOPES, SCOPES } from '../../src/simulator/scopes.ts';
-import { pickStatus } from '../../src/simulator/sms.ts';
+import { acceptedRatePerS, pickStatus } from '../../src/simulator/sms.ts';
 
 // Compile-time check: a pino logger can be handed to the simulator as is.
 export const asSimLogger = (l: Logger): SimLogger => l;
@@ -135,6 +135,19 @@ describe('pickStatus', () => {
     expect(pickStatus({ failed: 1 }, 0.99)).toBe('failed');
     expect(pickStatus({ sent: 0, delivered: 1, failed: 1 }, 0.25)).toBe('delivered');
     expect(pickStatus({ sent: 0, delivered: 1, failed: 1 }, 0.75)).toBe('failed');
+  });
+});
+
+describe('acceptedRatePerS', () => {
+  it('counts the intervals between the first and the last acceptance', () => {
+    // 501 sends from t to t + 1 s: 500 intervals in one second.
+    expect(acceptedRatePerS({ accepted: 501, firstAcceptedAt: 10_000, lastAcceptedAt: 11_000 })).toBe(500);
+    expect(acceptedRatePerS({ accepted: 3, firstAcceptedAt: 0, lastAcceptedAt: 4_000 })).toBe(0.5);
+  });
+
+  it('is 0 until there is a span to measure', () => {
+    expect(acceptedRatePerS({ accepted: 0, firstAcceptedAt: null, lastAcceptedAt: null })).toBe(0);
+    expect(acceptedRatePerS({ accepted: 1, firstAcceptedAt: 5, lastAcceptedAt: 5 })).toBe(0);
   });
 });
 
