@@ -43,7 +43,6 @@ export function optionsFor(kind: ConnectionKind): RedisOptions {
 }
 
 export function createRedis(settings: RedisSettings, kind: ConnectionKind): RedisConnection {
-  const opts = optionsFor(kind);
   if (settings.clusterNodes && settings.clusterNodes.length > 0) {
     const nodes: ClusterNode[] = settings.clusterNodes.map((hp) => {
       const [host, port] = hp.split(':');
@@ -51,7 +50,7 @@ export function createRedis(settings: RedisSettings, kind: ConnectionKind): Redi
     });
     return new Cluster(nodes, clusterOptionsFor(kind));
   }
-  return new Redis(settings.url, opts);
+  return new Redis(settings.url, optionsFor(kind));
 }
 
 /** A Cluster keeps its own offline queue: worker processes wait out an outage, producers fail fast. */
