@@ -92,9 +92,14 @@ describe('rate limiter', () => {
     const [sec, micro] = await redis.time();
     await redis.set(limiterKeys(prefix, 'a').tat, String(Number(sec) * 1000 + Number(micro) / 1000 + 60), 'PX', 10_000);
     const acquired = lim.acquire();
-    // The booking's answer is in by now; then the event loop is held well past the slot,
-    // as a long GC pause or a descheduled process would hold it.
-    await new Promise((r) => setTimeout(r, 20));
+    // Wait for the booking itself, not a guessed time: replies on the shared connection come
+    // in order, so once this GET is answered the booking's answer is in, and by the next
+    // macrotask the limiter has read it and is waiting for its slot.
+    const tat = Number(await redis.get(limiterKeys(prefix, 'a').tat));
+    await new Promise((r) => setImmediate(r));
+    expect(tat).toBeGreaterThan(Number(sec) * 1000 + 60); // the slot was booked
+    // Then the event loop is held well past the slot, as a long GC pause or a descheduled
+    // process would hold it.
     const spinUntil = performance.now() + 100;
     while (performance.now() < spinUntil);
     await acquired;
