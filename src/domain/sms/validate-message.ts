@@ -158,33 +158,41 @@ export function validateSmsInput(input: unknown, ctx: SmsValidationContext): Sms
   }
 }
 
+/** A field of the row: own properties only, so a row never picks up values through its prototype. */
+function fieldOf(row: Record<string, unknown>, key: Field): unknown {
+  return Object.hasOwn(row, key) ? row[key] : undefined;
+}
+
+// The helpers below are module functions rather than closures inside validate(): the
+// TypeScript loader (tsx) names every function it creates with a defineProperty call, so
+// closures made afresh for every row cost a sixth of the row's validation (12 vs 10 µs in
+// one process, best of 40 passes of 5,000 rows).
+
+/** Parses one field; `fallback` stands in for a missing or blank value and gets the same checks. */
+function parseField<T>(row: Record<string, unknown>, reasons: FieldProblem[], field: Field, schema: z.ZodType<T>, fallback?: string): T | undefined {
+  const raw = fieldOf(row, field);
+  const r = schema.safeParse(fallback !== undefined && blankToUndefined(raw) === undefined ? fallback : raw);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) reasons.push({ field, message: issue.message });
+  return undefined;
+}
+
+/** A required field after defaults: absent only when neither the row nor ctx gave one. */
+function requireField(reasons: FieldProblem[], field: Field, value: string | undefined, what: string): string | undefined {
+  if (value === undefined && !reasons.some((r) => r.field === field)) {
+    reasons.push({ field, message: `is required (no default ${what} configured)` });
+  }
+  return value;
+}
+
 function validate(input: unknown, ctx: SmsValidationContext): SmsValidationResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, reasons: [{ field: 'input', message: 'must be an object with fields to, text, ...' }] };
   }
   const row = input as Record<string, unknown>;
-  // Own properties only: a row must not pick up values through its prototype.
-  const get = (key: Field): unknown => (Object.hasOwn(row, key) ? row[key] : undefined);
   const reasons: FieldProblem[] = [];
 
-  /** `fallback` stands in for a missing or blank value and gets the same checks. */
-  function parse<T>(field: Field, schema: z.ZodType<T>, fallback?: string): T | undefined {
-    const raw = get(field);
-    const r = schema.safeParse(fallback !== undefined && blankToUndefined(raw) === undefined ? fallback : raw);
-    if (r.success) return r.data;
-    for (const issue of r.error.issues) reasons.push({ field, message: issue.message });
-    return undefined;
-  }
-
-  /** A required field after defaults: absent only when neither the row nor ctx gave one. */
-  function required(field: Field, value: string | undefined, what: string): string | undefined {
-    if (value === undefined && !reasons.some((r) => r.field === field)) {
-      reasons.push({ field, message: `is required (no default ${what} configured)` });
-    }
-    return value;
-  }
-
-  const rawTo = parse('to', toSchema);
+  const rawTo = parseField(row, reasons, 'to', toSchema);
   let to: string | undefined;
   if (rawTo !== undefined) {
     const phone = normalizePhone(rawTo, ctx.defaultRegion);
@@ -192,17 +200,17 @@ function validate(input: unknown, ctx: SmsValidationContext): SmsValidationResul
     else reasons.push({ field: 'to', message: phone.reason });
   }
 
-  const text = parse('text', textSchema);
+  const text = parseField(row, reasons, 'text', textSchema);
   const analysis = text === undefined ? undefined : analyzeSms(text);
   if (analysis !== undefined && analysis.segments > ctx.maxSegments) {
     reasons.push({ field: 'text', message: segmentsMessage(analysis, ctx.maxSegments) });
   }
 
-  const from = required('from', parse('from', fromSchema, ctx.defaults?.from), 'sender');
-  const campaignId = required('campaignId', parse('campaignId', campaignIdSchema, ctx.defaults?.campaignId), 'campaign');
-  const ref = parse('ref', refSchema);
-  const sendAt = parse('sendAt', sendAtSchema);
-  const priority = parse('priority', prioritySchema);
+  const from = requireField(reasons, 'from', parseField(row, reasons, 'from', fromSchema, ctx.defaults?.from), 'sender');
+  const campaignId = requireField(reasons, 'campaignId', parseField(row, reasons, 'campaignId', campaignIdSchema, ctx.defaults?.campaignId), 'campaign');
+  const ref = parseField(row, reasons, 'ref', refSchema);
+  const sendAt = parseField(row, reasons, 'sendAt', sendAtSchema);
+  const priority = parseField(row, reasons, 'priority', prioritySchema);
 
   if (
     reasons.length > 0 ||
