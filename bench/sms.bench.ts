@@ -169,6 +169,7 @@ async function throughput(workerCount: number) {
   await sms.intake.submit(rows(), { batchId: 'bench', defaults });
   const pids = workers.map((w) => w.process.pid!);
   const workerCpuBefore = (await processCpuMicros(pids)).reduce((a, b) => a + b, 0);
+  const [simCpuBefore = 0] = await processCpuMicros([sim.pid]);
   const redisCpuBefore = await redisCpuMicros(ctx.redis);
   const countersBefore = await workerCounters(workers);
   await queue.resume();
@@ -179,9 +180,10 @@ async function throughput(workerCount: number) {
   const finished = await waitForAccepted(sim, MESSAGES, (MESSAGES / LIMIT) * 3_000 + 60_000);
   clearInterval(sampler);
   const countersAfter = await workerCounters(workers);
-  // CPU per message sent, once running: all worker processes together, and Redis.
+  // CPU per message sent, once running: all worker processes together, Redis, the simulator.
   const workerCpu = (await processCpuMicros(pids)).reduce((a, b) => a + b, 0) - workerCpuBefore;
   const redisCpu = (await redisCpuMicros(ctx.redis)) - redisCpuBefore;
+  const [simCpuAfter = 0] = await processCpuMicros([sim.pid]);
   await stopWorkers(workers);
   const s = await sim.stats();
   const result = {
@@ -200,7 +202,8 @@ async function throughput(workerCount: number) {
     limiterLateCallsAbove: Object.fromEntries(Object.entries(countersAfter.lateAbove).map(([le, n]) => [le, n - (countersBefore.lateAbove[le] ?? 0)])),
     warmUp,
     workerPeakRssMiB: peakRss,
-    cpuPerMessageUs: { workers: Math.round(workerCpu / MESSAGES), redis: Math.round(redisCpu / MESSAGES) },
+    // The simulator stands in for CXone but shares the machine's cores with the fleet.
+    cpuPerMessageUs: { workers: Math.round(workerCpu / MESSAGES), redis: Math.round(redisCpu / MESSAGES), simulator: Math.round((simCpuAfter - simCpuBefore) / MESSAGES) },
   };
   await ctx.close();
   await sim.stop();
