@@ -1,5 +1,6 @@
 // Shared pieces of the fleet benchmarks: real worker processes started through the CLI,
-// the simulator in this process, and a private Redis prefix that is removed afterwards.
+// waits on the simulator (in a process of its own: src/simulator/process.ts), and a
+// private Redis prefix that is removed afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
