@@ -195,7 +195,7 @@ async function throughput(workerCount: number) {
     peak1s: s.peak1s,
     // Over the whole run, warm-up included: the fleet's one token is fetched then.
     tokenRequests: s.tokenRequests + Number(warmUp.tokenRequests ?? 0),
-    // Slots a worker reached too late and gave up: each is budget the batch never used.
+    // Slots a worker reached too late, gave back and booked again (the budget is reused).
     limiterMissedSlots: countersAfter.missed - countersBefore.missed,
     // How many calls reached their slot more than N seconds late (missed ones included).
     limiterLateCallsAbove: Object.fromEntries(Object.entries(countersAfter.lateAbove).map(([le, n]) => [le, n - (countersBefore.lateAbove[le] ?? 0)])),

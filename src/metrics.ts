@@ -57,14 +57,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
     }),
     limiterLatenessSeconds: new Histogram({
       name: 'cxone_fleet_limiter_lateness_seconds',
-      help: 'How late this process reached its booked limiter slot (past the tolerance the slot is given up)',
+      help: 'How late this process reached its booked limiter slot (past the tolerance the slot is given back and booked again)',
       labelNames: ['account'] as const,
       buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1],
       registers: r,
     }),
     limiterMissedSlots: new Counter({
       name: 'cxone_fleet_limiter_missed_slots_total',
-      help: 'Limiter slots given up because this process reached them too late (budget lost)',
+      help: 'Limiter slots this process reached too late, gave back and booked again (the budget is reused)',
       labelNames: ['account'] as const,
       registers: r,
     }),

@@ -1,53 +1,85 @@
-// The fleet-wide budget of one CXone account: GCRA in one atomic Redis script, shared by
-// every queue and every process. Each call *reserves* the next free slot and waits in
-// process until it comes, so waiters never stampede Redis; a reservation further away
-// than maxWaitMs is refused and the job goes back to its queue instead of holding a worker.
+// The fleet-wide budget of one CXone account, kept in Redis and shared by every queue and
+// every process: a log of the times the account's calls are booked to go out (a sorted
+// set), which lets at most `cap` of them into any sliding second, as CXone counts. Each
+// call *reserves* the next free time and waits in process until it comes, so waiters
+// never stampede Redis; a reservation further away than maxWaitMs is refused and the job
+// goes back to its queue instead of holding a worker.
+//
+// A process that reaches its time late (a GC pause, a busy event loop, a descheduled
+// process) does not send then: a late call lands in a second the log did not count it in,
+// and late calls come in bunches after a stall, just when CXone's side may be stamping a
+// backlog too. It gives its time back and books again. Unlike a rate-based schedule (GCRA),
+// where a slot given up was budget lost for good, the log forgets the entry, so the second
+// it was in has room again and the next bookings use it.
 import { setTimeout as delay } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
 import { RateLimitedError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
 import { BREAKER_VERDICT_LUA, type BreakerGate, type BreakerState } from './breaker.ts';
+import { createRedisClock } from './redis-clock.ts';
 
-// KEYS[1] theoretical arrival time (ms), KEYS[2] pause-until (ms, set after a 429),
-// KEYS[3] (optional) the account's breaker hash, asked first: an open circuit books nothing.
-// ARGV[1] emission interval ms, ARGV[2] burst tolerance ms, ARGV[3] max wait ms,
-// ARGV[4] breaker open ms (with KEYS[3]).
-// Returns {wait ms (a string, to keep fractions), 1 reserved / 0 refused, breaker state,
-// breaker failures, ms left of the account's pause}; with the breaker open:
-// {ms left open, 0, 'open', 0}.
-const RESERVE_LUA = `
+/** Every count is over a sliding window of this length, as CXone's limit is per second. */
+export const WINDOW_MS = 1000;
+
+// Redis's clock, in ms with microseconds, shared by every process of the fleet.
+const NOW_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+`;
+
+// KEYS[1] the log (member: a call, score: its time in ms), KEYS[2] pause-until (ms, set
+// after a 429), KEYS[3] (optional) the account's breaker hash, asked first: an open circuit
+// books nothing.
+// ARGV[1] cap per window, ARGV[2] window ms, ARGV[3] pacing interval ms, ARGV[4] burst,
+// ARGV[5] max wait ms, ARGV[6] the call's member name, ARGV[7] lead ms, ARGV[8] the member
+// this call booked before and gives back ('' if none), ARGV[9] breaker open ms (with KEYS[3]). Returns {wait ms (a string, to keep fractions), 1 reserved / 0 refused,
+// breaker state, breaker failures, ms left of the account's pause, Redis's time (string)};
+// with the breaker open: {ms left open, 0, 'open', 0}. Nothing is booked sooner than the
+// lead: the answer needs that long to reach its caller.
+//
+// The new time is at or after every time in the log, so of all windows only the one
+// ending at it gains a call; it is put where that window holds fewer than cap: at or after
+// the cap-th latest time plus a window. Pacing keeps calls `pace` apart on average with at
+// most `burst` at once (the burst-th latest time plus burst paces), so the budget is not
+// spent in one burst.
+const RESERVE_LUA = `
+${NOW_LUA}
 ${BREAKER_VERDICT_LUA}
 local breakerState, failures = 'closed', 0
 if #KEYS >= 3 then
   local remaining
-  breakerState, remaining, failures = breakerVerdict(KEYS[3], tonumber(ARGV[4]), now)
+  breakerState, remaining, failures = breakerVerdict(KEYS[3], tonumber(ARGV[9]), now)
   if breakerState == 'open' then return {tostring(remaining), 0, 'open', 0} end
 end
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local maxWait = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local cap, windowMs, pace, burst, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local horizon = math.max(windowMs, burst * pace)
+if ARGV[8] ~= '' then redis.call('ZREM', KEYS[1], ARGV[8]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.3f', now - horizon))
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
-local slot = math.max(now, tat - tolerance, pause)
+local slot = math.max(now + tonumber(ARGV[7]), pause)
+local latest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if latest[2] then slot = math.max(slot, tonumber(latest[2])) end
+local paced = redis.call('ZREVRANGE', KEYS[1], burst - 1, burst - 1, 'WITHSCORES')
+if paced[2] then slot = math.max(slot, tonumber(paced[2]) + burst * pace) end
+local full = redis.call('ZREVRANGE', KEYS[1], cap - 1, cap - 1, 'WITHSCORES')
+if full[2] then slot = math.max(slot, tonumber(full[2]) + windowMs) end
 local wait = slot - now
 local pauseLeft = tostring(math.max(0, pause - now))
-if wait > maxWait then
-  return {tostring(wait), 0, breakerState, failures, pauseLeft}
+if wait - tonumber(ARGV[7]) > maxWait then
+  return {tostring(wait), 0, breakerState, failures, pauseLeft, tostring(now)}
 end
-local newTat = math.max(tat, slot) + interval
 -- string.format, not tostring: Lua 5.1 prints numbers with %.14g, which keeps a single
--- decimal of an epoch-ms time and would shave the interval's fraction off every slot.
-redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
-return {tostring(wait), 1, breakerState, failures, pauseLeft}
+-- decimal of an epoch-ms time and would shave the fractions off every time.
+redis.call('ZADD', KEYS[1], string.format('%.3f', slot), ARGV[6])
+redis.call('PEXPIRE', KEYS[1], math.ceil(wait + horizon + 1000))
+return {tostring(wait), 1, breakerState, failures, pauseLeft, tostring(now)}
 `;
 
 // KEYS[1] pause-until; ARGV[1] pause ms. Only ever extends a pause.
 const PAUSE_LUA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+${NOW_LUA}
 local untilMs = now + tonumber(ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untilMs > cur then
@@ -58,35 +90,45 @@ return 0
 `;
 
 /**
- * GCRA lets at most `rate + burst` requests into any sliding second, so the emission rate
- * is set to keep that at or under the account's limit, with a little headroom for the
- * jitter between leaving here and arriving at CXone.
+ * Share of the account's limit kept free for what no process can see: the network, and
+ * CXone stamping a burst of arrivals late. Calls that go out a little late use it too.
  */
 export const JITTER_HEADROOM = 0.02;
-export function emissionIntervalMs(rps: number, burst: number): number {
-  const rate = Math.max(rps - burst, rps * 0.5) * (1 - JITTER_HEADROOM);
-  return 1000 / rate;
+
+/** Calls let into any sliding second: the limit less the headroom, at least one. */
+export function windowCap(rps: number): number {
+  return Math.max(1, Math.floor(rps * (1 - JITTER_HEADROOM)));
 }
 
 /**
- * How late a process may reach its slot and still use it. A request sent L ms late can land
- * in the next sliding second, adding at most rate × L requests to any one second. The
- * headroom left under the limit (after rate + burst) must also absorb what no process can
- * see: the network, and CXone stamping a burst of arrivals late. A quarter of it goes to
- * lateness (about 5 ms), the rest to that jitter: with half of it, a demo whose simulator
- * shares two busy cores with the fleet saw 18 to 19 429s a run instead of none. Giving up
- * a slot loses it for good (GCRA has moved on), so this is a trade: at 500 req/s, 4 busy
- * workers gave up about one slot in 15 at 3 ms, one in 40 at 5 ms. Never less than one
- * interval: a lone late request is one extra at most.
+ * How much faster than the limit calls may follow one another for a while. A time given
+ * back leaves room in the log, but every new time is put after all logged ones, so the
+ * schedule takes the room up only as fast as pacing lets it run ahead of the budget: at the
+ * budget's own pace (2% under the limit) that would take hundreds of calls, and late calls
+ * come every few dozen.
  */
-export function lateToleranceMs(rps: number, burst: number): number {
-  const interval = emissionIntervalMs(rps, burst);
-  const rate = 1000 / interval;
-  const spare = Math.max(0, rps - rate - burst);
-  return Math.max(3, interval, (spare / (4 * rate)) * 1000);
+export const PACE_SLACK = 0.1;
+
+/** The least spacing of the account's calls: how pacing spreads a backlog out. */
+export function pacingIntervalMs(rps: number): number {
+  return 1000 / (rps * (1 + PACE_SLACK));
 }
 
-/** After this many missed slots in a row the call goes anyway: it must not starve. */
+/**
+ * How late a process may reach its booked time and still send. A call sent L ms after its
+ * logged time can add to windows the log does not see: at most rate × L calls to one
+ * second, taken from the headroom. Later than this it books again, which costs the call a
+ * round trip and a place at the back, and the account nothing.
+ */
+export const LATE_TOLERANCE_MS = 2;
+
+/**
+ * How far ahead of now an entry is booked at the soonest: time for the answer to reach its
+ * caller, who would otherwise be late from the start.
+ */
+export const LEAD_MS = 2;
+
+/** After this many late arrivals in a row the call goes anyway: it must not starve. */
 const MAX_REBOOKINGS = 3;
 
 export interface RateLimiterOptions {
@@ -111,19 +153,23 @@ export interface RateLimiter {
   pauseFor(ms: number): Promise<void>;
 }
 
-const reserveScript = defineScript<[string, number, BreakerState, number, string?]>('cxfReserve', 'varying', RESERVE_LUA);
+const reserveScript = defineScript<[string, number, BreakerState, number, string?, string?]>('cxfReserve', 'varying', RESERVE_LUA);
 const pauseScript = defineScript<number>('cxfPause', 1, PAUSE_LUA);
 
 export function limiterKeys(prefix: string, accountId: string) {
-  return { tat: fleetKey(prefix, 'limiter', accountId, 'tat'), pause: fleetKey(prefix, 'limiter', accountId, 'pause') };
+  return { log: fleetKey(prefix, 'limiter', accountId, 'log'), pause: fleetKey(prefix, 'limiter', accountId, 'pause') };
 }
 
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const { redis } = opts;
   const keys = limiterKeys(opts.prefix, opts.accountId);
-  const interval = emissionIntervalMs(opts.rps, opts.burst);
-  const tolerance = interval * (opts.burst - 1);
-  const lateMsAllowed = lateToleranceMs(opts.rps, opts.burst);
+  const cap = windowCap(opts.rps);
+  const pace = pacingIntervalMs(opts.rps);
+  const burst = Math.max(1, Math.min(Math.floor(opts.burst), cap));
+  const clock = createRedisClock();
+  // Names this process's entries in the log; a counter tells its calls apart.
+  const processTag = randomBytes(6).toString('hex');
+  let calls = 0;
   // When the account is paused (a 429), as this process last heard: from its own 429 or
   // from any booking's answer. Slots booked before a pause would otherwise all go out into
   // it, and each would earn a 429 of its own; with bookings every few ms, a process hears
@@ -133,21 +179,37 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     if (leftMs > 0) pausedUntil = Math.max(pausedUntil, performance.now() + leftMs);
   };
 
+  /** Waits until `dueAt` (performance.now() time); how late it got there, in ms. */
+  async function waitUntil(dueAt: number, signal?: AbortSignal): Promise<number> {
+    // Timers work in whole milliseconds against a cached loop clock and can fire early; a
+    // call sent before its time would crowd the second before, so wait out the rest.
+    for (let left = dueAt - performance.now(); left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
+    const pauseLeftMs = pausedUntil - performance.now();
+    if (pauseLeftMs > 0) {
+      // Booked before the pause began: going out now would only collect another 429.
+      throw new RateLimitedError(`account ${opts.accountId} is paused after a 429`, Math.ceil(pauseLeftMs), {
+        details: { accountId: opts.accountId, source: 'pause' },
+      });
+    }
+    return performance.now() - dueAt;
+  }
+
   return {
     async acquire(signal, breaker) {
-      // A process descheduled past its slot would send several slots' worth at once; a slot
-      // missed by more than the tolerance is given up and a fresh one booked, so lateness
-      // never bunches more requests into a second than the headroom allows.
       let mustRecordSuccess = false;
+      let givenBack = '';
       for (let rebooked = 0; ; rebooked++) {
         // The breaker is asked with the first booking only; a rebooking is the same call.
         const gate = rebooked === 0 ? breaker : undefined;
-        const [waitText, reserved, breakerState, failures, pauseLeft] = await reserveScript.run(
+        const member = `${processTag}:${++calls}`;
+        const askedAt = performance.now();
+        const [waitText, reserved, breakerState, failures, pauseLeft, redisNowText] = await reserveScript.run(
           redis,
-          gate ? [keys.tat, keys.pause, gate.key] : [keys.tat, keys.pause],
-          gate ? [interval, tolerance, opts.maxWaitMs, gate.openMs] : [interval, tolerance, opts.maxWaitMs],
+          gate ? [keys.log, keys.pause, gate.key] : [keys.log, keys.pause],
+          [cap, WINDOW_MS, pace, burst, opts.maxWaitMs, member, LEAD_MS, givenBack, ...(gate ? [gate.openMs] : [])],
         );
-        const bookedAt = performance.now();
+        const redisNow = Number(redisNowText);
+        clock.observe(askedAt, performance.now(), redisNow);
         heardPause(Number(pauseLeft ?? 0));
         if (gate) mustRecordSuccess = gate.verdict(breakerState, Number(waitText), failures);
         const waitMs = Math.max(0, Number(waitText));
@@ -157,21 +219,11 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
           });
         }
         opts.metrics?.limiterWaitSeconds.observe({ account: opts.accountId }, waitMs / 1000);
-        // Timers work in whole milliseconds against a cached loop clock and can fire early;
-        // a request sent before its slot would crowd the next second, so wait out the rest.
-        const dueAt = bookedAt + waitMs;
-        for (let left = waitMs; left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
-        const pauseLeftMs = pausedUntil - performance.now();
-        if (pauseLeftMs > 0) {
-          // Booked before the pause began: going out now would only collect another 429.
-          throw new RateLimitedError(`account ${opts.accountId} is paused after a 429`, Math.ceil(pauseLeftMs), {
-            details: { accountId: opts.accountId, source: 'pause' },
-          });
-        }
-        const lateMs = performance.now() - dueAt;
+        const lateMs = await waitUntil(clock.toLocal(redisNow + waitMs), signal);
         opts.metrics?.limiterLatenessSeconds.observe({ account: opts.accountId }, Math.max(0, lateMs) / 1000);
-        if (lateMs <= lateMsAllowed || rebooked >= MAX_REBOOKINGS) return mustRecordSuccess;
+        if (lateMs <= LATE_TOLERANCE_MS || rebooked >= MAX_REBOOKINGS) return mustRecordSuccess;
         opts.metrics?.limiterMissedSlots.inc({ account: opts.accountId });
+        givenBack = member;
       }
     },
     async pauseFor(ms) {

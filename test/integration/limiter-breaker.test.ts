@@ -2,7 +2,7 @@
 // limiter is driven with maxWaitMs 0 so refusals, not timings, show the budget.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createBreaker } from '../../src/cxone/breaker.ts';
-import { createRateLimiter, emissionIntervalMs, limiterKeys } from '../../src/cxone/rate-limiter.ts';
+import { createRateLimiter, LEAD_MS, limiterKeys, pacingIntervalMs, windowCap, WINDOW_MS } from '../../src/cxone/rate-limiter.ts';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, RateLimitedError } from '../../src/errors.ts';
 import { createMetrics } from '../../src/metrics.ts';
@@ -43,7 +43,8 @@ describe('rate limiter', () => {
     expect(refused).toHaveLength(2);
     for (const r of refused) {
       expect(r.retryAfterMs).toBeGreaterThan(0);
-      expect(r.retryAfterMs).toBeLessThanOrEqual(Math.ceil(emissionIntervalMs(10, 3)) + 1);
+      // The next free time: three paces after the burst's first, less the lead nobody waits for.
+      expect(r.retryAfterMs).toBeLessThanOrEqual(Math.ceil(3 * pacingIntervalMs(10) + LEAD_MS) + 1);
     }
   });
 
@@ -69,48 +70,118 @@ describe('rate limiter', () => {
     expect((await refusal(lim.acquire()))!.retryAfterMs).toBeGreaterThan(4000);
   });
 
-  it('books slots exactly one interval apart (no precision lost in Redis)', async () => {
+  it('never logs more than the cap in any second, paced, with no precision lost in Redis', async () => {
     const prefix = newPrefix();
-    // 10/s: each slot is ~113 ms after the last, so the booked time stays seconds ahead of
-    // the clock however slowly this test runs, and each booking lands exactly on the last.
+    // 10/s: a cap of 9 a second and ~91 ms between calls, so the log runs seconds ahead of
+    // the clock however slowly this test runs, and each time is placed by the rules alone.
     const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 10, burst: 1, maxWaitMs: 60_000 });
-    const tat = async () => Number(await redis.get(limiterKeys(prefix, 'a').tat));
-    // An aborted signal books the slot and then skips the wait.
-    const book = () => lim.acquire(AbortSignal.abort()).catch(() => undefined);
-    await book();
-    const first = await tat();
-    for (let i = 0; i < 49; i++) await book();
-    // Within 0.05 ms after 49 bookings; one decimal of storage (the old bug) drifts ~1 ms.
-    expect((await tat()) - first).toBeCloseTo(49 * emissionIntervalMs(10, 1), 1);
+    // An aborted signal books the time and then skips the wait.
+    for (let i = 0; i < 30; i++) await lim.acquire(AbortSignal.abort()).catch(() => undefined);
+    const flat = await redis.zrange(limiterKeys(prefix, 'a').log, 0, -1, 'WITHSCORES');
+    const times = flat.filter((_, i) => i % 2 === 1).map(Number);
+    expect(times).toHaveLength(30);
+    const cap = windowCap(10);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(pacingIntervalMs(10) - 0.002);
+    // The cap-th next call waits for the first to leave the window: exactly a window later,
+    // to the microsecond (one decimal of storage, an old bug, would be ~0.1 ms off).
+    for (let i = cap; i < times.length; i++) expect(times[i]! - times[i - cap]!).toBeGreaterThanOrEqual(WINDOW_MS - 0.002);
+    expect(times[cap]! - times[0]!).toBeCloseTo(WINDOW_MS, 2);
   });
 
-  it('gives up a slot its process reached too late, counts it, and books a fresh one', async () => {
+  /** Fills the log so that the account's next free time is `aheadMs` from Redis's now. */
+  async function bookedOut(prefix: string, rps: number, aheadMs: number): Promise<number> {
+    const [sec, micro] = await redis.time();
+    const now = Number(sec) * 1000 + Number(micro) / 1000;
+    const args = Array.from({ length: windowCap(rps) }, (_, i) => [now - WINDOW_MS + aheadMs, `other:${i}`]).flat();
+    await redis.zadd(limiterKeys(prefix, 'a').log, ...args);
+    return now;
+  }
+
+  /** Waits until this process's booking is in the log (its answer is in by the next macrotask). */
+  async function bookingOf(prefix: string): Promise<{ member: string; at: number }> {
+    for (;;) {
+      const flat = await redis.zrange(limiterKeys(prefix, 'a').log, 0, -1, 'WITHSCORES');
+      for (let i = 0; i < flat.length; i += 2) if (!flat[i]!.startsWith('other:')) return { member: flat[i]!, at: Number(flat[i + 1]) };
+    }
+  }
+
+  it('gives back a time its process reached late, counts it, and books again', async () => {
     const prefix = newPrefix();
     const metrics = createMetrics();
     const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 200, burst: 1, maxWaitMs: 5000, metrics });
-    // The account's next free slot is 60 ms away (Redis's clock, as the script reads it).
-    const [sec, micro] = await redis.time();
-    await redis.set(limiterKeys(prefix, 'a').tat, String(Number(sec) * 1000 + Number(micro) / 1000 + 60), 'PX', 10_000);
+    const now = await bookedOut(prefix, 200, 60);
     const acquired = lim.acquire();
-    // Wait for the booking itself, not a guessed time: replies on the shared connection come
-    // in order, so once this GET is answered the booking's answer is in, and by the next
-    // macrotask the limiter has read it and is waiting for its slot.
-    const tat = Number(await redis.get(limiterKeys(prefix, 'a').tat));
+    const booked = await bookingOf(prefix);
     await new Promise((r) => setImmediate(r));
-    expect(tat).toBeGreaterThan(Number(sec) * 1000 + 60); // the slot was booked
-    // Then the event loop is held well past the slot, as a long GC pause or a descheduled
+    expect(booked.at).toBeGreaterThanOrEqual(now + 60);
+    // Then the event loop is held well past that time, as a long GC pause or a descheduled
     // process would hold it.
-    const spinUntil = performance.now() + 100;
+    const spinUntil = performance.now() + 150;
     while (performance.now() < spinUntil);
     await acquired;
+    // The late time is gone from the log (its second has room again); the call went at a new one.
+    const log = limiterKeys(prefix, 'a').log;
+    expect(await redis.zscore(log, booked.member)).toBeNull();
+    const mine = (await redis.zrange(log, 0, -1)).filter((m) => !m.startsWith('other:'));
+    expect(mine).toHaveLength(1);
+    expect(Number(await redis.zscore(log, mine[0]!))).toBeGreaterThan(booked.at + 50);
+    // Counted (the fresh time, due at once, may itself be reached a little late on a busy
+    // machine and be given back too).
     const missed = (await metrics.limiterMissedSlots.get()).values;
-    expect(missed).toEqual([expect.objectContaining({ labels: { account: 'a' }, value: 1 })]);
-    // Two slots reached: the missed one (tens of ms late) and the fresh one.
+    expect(missed).toHaveLength(1);
+    expect(missed[0]!.labels).toEqual({ account: 'a' });
+    expect(missed[0]!.value).toBeGreaterThanOrEqual(1);
     const lateness = (await metrics.limiterLatenessSeconds.get()).values;
-    const count = lateness.find((v) => v.metricName === 'cxone_fleet_limiter_lateness_seconds_count')?.value;
-    const atOrUnder20ms = lateness.find((v) => (v.labels as Record<string, unknown>).le === 0.02)?.value;
-    expect(count).toBe(2);
-    expect(atOrUnder20ms).toBe(1);
+    const reached = lateness.find((v) => v.metricName === 'cxone_fleet_limiter_lateness_seconds_count')!.value;
+    const within50ms = lateness.find((v) => (v.labels as Record<string, unknown>).le === 0.05)!.value;
+    expect(reached - within50ms).toBe(1); // the held one
+  });
+
+  it('keeps every second of the log within the cap while processes reach their times late', async () => {
+    const prefix = newPrefix();
+    const metrics = createMetrics();
+    const rps = 100;
+    const limiters = Array.from({ length: 3 }, () => createRateLimiter({ redis, prefix, accountId: 'a', rps, burst: 1, maxWaitMs: 10_000, metrics }));
+    // The log is trimmed as it goes: read it often enough to see every entry. An entry gone
+    // while its second was not over was given back (its call went at another time).
+    const seen = new Map<string, number>();
+    const givenBack = new Set<string>();
+    const watch = async () => {
+      const [[, time], [, flat]] = (await redis.multi().time().zrange(limiterKeys(prefix, 'a').log, 0, -1, 'WITHSCORES').exec()) as [
+        [null, [string, string]],
+        [null, string[]],
+      ];
+      const now = Number(time[0]) * 1000 + Number(time[1]) / 1000;
+      const present = new Set<string>();
+      for (let i = 0; i < flat.length; i += 2) {
+        present.add(flat[i]!);
+        seen.set(flat[i]!, Number(flat[i + 1]));
+      }
+      for (const [member, at] of seen) if (!present.has(member) && at > now - WINDOW_MS) givenBack.add(member);
+    };
+    const watcher = setInterval(() => void watch(), 50);
+    // Hold the event loop now and then, so calls reach their times late and book again.
+    let held = 0;
+    const holder = setInterval(() => {
+      const until = performance.now() + 5 + ((held++ * 7) % 20);
+      while (performance.now() < until);
+    }, 37);
+    try {
+      await Promise.all(Array.from({ length: 150 }, (_, i) => limiters[i % 3]!.acquire()));
+    } finally {
+      clearInterval(holder);
+      clearInterval(watcher);
+    }
+    await watch();
+    const times = [...seen].filter(([member]) => !givenBack.has(member)).map(([, at]) => at).sort((x, y) => x - y);
+    expect(times).toHaveLength(150);
+    let first = 0;
+    for (let i = 0; i < times.length; i++) {
+      while (times[i]! - times[first]! >= WINDOW_MS) first++;
+      expect(i - first + 1).toBeLessThanOrEqual(windowCap(rps));
+    }
+    const missed = (await metrics.limiterMissedSlots.get()).values.reduce((n, v) => n + v.value, 0);
+    expect(missed).toBeGreaterThan(0);
   });
 
   it('paces reservations in process when the wait is allowed', async () => {
@@ -191,7 +262,7 @@ describe('limiter with the breaker in the same round trip', () => {
     const prefix = newPrefix();
     const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 100, burst: 5, maxWaitMs: 5_000 });
     const br = createBreaker({ redis, prefix, accountId: 'a', failureThreshold: 2, openMs: 60_000, halfOpenSuccesses: 1 });
-    const tat = async () => redis.get(limiterKeys(prefix, 'a').tat);
+    const logged = async () => redis.zcard(limiterKeys(prefix, 'a').log);
 
     expect(await lim.acquire(undefined, br.gate)).toBe(false); // closed, no failures: nothing to write
     await br.record(false);
@@ -199,14 +270,14 @@ describe('limiter with the breaker in the same round trip', () => {
     await br.record(false);
     expect(await br.state()).toBe('open');
 
-    const booked = await tat();
+    const booked = await logged();
     const err = await refusal(lim.acquire(undefined, br.gate));
     expect(err?.code).toBe(ErrorCode.CircuitOpen);
     expect(err!.retryAfterMs).toBeGreaterThan(50_000);
-    expect(await tat()).toBe(booked); // no slot spent on a call that does not go out
-    // Without the gate (e.g. a caller that checks the breaker itself) the slot is booked.
+    expect(await logged()).toBe(booked); // no time spent on a call that does not go out
+    // Without the gate (e.g. a caller that checks the breaker itself) the time is booked.
     expect(await lim.acquire()).toBe(false);
-    expect(await tat()).not.toBe(booked);
+    expect(await logged()).toBe(booked + 1);
   });
 
   it('turns an open breaker whose time is up half-open, like check()', async () => {

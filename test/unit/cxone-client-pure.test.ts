@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildTokenRequest } from '../../src/cxone/auth.ts';
 import { buildPath, DEFAULT_ENDPOINTS, resolveEndpoints } from '../../src/cxone/endpoints.ts';
 import { errorForStatus, parseRetryAfter } from '../../src/cxone/http.ts';
-import { emissionIntervalMs, lateToleranceMs } from '../../src/cxone/rate-limiter.ts';
+import { JITTER_HEADROOM, LATE_TOLERANCE_MS, PACE_SLACK, pacingIntervalMs, windowCap } from '../../src/cxone/rate-limiter.ts';
+import { createRedisClock } from '../../src/cxone/redis-clock.ts';
 import { ErrorCode, PermanentError, RateLimitedError, TransientError, ValidationError } from '../../src/errors.ts';
 import { classifyError } from '../../src/queues/outcome.ts';
 
@@ -69,27 +70,57 @@ describe('status mapping', () => {
 });
 
 describe('limiter sizing', () => {
-  it('keeps rate + burst within the limit of any sliding second', () => {
-    for (const [rps, burst] of [[100, 2], [200, 2], [500, 5], [10, 1]] as const) {
-      const rate = 1000 / emissionIntervalMs(rps, burst);
-      expect(rate + burst).toBeLessThanOrEqual(rps);
-      if (rps >= 100) expect(rate / rps).toBeGreaterThan(0.95);
+  it('leaves the headroom free in every second, and at least one call', () => {
+    for (const rps of [1, 10, 100, 200, 500, 1000]) {
+      const cap = windowCap(rps);
+      expect(cap).toBeGreaterThanOrEqual(1);
+      expect(cap).toBeLessThanOrEqual(Math.max(1, rps * (1 - JITTER_HEADROOM)));
+      if (rps >= 100) expect(cap / rps).toBeGreaterThanOrEqual(0.97);
     }
   });
 
-  it('lets a late slot through only while the requests it shifts fit in the headroom', () => {
-    for (const [rps, burst] of [[100, 2], [200, 2], [500, 1], [500, 5], [1000, 10]] as const) {
-      const interval = emissionIntervalMs(rps, burst);
-      const rate = 1000 / interval;
-      const lateMs = lateToleranceMs(rps, burst);
-      // Every request of the window's first lateMs can be pushed into it: rate × late more.
-      expect(rate + burst + (rate * lateMs) / 1000).toBeLessThanOrEqual(rps);
-      // Three quarters of the headroom stay for jitter nobody sees (network, CXone's clock).
-      expect((rate * Math.max(0, lateMs - interval)) / 1000).toBeLessThanOrEqual((rps - rate - burst) / 4 + 1e-9);
-      // At high rates it is looser than one interval, so a busy event loop wastes fewer slots.
-      if (rps >= 500) expect(lateMs).toBeGreaterThan(interval);
+  it('paces calls a little faster than the budget, so a push is taken up within a few calls', () => {
+    for (const rps of [10, 100, 500]) {
+      const budgetSpacing = 1000 / windowCap(rps);
+      expect(pacingIntervalMs(rps)).toBeLessThan(budgetSpacing);
+      // Never faster than the slack over the account's limit, even for a moment.
+      expect(1000 / pacingIntervalMs(rps)).toBeLessThanOrEqual(rps * (1 + PACE_SLACK) + 1e-9);
     }
-    // At a low rate one interval is the floor: one late request is one extra at most.
-    expect(lateToleranceMs(10, 1)).toBe(emissionIntervalMs(10, 1));
+  });
+
+  it('lets calls go late unmoved only by what fits in a small share of the headroom', () => {
+    for (const rps of [100, 500, 1000]) {
+      // A call sent L ms after its logged time adds at most rate × L to one second.
+      expect((rps * LATE_TOLERANCE_MS) / 1000).toBeLessThanOrEqual((rps - windowCap(rps)) / 4 + 1e-9);
+    }
+  });
+});
+
+describe('Redis clock', () => {
+  it('takes the offset from the exchange with the shortest round trip', () => {
+    const clock = createRedisClock();
+    // Redis's clock reads 1000 ms ahead of ours; it read it somewhere within each exchange.
+    clock.observe(0, 10, 1008); // slow exchange: read 3 ms after its middle, so off by 3 ms
+    expect(clock.toLocal(2000)).toBeCloseTo(997, 6);
+    clock.observe(20, 20.2, 1020.1); // fast exchange replaces it
+    expect(clock.toLocal(2000)).toBeCloseTo(1000, 6);
+    clock.observe(30, 40, 1031); // a slow one later does not
+    expect(clock.toLocal(2000)).toBeCloseTo(1000, 6);
+  });
+
+  it('follows drift: an aged estimate gives way to a fresh exchange with a longer round trip', () => {
+    const clock = createRedisClock();
+    clock.observe(0, 0.1, 1000.05);
+    // Ten seconds later the clocks have drifted 2 ms apart; a 1 ms exchange is now the better one.
+    clock.observe(10_000, 10_001, 11_002.5);
+    expect(clock.toLocal(12_002)).toBeCloseTo(11_000, 6);
+  });
+
+  it('ignores answers that make no sense (no time, a negative round trip)', () => {
+    const clock = createRedisClock();
+    clock.observe(0, 0.5, 1000.25);
+    clock.observe(5, 4, 9999);
+    clock.observe(6, 6.1, Number.NaN);
+    expect(clock.toLocal(2000)).toBeCloseTo(1000, 6);
   });
 });
