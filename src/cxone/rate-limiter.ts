@@ -103,11 +103,12 @@ export function windowCap(rps: number): number {
 /**
  * How much faster than the limit calls may follow one another for a while. A time given
  * back leaves room in the log, but every new time is put after all logged ones, so the
- * schedule takes the room up only as fast as pacing lets it run ahead of the budget: at the
- * budget's own pace (2% under the limit) that would take hundreds of calls, and late calls
- * come every few dozen.
+ * schedule takes the room up only as fast as pacing lets it run ahead of the budget: each
+ * booking can come (1 + slack) times sooner than the budget's spacing. At 10% a stall of a
+ * few ms every 50 ms freed room faster than it was taken up (0.945 of the limit in a
+ * synthetic run against 0.964 at 30%); the cap per second holds either way.
  */
-export const PACE_SLACK = 0.1;
+export const PACE_SLACK = 0.3;
 
 /** The least spacing of the account's calls: how pacing spreads a backlog out. */
 export function pacingIntervalMs(rps: number): number {
