@@ -88,6 +88,26 @@ describe('rate limiter', () => {
     expect(times[cap]! - times[0]!).toBeCloseTo(WINDOW_MS, 2);
   });
 
+  it('a time given back leaves room in its second: the next booking takes it', async () => {
+    const prefix = newPrefix();
+    const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 10, burst: 1, maxWaitMs: 60_000 });
+    const log = limiterKeys(prefix, 'a').log;
+    const book = async () => {
+      await lim.acquire(AbortSignal.abort()).catch(() => undefined);
+      return Number((await redis.zrange(log, -1, -1, 'WITHSCORES'))[1]);
+    };
+    const cap = windowCap(10);
+    const times: number[] = [];
+    for (let i = 0; i < cap; i++) times.push(await book());
+    // A second's worth is booked, paced. One of its times is given back (what a late call's
+    // rebooking does first): the next booking is paced right behind the last one, not held
+    // until the first leaves the window...
+    await redis.zrem(log, (await redis.zrange(log, 3, 3))[0]!);
+    expect((await book()) - times.at(-1)!).toBeCloseTo(pacingIntervalMs(10), 2);
+    // ...and the second is full again: the one after that waits for the first to leave.
+    expect((await book()) - times[0]!).toBeCloseTo(WINDOW_MS, 2);
+  });
+
   /** Fills the log so that the account's next free time is `aheadMs` from Redis's now. */
   async function bookedOut(prefix: string, rps: number, aheadMs: number): Promise<number> {
     const [sec, micro] = await redis.time();
