@@ -10,7 +10,7 @@
 // and late calls come in bunches after a stall, just when CXone's side may be stamping a
 // backlog too. It gives its time back and books again. Unlike a rate-based schedule (GCRA),
 // where a slot given up was budget lost for good, the log forgets the entry, so the second
-// it was in has room again and the next bookings use it.
+// it was in has room again for the next bookings.
 import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { RateLimitedError } from '../errors.ts';
@@ -34,10 +34,11 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 // books nothing.
 // ARGV[1] cap per window, ARGV[2] window ms, ARGV[3] pacing interval ms, ARGV[4] burst,
 // ARGV[5] max wait ms, ARGV[6] the call's member name, ARGV[7] lead ms, ARGV[8] the member
-// this call booked before and gives back ('' if none), ARGV[9] breaker open ms (with KEYS[3]). Returns {wait ms (a string, to keep fractions), 1 reserved / 0 refused,
-// breaker state, breaker failures, ms left of the account's pause, Redis's time (string)};
-// with the breaker open: {ms left open, 0, 'open', 0}. Nothing is booked sooner than the
-// lead: the answer needs that long to reach its caller.
+// this call booked before and gives back ('' if none), ARGV[9] breaker open ms (with
+// KEYS[3]). Returns {wait ms (a string, to keep fractions), 1 reserved / 0 refused, breaker
+// state, breaker failures, ms left of the account's pause, Redis's time (string)}; with the
+// breaker open: {ms left open, 0, 'open', 0}. Nothing is booked sooner than the lead (the
+// answer needs that long to reach its caller), and the lead is not counted as waiting.
 //
 // The new time is at or after every time in the log, so of all windows only the one
 // ending at it gains a call; it is put where that window holds fewer than cap: at or after
@@ -54,11 +55,12 @@ if #KEYS >= 3 then
   if breakerState == 'open' then return {tostring(remaining), 0, 'open', 0} end
 end
 local cap, windowMs, pace, burst, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local lead = tonumber(ARGV[7])
 local horizon = math.max(windowMs, burst * pace)
 if ARGV[8] ~= '' then redis.call('ZREM', KEYS[1], ARGV[8]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.3f', now - horizon))
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
-local slot = math.max(now + tonumber(ARGV[7]), pause)
+local slot = math.max(now + lead, pause)
 local latest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if latest[2] then slot = math.max(slot, tonumber(latest[2])) end
 local paced = redis.call('ZREVRANGE', KEYS[1], burst - 1, burst - 1, 'WITHSCORES')
@@ -67,7 +69,7 @@ local full = redis.call('ZREVRANGE', KEYS[1], cap - 1, cap - 1, 'WITHSCORES')
 if full[2] then slot = math.max(slot, tonumber(full[2]) + windowMs) end
 local wait = slot - now
 local pauseLeft = tostring(math.max(0, pause - now))
-if wait - tonumber(ARGV[7]) > maxWait then
+if wait - lead > maxWait then
   return {tostring(wait), 0, breakerState, failures, pauseLeft, tostring(now)}
 end
 -- string.format, not tostring: Lua 5.1 prints numbers with %.14g, which keeps a single

@@ -79,7 +79,7 @@ describe('limiter sizing', () => {
     }
   });
 
-  it('paces calls a little faster than the budget, so a push is taken up within a few calls', () => {
+  it('paces calls a little faster than the budget, so room given back is taken up within a few calls', () => {
     for (const rps of [10, 100, 500]) {
       const budgetSpacing = 1000 / windowCap(rps);
       expect(pacingIntervalMs(rps)).toBeLessThan(budgetSpacing);
@@ -88,7 +88,7 @@ describe('limiter sizing', () => {
     }
   });
 
-  it('lets calls go late unmoved only by what fits in a small share of the headroom', () => {
+  it('lets calls go late, without booking again, only by what fits in a small share of the headroom', () => {
     for (const rps of [100, 500, 1000]) {
       // A call sent L ms after its logged time adds at most rate × L to one second.
       expect((rps * LATE_TOLERANCE_MS) / 1000).toBeLessThanOrEqual((rps - windowCap(rps)) / 4 + 1e-9);
