@@ -68,6 +68,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
       labelNames: ['account'] as const,
       registers: r,
     }),
+    limiterBookingTurns: new Gauge({
+      name: 'cxone_fleet_limiter_booking_turns',
+      help: "Calls of this process that may hold a booking in the account's schedule at once (steered to keep the schedule about 40 ms ahead)",
+      labelNames: ['account'] as const,
+      registers: r,
+    }),
     breakerState: new Gauge({
       name: 'cxone_fleet_breaker_open',
       help: '1 while the circuit breaker of an account is open',

@@ -2,15 +2,18 @@
 // every process: a log of the times the account's calls are booked to go out (a sorted
 // set), which lets at most `cap` of them into any sliding second, as CXone counts. Each
 // call *reserves* the next free time and waits in process until it comes, so waiters
-// never stampede Redis; a reservation further away than maxWaitMs is refused and the job
-// goes back to its queue instead of holding a worker.
+// never stampede Redis; a reservation further away than maxWaitMs is refused, as is a call
+// that waited that long for its process's turn to book, and the job goes back to its queue
+// instead of holding a worker.
 //
 // A process that reaches its time late (a GC pause, a busy event loop, a descheduled
 // process) does not send then: a late call lands in a second the log did not count it in,
 // and late calls come in bunches after a stall, just when CXone's side may be stamping a
 // backlog too. It gives its time back and books again. Unlike a rate-based schedule (GCRA),
 // where a slot given up was budget lost for good, the log forgets the entry, so the second
-// it was in has room again for the next bookings.
+// it was in has room again for the next bookings, as long as their window still holds it:
+// so each process lets only a few of its calls hold a booking at once (booking-depth.ts),
+// which keeps the schedule's end close to now however many calls the fleet has in flight.
 import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { RateLimitedError } from '../errors.ts';
@@ -18,6 +21,7 @@ import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
 import { BREAKER_VERDICT_LUA, type BreakerGate, type BreakerState } from './breaker.ts';
+import { createBookingDepth } from './booking-depth.ts';
 import { createRedisClock } from './redis-clock.ts';
 
 /** Every count is over a sliding window of this length, as CXone's limit is per second. */
@@ -131,6 +135,13 @@ export const LATE_TOLERANCE_MS = 2;
  */
 export const LEAD_MS = 2;
 
+/**
+ * How far ahead of now the account's schedule should end (see booking-depth.ts): deep
+ * enough that a booking's answer is read well before its time, shallow enough that room a
+ * stalled process gives back is still in the window the next bookings fill.
+ */
+export const BOOKING_HORIZON_MS = 40;
+
 /** After this many late arrivals in a row the call goes anyway: it must not starve. */
 const MAX_REBOOKINGS = 3;
 
@@ -142,6 +153,8 @@ export interface RateLimiterOptions {
   burst: number;
   maxWaitMs: number;
   metrics?: Metrics;
+  /** How far ahead the schedule should end, in ms; BOOKING_HORIZON_MS unless a test says. */
+  bookingHorizonMs?: number;
 }
 
 export interface RateLimiter {
@@ -170,6 +183,11 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const pace = pacingIntervalMs(opts.rps);
   const burst = Math.max(1, Math.min(Math.floor(opts.burst), cap));
   const clock = createRedisClock();
+  // How many of this process's calls hold a booking at once; a process may always book its
+  // burst at once, as that is what the burst is for.
+  const depth = createBookingDepth({ horizonMs: opts.bookingHorizonMs ?? BOOKING_HORIZON_MS, min: Math.max(2, burst) });
+  // How far ahead this process's last booking landed: when a turn should be free again.
+  let lastWaitMs = 0;
   // Names this process's entries in the log; a counter tells its calls apart.
   const processTag = randomBytes(6).toString('hex');
   let calls = 0;
@@ -199,34 +217,18 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
 
   return {
     async acquire(signal, breaker) {
-      let mustRecordSuccess = false;
-      let givenBack = '';
-      for (let rebooked = 0; ; rebooked++) {
-        // The breaker is asked with the first booking only; a rebooking is the same call.
-        const gate = rebooked === 0 ? breaker : undefined;
-        const member = `${processTag}:${++calls}`;
-        const askedAt = performance.now();
-        const [waitText, reserved, breakerState, failures, pauseLeft, redisNowText] = await reserveScript.run(
-          redis,
-          gate ? [keys.log, keys.pause, gate.key] : [keys.log, keys.pause],
-          [cap, WINDOW_MS, pace, burst, opts.maxWaitMs, member, LEAD_MS, givenBack, ...(gate ? [gate.openMs] : [])],
-        );
-        const redisNow = Number(redisNowText);
-        clock.observe(askedAt, performance.now(), redisNow);
-        heardPause(Number(pauseLeft ?? 0));
-        if (gate) mustRecordSuccess = gate.verdict(breakerState, Number(waitText), failures);
-        const waitMs = Math.max(0, Number(waitText));
-        if (reserved !== 1) {
-          throw new RateLimitedError(`account ${opts.accountId} budget is booked for ${Math.round(waitMs)} ms`, Math.ceil(waitMs), {
-            details: { accountId: opts.accountId, source: 'limiter' },
-          });
-        }
-        opts.metrics?.limiterWaitSeconds.observe({ account: opts.accountId }, waitMs / 1000);
-        const lateMs = await waitUntil(clock.toLocal(redisNow + waitMs), signal);
-        opts.metrics?.limiterLatenessSeconds.observe({ account: opts.accountId }, Math.max(0, lateMs) / 1000);
-        if (lateMs <= LATE_TOLERANCE_MS || rebooked >= MAX_REBOOKINGS) return mustRecordSuccess;
-        opts.metrics?.limiterMissedSlots.inc({ account: opts.accountId });
-        givenBack = member;
+      // The turn is held until the call's time comes, rebookings included.
+      const endTurn = await depth.enter(opts.maxWaitMs, signal);
+      if (!endTurn) {
+        // A turn ends when its call's time comes: at the latest as far ahead as the last booking.
+        throw new RateLimitedError(`account ${opts.accountId}: ${depth.waiting} calls of this process wait for a turn to book`, Math.max(1, Math.ceil(lastWaitMs)), {
+          details: { accountId: opts.accountId, source: 'limiter' },
+        });
+      }
+      try {
+        return await bookAndWait(signal, breaker);
+      } finally {
+        endTurn();
       }
     },
     async pauseFor(ms) {
@@ -234,4 +236,39 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       await pauseScript.run(redis, [keys.pause], [Math.max(1, Math.ceil(ms))]);
     },
   };
+
+  async function bookAndWait(signal: AbortSignal | undefined, breaker: BreakerGate | undefined): Promise<boolean> {
+    let mustRecordSuccess = false;
+    let givenBack = '';
+    for (let rebooked = 0; ; rebooked++) {
+      // The breaker is asked with the first booking only; a rebooking is the same call.
+      const gate = rebooked === 0 ? breaker : undefined;
+      const member = `${processTag}:${++calls}`;
+      const askedAt = performance.now();
+      const [waitText, reserved, breakerState, failures, pauseLeft, redisNowText] = await reserveScript.run(
+        redis,
+        gate ? [keys.log, keys.pause, gate.key] : [keys.log, keys.pause],
+        [cap, WINDOW_MS, pace, burst, opts.maxWaitMs, member, LEAD_MS, givenBack, ...(gate ? [gate.openMs] : [])],
+      );
+      const redisNow = Number(redisNowText);
+      clock.observe(askedAt, performance.now(), redisNow);
+      heardPause(Number(pauseLeft ?? 0));
+      if (gate) mustRecordSuccess = gate.verdict(breakerState, Number(waitText), failures);
+      const waitMs = Math.max(0, Number(waitText));
+      if (reserved !== 1) {
+        throw new RateLimitedError(`account ${opts.accountId} budget is booked for ${Math.round(waitMs)} ms`, Math.ceil(waitMs), {
+          details: { accountId: opts.accountId, source: 'limiter' },
+        });
+      }
+      depth.observe(waitMs);
+      opts.metrics?.limiterBookingTurns.set({ account: opts.accountId }, depth.limit);
+      lastWaitMs = waitMs;
+      opts.metrics?.limiterWaitSeconds.observe({ account: opts.accountId }, waitMs / 1000);
+      const lateMs = await waitUntil(clock.toLocal(redisNow + waitMs), signal);
+      opts.metrics?.limiterLatenessSeconds.observe({ account: opts.accountId }, Math.max(0, lateMs) / 1000);
+      if (lateMs <= LATE_TOLERANCE_MS || rebooked >= MAX_REBOOKINGS) return mustRecordSuccess;
+      opts.metrics?.limiterMissedSlots.inc({ account: opts.accountId });
+      givenBack = member;
+    }
+  }
 }

@@ -204,6 +204,39 @@ describe('rate limiter', () => {
     expect(missed).toBeGreaterThan(0);
   });
 
+  it('keeps the schedule about its horizon ahead however many calls are in flight', async () => {
+    const prefix = newPrefix();
+    const rps = 200;
+    const horizonMs = 40;
+    // Two processes with 60 calls each in flight: booked all at once, the schedule would
+    // run 120 paced calls (~460 ms) ahead; held to their turns, it stays near the horizon.
+    const limiters = Array.from({ length: 2 }, () => createRateLimiter({ redis, prefix, accountId: 'a', rps, burst: 1, maxWaitMs: 10_000, bookingHorizonMs: horizonMs }));
+    let deepest = 0;
+    let sampling = true;
+    const sample = async () => {
+      while (sampling) {
+        const [[, time], [, latest]] = (await redis.multi().time().zrange(limiterKeys(prefix, 'a').log, -1, -1, 'WITHSCORES').exec()) as [
+          [null, [string, string]],
+          [null, string[]],
+        ];
+        const now = Number(time[0]) * 1000 + Number(time[1]) / 1000;
+        if (latest[1] !== undefined) deepest = Math.max(deepest, Number(latest[1]) - now);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    const sampler = sample();
+    try {
+      await Promise.all(Array.from({ length: 120 }, (_, i) => limiters[i % 2]!.acquire()));
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    // Each process steps its turns by one per booking, so the fleet may overshoot the
+    // horizon by a few bookings; 120 calls booked at once would be ten horizons deep.
+    expect(deepest).toBeGreaterThan(horizonMs / 2);
+    expect(deepest).toBeLessThan(horizonMs + 10 * pacingIntervalMs(rps));
+  });
+
   it('paces reservations in process when the wait is allowed', async () => {
     const lim = createRateLimiter({ redis, prefix: newPrefix(), accountId: 'a', rps: 200, burst: 1, maxWaitMs: 5000 });
     const results = await Promise.all(Array.from({ length: 20 }, () => refusal(lim.acquire())));
