@@ -2,7 +2,7 @@
 // limiter is driven with maxWaitMs 0 so refusals, not timings, show the budget.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createBreaker } from '../../src/cxone/breaker.ts';
-import { createRateLimiter, LEAD_MS, limiterKeys, pacingIntervalMs, windowCap, WINDOW_MS } from '../../src/cxone/rate-limiter.ts';
+import { COLD_START_HEADROOM, createRateLimiter, LEAD_MS, limiterKeys, pacingIntervalMs, windowCap, WINDOW_MS } from '../../src/cxone/rate-limiter.ts';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, RateLimitedError } from '../../src/errors.ts';
 import { createMetrics } from '../../src/metrics.ts';
@@ -86,6 +86,22 @@ describe('rate limiter', () => {
     // to the microsecond (one decimal of storage, an old bug, would be ~0.1 ms off).
     for (let i = cap; i < times.length; i++) expect(times[i]! - times[i - cap]!).toBeGreaterThanOrEqual(WINDOW_MS - 0.002);
     expect(times[cap]! - times[0]!).toBeCloseTo(WINDOW_MS, 2);
+  });
+
+  it('books with more headroom while its process is cold, and with the usual cap after', async () => {
+    // 100/s: a cap of 98 a second, 95 while cold; paced ~7.7 ms apart, so 97 bookings span
+    // ~740 ms unless the cap holds one back to a window after the first.
+    const rps = 100;
+    expect(windowCap(rps, COLD_START_HEADROOM)).toBe(95);
+    const spanOf96 = async (coldStartMs: number) => {
+      const prefix = newPrefix();
+      const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps, burst: 1, maxWaitMs: 60_000, coldStartMs });
+      for (let i = 0; i < 96; i++) await lim.acquire(AbortSignal.abort()).catch(() => undefined);
+      const times = (await redis.zrange(limiterKeys(prefix, 'a').log, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+      return times[95]! - times[0]!;
+    };
+    expect(await spanOf96(60_000)).toBeGreaterThanOrEqual(WINDOW_MS - 0.002);
+    expect(await spanOf96(0)).toBeLessThan(WINDOW_MS);
   });
 
   it('a time given back leaves room in its second: the next booking takes it', async () => {
