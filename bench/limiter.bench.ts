@@ -7,7 +7,7 @@ import { createProducerContext } from '../src/producer-context.ts';
 import { waitForReady } from '../src/redis.ts';
 import { startSimulatorProcess } from '../src/simulator/process.ts';
 import { acceptedRatePerS } from '../src/simulator/sms.ts';
-import { benchPrefix, deletePrefix, REDIS_URL, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, prioritiseSimulator, REDIS_URL, spawnWorkers, stopWorkers, waitForAccepted } from './lib/fleet-bench.ts';
 
 const LIMIT = Number(process.env.LIMIT ?? 200);
 const DURATION_S = Number(process.env.DURATION_S ?? 30);
@@ -15,6 +15,7 @@ const WORKERS = Number(process.env.WORKERS ?? 4);
 const total = LIMIT * DURATION_S;
 
 const sim = await startSimulatorProcess({ rps: LIMIT });
+const simulatorScheduling = await prioritiseSimulator(sim.pid);
 const prefix = benchPrefix('lim');
 const env = { REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), WORKER_CONCURRENCY: '32' };
 const ctx = createProducerContext(loadConfig(env), { role: 'bench', logger: createLogger({ level: 'warn' }) });
@@ -42,6 +43,7 @@ console.log(JSON.stringify({
   finished,
   workers: WORKERS,
   limitRps: LIMIT,
+  simulatorScheduling,
   requestsSent: apiRequests,
   accepted: s.sms.accepted,
   durationS: Number(spanS.toFixed(2)),
