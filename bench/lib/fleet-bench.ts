@@ -27,9 +27,10 @@ export async function redisCpuMicros(redis: Pick<Redis, 'info'>): Promise<number
  * for 20-40 ms it stamps the calls that waited all at once, into a second that already
  * held its share: its busiest second read 497-503 at 4 workers while the fleet's log held
  * 490 at most, and 4 runs of 7 got 429s. Ahead of the others it stamps calls as they
- * come: busiest second 494-495 in 6 runs of 7, and 429s in 1 run of 7 (its busiest second
- * read 505; that one is not explained yet). BENCH_SIM_SCHEDULING=normal measures the
- * shared machine as it is.
+ * come: busiest second 494-495 in 6 runs of 7, and 429s in 1 run of 7 (busiest second
+ * 505). A 429 traced in a later such run was the fleet's own doing, calls let out late
+ * after too few rebookings (see MAX_REBOOKINGS in src/cxone/rate-limiter.ts).
+ * BENCH_SIM_SCHEDULING=normal measures the shared machine as it is.
  */
 export async function prioritiseSimulator(pid: number): Promise<'realtime' | 'normal'> {
   if (process.env.BENCH_SIM_SCHEDULING === 'normal') return 'normal';
