@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createBookingDepth } from '../../src/cxone/booking-depth.ts';
 
 /** Lets every settled promise's callbacks run. */
@@ -93,21 +93,32 @@ describe('booking depth', () => {
   });
 
   it('gives up on a turn after the call\'s max wait, and a max wait of 0 never queues', async () => {
-    const depth = createBookingDepth({ horizonMs: 40, min: 1 });
-    const holder = track(depth.enter(WAIT));
-    const patient = track(depth.enter(WAIT));
-    const hasty = track(depth.enter(20));
-    const now = track(depth.enter(0));
-    await settle();
-    expect(now.timedOut).toBe(true);
-    expect(depth.waiting).toBe(2);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(hasty.timedOut).toBe(true);
-    expect(depth.waiting).toBe(1);
-    holder.end!();
-    await settle();
-    expect(patient.end).toBeDefined();
-    patient.end!();
+    // Only the max-wait timers are faked: settle() still runs on the real setImmediate.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const depth = createBookingDepth({ horizonMs: 40, min: 1 });
+      const holder = track(depth.enter(WAIT));
+      const patient = track(depth.enter(WAIT));
+      const hasty = track(depth.enter(20));
+      const now = track(depth.enter(0));
+      await settle();
+      expect(now.timedOut).toBe(true);
+      expect(depth.waiting).toBe(2);
+      vi.advanceTimersByTime(19);
+      await settle();
+      expect(hasty.timedOut).toBeUndefined();
+      vi.advanceTimersByTime(1);
+      await settle();
+      expect(hasty.timedOut).toBe(true);
+      expect(depth.waiting).toBe(1);
+      holder.end!();
+      await settle();
+      expect(patient.end).toBeDefined();
+      expect(patient.timedOut).toBeUndefined();
+      patient.end!();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a call that would wait with its signal already aborted', async () => {
