@@ -11,7 +11,11 @@ export function checkTransitions(ix: FlowIndex, opts: CheckOptions, report: Repo
   ix.flow.transitions.forEach((t, i) => {
     const from = ix.byId.get(t.from_node);
     if (from === undefined) report('TRANSITION_FROM_MISSING', `transitions[${i}].from_node`, `transition references missing from_node: ${t.from_node}`);
-    else byFrom.set(from, [...(byFrom.get(from) ?? []), i]);
+    else {
+      const list = byFrom.get(from);
+      if (list) list.push(i);
+      else byFrom.set(from, [i]);
+    }
     if (!ix.byId.has(t.to_node)) report('TRANSITION_TO_MISSING', `transitions[${i}].to_node`, `transition references missing to_node: ${t.to_node}`);
     if (ix.atoms[i] === null) {
       const parsed = parseCondition(t.condition);
@@ -46,6 +50,9 @@ function checkBranches(ix: FlowIndex, v: number, list: readonly number[], termin
     }
   }
   const always = seen.get('always');
+  if (!collect && always === undefined && seen.size > 0) {
+    report('DEAD_END', `nodes[${ix.nodeAt[v]}]`, `dead end detected at non-terminal node ${node.id}: it reads no input and none of its transitions is "always"`);
+  }
   if (always !== undefined && seen.size > 1) {
     report('AMBIGUOUS_CONDITION', `transitions[${always}].condition`, `node ${node.id} has "always" beside ${list.length - 1} other transition(s)`);
   }
