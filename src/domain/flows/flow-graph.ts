@@ -34,6 +34,8 @@ export function indexFlow(flow: Flow): FlowIndex {
   const adj: number[][] = nodeAt.map(() => []);
   const via: number[][] = nodeAt.map(() => []);
   const declaredOut = new Int32Array(nodeAt.length);
+  // Flows repeat a handful of conditions thousands of times: parse each text once.
+  const parsedByText = new Map<string, Atom[] | null>();
   const atoms = flow.transitions.map((t, i) => {
     const from = byId.get(t.from_node);
     const to = byId.get(t.to_node);
@@ -42,8 +44,13 @@ export function indexFlow(flow: Flow): FlowIndex {
       (adj[from] as number[]).push(to);
       (via[from] as number[]).push(i);
     }
-    const parsed = parseCondition(t.condition);
-    return parsed.ok ? parsed.atoms : null;
+    let parsed = parsedByText.get(t.condition);
+    if (parsed === undefined) {
+      const p = parseCondition(t.condition);
+      parsed = p.ok ? p.atoms : null;
+      parsedByText.set(t.condition, parsed);
+    }
+    return parsed;
   });
   return { flow, nodeAt, byId, adj, via, declaredOut, atoms, entry: byId.get(flow.entry_node) ?? -1 };
 }
