@@ -28,7 +28,7 @@ function validateAndSimulate(flow: Flow, inputs: string[]): { ms: number; paths:
 function naiveDfs(flow: Flow): { paths: number; depth: number } {
   const types = new Map(flow.nodes.map((n) => [n.id, n.type]));
   const succ = new Map<string, string[]>();
-  for (const t of flow.transitions) succ.set(t.from_node, [...(succ.get(t.from_node) ?? []), t.to_node]);
+  for (const t of flow.transitions) succ.set(t.from_node, [...(succ.get(t.from_node) ?? []), t.to_node]); // set-up, not timed
   const onPath = new Set<string>();
   let paths = 0;
   let depth = 0;

@@ -35,7 +35,11 @@ export function extraRuleProblems(flow: FlowBody, rules: readonly (typeof EXTRA_
  */
 export function executionDepth(flow: FlowBody): number {
   const succ = new Map<string, string[]>();
-  for (const t of flow.transitions) succ.set(t.from_node, [...(succ.get(t.from_node) ?? []), t.to_node]);
+  for (const t of flow.transitions) {
+    const list = succ.get(t.from_node);
+    if (list) list.push(t.to_node);
+    else succ.set(t.from_node, [t.to_node]);
+  }
   const depth = new Map<string, number>();
   const state = new Map<string, 'open' | 'done'>();
   const stack: [string, number][] = [[flow.entry_node, 0]];
@@ -54,7 +58,7 @@ export function executionDepth(flow: FlowBody): number {
     }
     stack.pop();
     state.set(top[0], 'done');
-    depth.set(top[0], Math.max(0, ...next.map((w) => 1 + (depth.get(w) ?? 0))));
+    depth.set(top[0], next.reduce((d, w) => Math.max(d, 1 + (depth.get(w) ?? 0)), 0));
   }
   return depth.get(flow.entry_node) ?? 0;
 }

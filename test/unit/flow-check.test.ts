@@ -168,6 +168,20 @@ describe('FL-U2..FL-U6', () => {
     expect(r.depth).toBe(46);
   });
 
+  it('a 100k-node chain neither overflows the stack nor slows to a crawl (iterative, linear)', () => {
+    const r = checkFlow(chain(99_999), { maxDepth: 100_000, maxNodesWarn: 100_000 });
+    expect(r.problems).toEqual([]);
+    expect(r).toMatchObject({ depth: 99_999, paths: 1n });
+    // Close it into one loop of 99,999 nodes: found without recursion, listed whole.
+    const loop = chain(99_999);
+    loop.nodes[99_999]!.type = 'play';
+    loop.transitions.push({ from_node: 'n99999', to_node: 'n1', condition: 'always' });
+    const cyc = checkFlow(loop, { maxDepth: 100_000, maxNodesWarn: 100_000 });
+    expect(cyc.problems.map((p) => p.code)).toEqual(['CYCLE']);
+    expect(cyc.problems[0]?.nodes).toHaveLength(100_000);
+    expect(cyc.paths).toBeNull();
+  });
+
   it('FL-U5 (F-24) max_retries 3 passes, 4 fails with the seed wording', () => {
     expect(checkFlow(mutate((f) => (f.nodes[2]!.actions[0]!.max_retries = 3))).problems).toEqual([]);
     const r = checkFlow(mutate((f) => (f.nodes[2]!.actions[0]!.max_retries = 4)));
