@@ -1,9 +1,8 @@
 // `cxone-fleet flow validate|simulate|test`: local commands on flow files, no Redis and no
 // CXone. Wiring only; the rules, the walk and the lines printed live in src/domain/flows.
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadCases, runCases } from '../src/domain/flows/flow-cases.ts';
-import { formatOfFile, loadFlow } from '../src/domain/flows/load-flow.ts';
+import { formatOfFile, loadFlowFile, readFlowText } from '../src/domain/flows/load-flow.ts';
 import type { LoadResult } from '../src/domain/flows/load-flow.ts';
 import { casesLines, problemLines, validationLines, walkLines } from '../src/domain/flows/report.ts';
 import { walkFlow } from '../src/domain/flows/simulate.ts';
@@ -15,9 +14,7 @@ const percentArg = (v: string) => {
 };
 const listArg = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-function readFlow(file: string, strict = false): LoadResult {
-  return loadFlow(readFileSync(file, 'utf8'), formatOfFile(file), { strict });
-}
+const readFlow = (file: string, strict = false): LoadResult => loadFlowFile(file, { strict });
 
 /** BigInt does not serialise; path counts go out as decimal strings. */
 const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
@@ -71,7 +68,8 @@ export function flowCommand(): Command {
     .action((file: string, casesFile: string, o: { minCoverage: number; json?: boolean }) => {
       const r = readFlow(file);
       if (!usable(file, r)) return;
-      const cases = loadCases(readFileSync(casesFile, 'utf8'), formatOfFile(casesFile));
+      const text = readFlowText(casesFile);
+      const cases = text.ok ? loadCases(text.text, formatOfFile(casesFile)) : text;
       if (!cases.ok) {
         for (const l of problemLines(cases.problems)) console.error(`${casesFile}: ${l}`);
         process.exitCode = 1;

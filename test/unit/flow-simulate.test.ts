@@ -2,8 +2,9 @@
 // own code; coverage counts the transitions the cases took.
 import { describe, expect, it } from 'vitest';
 import { loadCases, runCases } from '../../src/domain/flows/flow-cases.ts';
-import { walkFlow } from '../../src/domain/flows/simulate.ts';
-import { graphFlow, seedFlow } from '../fixtures/flows/build.ts';
+import { loadFlowFile } from '../../src/domain/flows/load-flow.ts';
+import { countFlowPaths, walkFlow } from '../../src/domain/flows/simulate.ts';
+import { diamondLattice, fixture, graphFlow, seedFlow } from '../fixtures/flows/build.ts';
 
 const ids = (r: ReturnType<typeof walkFlow>) => r.steps.map((s) => s.node);
 
@@ -38,6 +39,21 @@ describe('walkFlow', () => {
       [1, 0],
     ]);
     expect(walkFlow(loop, [])).toMatchObject({ ok: false, error: { code: 'STEP_LIMIT' } });
+  });
+});
+
+describe('countFlowPaths and loadFlowFile', () => {
+  it('counts paths without listing them; a reachable loop is unbounded', () => {
+    expect(countFlowPaths(seedFlow())).toBe(3n);
+    expect(countFlowPaths(diamondLattice(20))).toBe(2n ** 20n);
+    expect(countFlowPaths(diamondLattice(200))).toBe(2n ** 200n);
+    expect(countFlowPaths(graphFlow(['disclosure', 'play', 'disconnect'], [[0, 1], [1, 0], [1, 2]]))).toBeNull();
+  });
+
+  it('reads a file by its extension, or says why it cannot', () => {
+    expect(loadFlowFile(fixture('seed-example.json'))).toMatchObject({ valid: true, paths: 3n });
+    expect(loadFlowFile(fixture('bad-graph.yaml')).errors).toBe(5);
+    expect(loadFlowFile(fixture('missing.yaml')).problems).toMatchObject([{ code: 'FILE_UNREADABLE', message: expect.stringMatching(/^cannot read .*missing\.yaml: ENOENT/) }]);
   });
 });
 

@@ -1,6 +1,7 @@
 // Flow files: YAML or JSON text to data, with syntax errors placed by line and column
 // (yaml reports them; JSON.parse only gives an offset on some Node versions, which is
 // turned into a line here). Schema problems from a YAML file get the line of the field.
+import { readFileSync } from 'node:fs';
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { validateFlow } from './check-flow.ts';
@@ -93,4 +94,20 @@ export function loadFlow(text: string, format: FlowFormat, options: Partial<Chec
     return line === undefined ? p : { ...p, message: `${p.message} (line ${line})` };
   });
   return { ...result, problems };
+}
+
+/** The text of a flow or cases file, or a FILE_UNREADABLE problem saying why not. */
+export function readFlowText(file: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): { ok: true; text: string } | { ok: false; problems: FlowProblem[] } {
+  try {
+    return { ok: true, text: read(file) };
+  } catch (err) {
+    return { ok: false, problems: [{ code: 'FILE_UNREADABLE', message: `cannot read ${file}: ${(err as Error).message}`, path: '', severity: 'error' }] };
+  }
+}
+
+/** Reads and checks a flow file, the format taken from its extension. Never throws. */
+export function loadFlowFile(file: string, options: Partial<CheckOptions> = {}, read?: (p: string) => string): LoadResult {
+  const text = readFlowText(file, read);
+  if (!text.ok) return { valid: false, problems: text.problems, errors: 1, warnings: 0, depth: null, paths: null, flow: null };
+  return loadFlow(text.text, formatOfFile(file), options);
 }

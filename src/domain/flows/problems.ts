@@ -2,6 +2,7 @@
 // seed's defect F-68). The codes are stable: tests, metrics and CI scripts key on them.
 
 export const PROBLEM_CODES = [
+  'FILE_UNREADABLE',
   'SCHEMA',
   'SYNTAX',
   'DUPLICATE_NODE_ID',

@@ -4,6 +4,7 @@
 // error naming the node and the step, never a silent stop.
 import { parseOutcome, pickBranch } from './conditions.ts';
 import { indexFlow, nodeOf } from './flow-graph.ts';
+import { countPathsFrom, longestPaths, search } from './graph.ts';
 import type { FlowIndex } from './flow-graph.ts';
 import type { Flow } from './flow-schema.ts';
 import { DEFAULT_CHECK_OPTIONS } from './problems.ts';
@@ -73,4 +74,18 @@ export function walkFlow(flow: Flow | FlowIndex, inputs: readonly string[], opts
 /** "node (input) -> node -> terminal": one line for a person. */
 export function formatWalk(steps: readonly WalkStep[]): string {
   return steps.map((s) => (s.input === undefined ? s.node : `${s.node} [${s.input}]`)).join(' -> ');
+}
+
+/**
+ * Entry-to-terminal paths, counted by dynamic programming on the DAG (never listed): null
+ * when the entry is missing or a loop is reachable (the count is unbounded).
+ */
+export function countFlowPaths(flow: Flow | FlowIndex, terminals: readonly string[] = DEFAULT_CHECK_OPTIONS.terminals): bigint | null {
+  const ix = 'byId' in flow ? flow : indexFlow(flow);
+  if (ix.entry < 0) return null;
+  const { seen } = search(ix.adj, ix.entry);
+  const { order } = longestPaths(ix.adj, ix.entry, seen);
+  if (order.length !== seen.reduce((n, x) => n + x, 0)) return null;
+  const ends = new Set(terminals);
+  return countPathsFrom(ix.adj, order, (v) => ends.has(nodeOf(ix, v).type))[ix.entry] as bigint;
 }
