@@ -65,6 +65,7 @@ export interface Job {
   id: string;
   accountId: string;
   body: FlowBody;
+  /** Decided when the job is created: a later knob change affects later jobs only. */
   outcome: FlowJobOutcome;
   status: JobView['status'];
   polls: number;

@@ -22,7 +22,7 @@ import { EMAIL_BOUNCE_ADMIN_PATH, createEmailAdminHandler } from './email-admin.
 import type { EmailConfig } from './email-config.ts';
 import { FLOWS_ADMIN_PREFIX, createFlowsAdminHandler } from './flows-admin.ts';
 import { isFlowsModule } from './flows.ts';
-import type { FlowsControl } from './flows.ts';
+import type { FlowsControl, FlowsStats } from './flows.ts';
 import { createModules } from './modules.ts';
 import { createTokenStore } from './oauth.ts';
 import { createPipeline } from './pipeline.ts';
@@ -70,6 +70,7 @@ export interface SimulatorStats extends CoreStatsSnapshot {
   connections: number;
   sms: SmsStats;
   email: EmailStats;
+  flows: FlowsStats;
   webhooks: WebhookStats;
   /** Further API-area modules add their own section under their name. */
   [module: string]: unknown;
