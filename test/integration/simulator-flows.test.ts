@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ENDPOINTS, buildPath } from '../../src/cxone/endpoints.ts';
 import type { SimulatorOptions } from '../../src/simulator/server.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/webhook-signature.ts';
+import { loadFlowFile, validateFlow } from '../../src/domain/flows/index.ts';
 import { fixture } from '../fixtures/flows/build.ts';
 import { simToken, useSimulator } from '../helpers/simulator.ts';
 
@@ -168,6 +169,25 @@ describe('simulator flows: jobs', () => {
     expect((await c.job(id)).status).toBe(502);
     expect((await c.job(id)).body.status).toBe('completed');
     expect(() => c.sim.flows.configure({ outcome: 'maybe' })).toThrow(/flows\.outcome/);
+  });
+});
+
+describe('simulator flows: client and server judge independently', () => {
+  it('the platform saves a flow the fleet refuses, and refuses one the fleet passes', async () => {
+    const c = await client();
+    c.sim.flows.configure({ pendingPolls: 0, runningPolls: 0 });
+    // A loop, a dead end and an agent before the disclosure: CXone takes it (CF 176 checks syntax only).
+    const local = loadFlowFile(fixture('bad-graph.yaml'));
+    expect(local.errors).toBe(5);
+    const saved = await c.job((await c.create(local.flow)).body.id as string);
+    expect(saved.body.status).toBe('completed');
+    // A tenant rule only the server knows: the fleet passes the flow, the platform answers 422.
+    c.sim.flows.configure({ extraSyntaxRules: ['ids-snake-case'] });
+    const camel = structuredClone(FLOW) as { nodes: { id: string }[]; transitions: { to_node: string }[] };
+    camel.nodes[5]!.id = 'HangUp';
+    camel.transitions[4]!.to_node = 'HangUp';
+    expect(validateFlow(camel)).toMatchObject({ valid: true, problems: [] });
+    expect(await c.create(camel)).toMatchObject({ status: 422, body: { errors: [{ path: 'nodes[5].id', message: "node id 'HangUp' must be snake_case" }] } });
   });
 });
 

@@ -88,10 +88,10 @@ export function loadFlow(text: string, format: FlowFormat, options: Partial<Chec
   const parsed = parseText(text, format);
   if (!parsed.ok) return { valid: false, problems: parsed.problems, errors: parsed.problems.length, warnings: 0, depth: null, paths: null, flow: null };
   const result = validateFlow(parsed.data, options);
-  if (result.flow) return result;
+  // Paths point into the YAML too: each problem gets the line a person opens the file at.
   const problems = result.problems.map((p) => {
-    const line = parsed.lineOf(p.path);
-    return line === undefined ? p : { ...p, message: `${p.message} (line ${line})` };
+    const line = p.path === '' ? undefined : parsed.lineOf(p.path);
+    return line === undefined ? p : { ...p, line };
   });
   return { ...result, problems };
 }

@@ -38,6 +38,8 @@ export interface FlowProblem {
   severity: Severity;
   /** Node ids the problem is about, in order: the loop of a CYCLE, the path of DEPTH_EXCEEDED. */
   nodes?: string[];
+  /** Line in the YAML file where the path is (or its closest existing parent). */
+  line?: number;
 }
 
 /** The document's limits (CF 101-105, 148) and the peers' node limit, overridable per call. */
@@ -70,7 +72,7 @@ export const DIRECTIVES: readonly string[] = ['play', 'collect', 'route', 'sched
 
 /** The CLI line: "transitions[3].to_node: TRANSITION_TO_MISSING transition references missing to_node: x". */
 export function formatProblem(p: FlowProblem): string {
-  return `${p.path || '(file)'}: ${p.code} ${p.message}`;
+  return `${p.path || '(file)'}: ${p.code} ${p.message}${p.line === undefined ? '' : ` (line ${p.line})`}`;
 }
 
 /** Short list of ids for a message; the full list stays in `nodes`. */
