@@ -34,15 +34,17 @@ export function flowCommand(): Command {
   const cmd = new Command('flow').description('call flows as code: validate, simulate and test flow files (YAML or JSON)');
   cmd
     .command('validate')
-    .description('report every problem of a flow file as `path: CODE message`; exit 1 on errors')
-    .argument('<file>', 'flow file (.yaml, .yml or .json)')
+    .description('report every problem of flow files as `path: CODE message`; exit 1 when any has errors')
+    .argument('<files...>', 'flow files (.yaml, .yml or .json)')
     .option('--strict', 'warnings count as errors')
-    .option('--json', 'machine output')
-    .action((file: string, o: { strict?: boolean; json?: boolean }) => {
-      const r = readFlow(file, !!o.strict);
-      if (o.json) console.log(json({ file, valid: r.valid, errors: r.errors, warnings: r.warnings, depth: r.depth, paths: r.paths, problems: r.problems }));
-      else for (const l of validationLines(file, r)) console.log(l);
-      if (!r.valid) process.exitCode = 1;
+    .option('--json', 'machine output: one JSON line per file')
+    .action((files: string[], o: { strict?: boolean; json?: boolean }) => {
+      for (const file of files) {
+        const r = readFlow(file, !!o.strict);
+        if (o.json) console.log(json({ file, valid: r.valid, errors: r.errors, warnings: r.warnings, depth: r.depth, paths: r.paths, problems: r.problems }));
+        else for (const l of validationLines(file, r)) console.log(l);
+        if (!r.valid) process.exitCode = 1;
+      }
     });
   cmd
     .command('simulate')

@@ -69,6 +69,14 @@ describe('flow validate', { timeout: 180_000 }, () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, errors: 0, warnings: 1, depth: 3, paths: '3', problems: [{ code: 'UNHANDLED_INPUT', path: 'nodes[2]', severity: 'warning' }] });
   });
 
+  it('validates several files in one run and fails when any one has errors', async () => {
+    const r = await cli(['validate', fixture('seed-example.json'), EXAMPLE, fixture('bad-graph.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/seed-example\.json: valid /);
+    expect(r.stdout).toMatch(/outbound-ivr\.yaml: valid /);
+    expect(r.stdout).toMatch(/bad-graph\.yaml: invalid: 5 errors, 0 warnings/);
+  });
+
   it('a YAML syntax error names its line and exits 1', async () => {
     const broken = path.join(tmp, 'broken.yaml');
     writeFileSync(broken, 'name: x\nnodes:\n  - id: a\n   type: play\n');
