@@ -10,6 +10,7 @@ import { workerCommand } from './commands/worker.ts';
 import { auditCommand } from '../producers/audit.cli.ts';
 import { dlqCommand } from '../producers/dlq.cli.ts';
 import { emailCommand } from '../producers/email.cli.ts';
+import { flowCommand } from '../producers/flow.cli.ts';
 import { smsCommand } from '../producers/sms.cli.ts';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
@@ -24,6 +25,7 @@ const program = new Command('cxone-fleet')
   .addCommand(ingressCommand())
   .addCommand(smsCommand())
   .addCommand(emailCommand())
+  .addCommand(flowCommand())
   .addCommand(auditCommand())
   .addCommand(dlqCommand());
 

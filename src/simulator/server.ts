@@ -20,6 +20,9 @@ import { isEmailModule } from './email.ts';
 import type { EmailControl, EmailStats } from './email.ts';
 import { EMAIL_BOUNCE_ADMIN_PATH, createEmailAdminHandler } from './email-admin.ts';
 import type { EmailConfig } from './email-config.ts';
+import { FLOWS_ADMIN_PREFIX, createFlowsAdminHandler } from './flows-admin.ts';
+import { isFlowsModule } from './flows.ts';
+import type { FlowsControl, FlowsStats } from './flows.ts';
 import { createModules } from './modules.ts';
 import { createTokenStore } from './oauth.ts';
 import { createPipeline } from './pipeline.ts';
@@ -67,6 +70,7 @@ export interface SimulatorStats extends CoreStatsSnapshot {
   connections: number;
   sms: SmsStats;
   email: EmailStats;
+  flows: FlowsStats;
   webhooks: WebhookStats;
   /** Further API-area modules add their own section under their name. */
   [module: string]: unknown;
@@ -87,6 +91,8 @@ export interface RunningSimulator {
   close(): Promise<void>;
   /** Email module controls (bounce webhooks); POST /_sim/email/bounce is the HTTP twin. */
   email: EmailControl;
+  /** Flows module knobs and out-of-band changes; /_sim/flows/* is the HTTP twin. */
+  flows: FlowsControl;
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
@@ -132,6 +138,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const emailModule = modules.find(isEmailModule);
   if (!emailModule) throw new Error('simulator: email module not registered');
   const emailAdmin = createEmailAdminHandler(emailModule.control, logger);
+  const flowsModule = modules.find(isFlowsModule);
+  if (!flowsModule) throw new Error('simulator: flows module not registered');
+  const flowsAdmin = createFlowsAdminHandler(flowsModule.control, logger);
   const pipeline = createPipeline({ router, tokens, clients, limiter, stats, config, timers, held, now, logger });
 
   const snapshot = (): SimulatorStats => {
@@ -173,6 +182,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     const pathname = q < 0 ? raw : raw.slice(0, q);
     const search = q < 0 ? '' : raw.slice(q + 1);
     if (pathname === EMAIL_BOUNCE_ADMIN_PATH) emailAdmin(req, res);
+    else if (pathname.startsWith(FLOWS_ADMIN_PREFIX)) flowsAdmin(req, res, pathname, search);
     else if (pathname.startsWith(ADMIN_PREFIX)) admin(req, res, pathname);
     else if (pathname === tokenPath) pipeline.token(req, res, pathname, search);
     else pipeline.api(req, res, pathname, search);
@@ -210,6 +220,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     configure,
     revokeTokens,
     email: emailModule.control,
+    flows: flowsModule.control,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
