@@ -3,35 +3,25 @@
 // of the delivery receipts lost on the way (and no webhook retries, as real CXone documents
 // none). Every message must end terminal, `sms status --wait` must return, and no recipient
 // may get a message twice.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTerminal, MESSAGE_STATES, type MessageState } from '../../src/domain/sms/message-state.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startEphemeralRedis, type EphemeralRedis } from '../helpers/ephemeral-redis.ts';
 import { numbers, startSmsFleet, submitBatch, type SmsFleet } from '../helpers/sms-fleet.ts';
+import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
 
 let f: SmsFleet | undefined;
 let redis: EphemeralRedis | undefined;
-const children: ChildProcess[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await once(c, 'exit');
-    }
-  }
+  await killWorkers();
   await f?.close();
   f = undefined;
   await redis?.destroy();
   redis = undefined;
 });
 
-function worker(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['bin/cxone-fleet.js', 'worker', '--concurrency', '16'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  children.push(child);
-  return child;
-}
+const worker = (env: Record<string, string>) => spawnWorker(env, ['--concurrency', '16']);
 
 const TOTAL = 600;
 const ENV = {
