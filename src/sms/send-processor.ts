@@ -29,6 +29,12 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       return { skipped: current.state };
     }
     if (now() > data.notAfter) {
+      if (current?.maybeSent) {
+        // An earlier attempt may have reached CXone: not `expired` (it may be on its way),
+        // `unknown`, for reconciliation to settle; never sent late either way.
+        await deps.store.transition(data.messageId, 'unknown', { lastError: 'validity passed after an attempt that may have reached CXone', attempts: ctx.attempt });
+        return { expired: true, unknown: true };
+      }
       await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: ctx.attempt });
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' });
       return { expired: true };
