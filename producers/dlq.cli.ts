@@ -3,9 +3,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { table } from '../src/cli/output.ts';
 import { loadConfig } from '../src/config.ts';
-import { countDeadLetters, listDeadLetters, replayDeadLetters } from '../src/dead-letters.ts';
-import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
+import { createAuditLog } from '../src/audit.ts';
+import { countDeadLetters, listDeadLetters, redriveDeadLetters, type RedriveReport, type ReplayGuard } from '../src/dead-letters.ts';
+import { maskJobData } from '../src/mask.ts';
+import { connectOrExplain, createProducerContext, type ProducerContext } from '../src/producer-context.ts';
 import { ALL_QUEUE_KEYS, QUEUES, queueKeyByName, type QueueKey } from '../src/queues/registry.ts';
+import { createSmsReplayGuard } from '../src/sms/replay-guard.ts';
+import { createConfiguredMessageStore } from '../src/sms/services.ts';
 
 function queueArg(name: string): QueueKey {
   const key = queueKeyByName(name);
@@ -17,6 +21,32 @@ function sinceOption(v: string): number {
   const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (Number.isNaN(t)) throw new InvalidArgumentError('--since must be an ISO 8601 time or epoch milliseconds');
   return t;
+}
+
+function limitOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--limit must be a whole number >= 1');
+  return n;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Queues whose replay must change state first say so here. */
+function guardFor(key: QueueKey, ctx: ProducerContext): ReplayGuard | undefined {
+  if (key !== 'smsSend') return undefined;
+  const prefix = ctx.config.redis.prefix;
+  return createSmsReplayGuard({
+    store: createConfiguredMessageStore(ctx.config, ctx.redis),
+    audit: createAuditLog({ redis: ctx.redis, prefix }),
+    accountId: ctx.config.cxone.accountId,
+  });
+}
+
+function printReport(r: RedriveReport) {
+  console.log(`${r.dryRun ? 'would replay' : 'replayed'} ${r.replayed.length}, skipped ${r.skipped.length}, errors ${r.errors.length} (${r.queue})`);
+  if (r.replayed.length) console.log(`  ${r.dryRun ? 'would replay' : 'replayed'}: ${r.replayed.slice(0, 50).join(' ')}${r.replayed.length > 50 ? ' ...' : ''}`);
+  for (const s of r.skipped.slice(0, 50)) console.log(`  skipped ${s.jobId}: ${s.reason}`);
+  for (const e of r.errors.slice(0, 50)) console.log(`  error ${e.jobId}: ${e.message}`);
 }
 
 async function withQueues<T>(fn: (ctx: ReturnType<typeof createProducerContext>) => Promise<T>): Promise<T> {
@@ -36,11 +66,13 @@ export function dlqCommand(): Command {
     .description('list dead letters of a queue, newest first')
     .argument('<queue>', 'queue name, e.g. sms-send', queueArg)
     .option('--since <time>', 'only those that failed at or after this time', sinceOption)
-    .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
+    .option('--limit <n>', 'at most this many', limitOption, 100)
     .option('--json', 'machine output (JSONL)')
-    .action(async (key: QueueKey, o: { since?: number; limit: number; json?: boolean }) =>
+    .option('--show-pii', 'show phone numbers and message text (masked by default)')
+    .action(async (key: QueueKey, o: { since?: number; limit: number; json?: boolean; showPii?: boolean }) =>
       withQueues(async (ctx) => {
-        const items = await listDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit });
+        const listed = await listDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit });
+        const items = o.showPii ? listed : listed.map((d) => ({ ...d, data: maskJobData(d.data) }));
         if (o.json) {
           for (const d of items) console.log(JSON.stringify(d));
           return;
@@ -53,13 +85,19 @@ export function dlqCommand(): Command {
     );
   dlq
     .command('replay')
-    .description('move dead letters of a queue back to waiting, attempts reset')
+    .description('re-drive dead letters of a queue (attempts reset); sms-send re-sends failed/unknown messages with their idempotency key')
     .argument('<queue>', 'queue name, e.g. sms-send', queueArg)
     .option('--since <time>', 'only those that failed at or after this time', sinceOption)
-    .action(async (key: QueueKey, o: { since?: number }) =>
+    .option('--limit <n>', 'replay at most this many', limitOption)
+    .option('--id <jobId>', 'only this job (repeatable)', collect)
+    .option('--dry-run', 'report what would be replayed and skipped; change nothing')
+    .option('--json', 'machine output')
+    .action(async (key: QueueKey, o: { since?: number; limit?: number; id?: string[]; dryRun?: boolean; json?: boolean }) =>
       withQueues(async (ctx) => {
-        const result = await replayDeadLetters(ctx.queues, key, { since: o.since });
-        console.log(JSON.stringify(result));
+        const report = await redriveDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit, ids: o.id, dryRun: o.dryRun, guard: guardFor(key, ctx) });
+        if (o.json) console.log(JSON.stringify(report));
+        else printReport(report);
+        if (report.errors.length) process.exitCode = 1;
       }),
     );
   return dlq;

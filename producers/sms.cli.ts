@@ -52,7 +52,8 @@ function printSummary(s: BatchSummary, dryRun: boolean) {
 async function waitForBatch(store: ReturnType<typeof createSmsServices>['store'], batchId: string, json: boolean): Promise<BatchRecord | undefined> {
   const bar = createProgress({ enabled: !json, total: 1, format: 'delivery  [{bar}] {value}/{total} settled | {states}' });
   let last: BatchRecord | undefined;
-  for await (const b of followBatch(store, batchId)) {
+  const onRetry = (err: unknown) => process.stderr.write(`redis unavailable (${err instanceof Error ? err.message : String(err)}); still following\n`);
+  for await (const b of followBatch(store, batchId, { onRetry })) {
     last = b;
     bar.setTotal(b.accepted);
     bar.update(settledCount(b), { states: stateLine(b.counts) });
@@ -139,7 +140,9 @@ function statusCommand(): Command {
           ['accepted', batch.accepted],
           ['rejected', batch.rejected],
           ['segments', batch.segments],
+          ['settled', `${settledCount(batch)}/${batch.accepted}`],
         ];
+        // Every state with messages, unknown (being reconciled) and no-receipt included.
         for (const [s, n] of Object.entries(batch.counts)) rows.push([`  ${s}`, n]);
         console.log(table(rows));
         for (const r of rejections.slice(0, 20)) console.log(`row ${r.row}: ${r.reasons.map((x) => `${x.field}: ${x.message}`).join('; ')}`);

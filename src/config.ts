@@ -74,6 +74,11 @@ export const envSchema = z.object({
   SMS_VALIDITY_S: int(1).default(24 * 3600),
   SMS_RETENTION_S: int(60).default(7 * 24 * 3600),
   SMS_DEFAULT_REGION: z.string().length(2).default('US'),
+  // Receipts that always settle (reconciliation, receipt deadline).
+  SMS_RECONCILE_AFTER_S: int(1).default(600),
+  SMS_RECONCILE_EVERY_S: int(1, 86_400).default(30),
+  SMS_RECONCILE_BATCH: int(1, 10_000).default(500),
+  SMS_RECEIPT_DEADLINE_S: int(1).default(72 * 3600),
 
   EMAIL_SECRETS_DIR: z.string().default('.'),
 });
@@ -152,6 +157,12 @@ function toConfig(e: Env) {
       validityMs: e.SMS_VALIDITY_S * 1000,
       retentionS: e.SMS_RETENTION_S,
       defaultRegion: e.SMS_DEFAULT_REGION,
+      reconcile: {
+        afterMs: e.SMS_RECONCILE_AFTER_S * 1000,
+        everyMs: e.SMS_RECONCILE_EVERY_S * 1000,
+        batch: e.SMS_RECONCILE_BATCH,
+        receiptDeadlineMs: e.SMS_RECEIPT_DEADLINE_S * 1000,
+      },
     },
     email: { secretsDir: e.EMAIL_SECRETS_DIR },
   } as const;

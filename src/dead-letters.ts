@@ -1,7 +1,8 @@
 // Dead letters: jobs in a queue's failed set. BullMQ moves a job there only once it will not
 // be retried by itself (attempts exhausted, or an unrecoverable error); a job between
 // attempts waits in `delayed`. Listing reads the set newest first, so `since` can stop early;
-// replay moves each job back to waiting with its attempts reset.
+// replay moves each job back to waiting with its attempts reset, after a queue's guard (if
+// any) has said yes: sms-send's reopens a `failed`/`unknown` message so its job sends it.
 import type { Job } from 'bullmq';
 import type { QueueSet } from './queues/queue-set.ts';
 import { QUEUES, type QueueKey } from './queues/registry.ts';
@@ -81,22 +82,76 @@ export async function listDeadLetters(queues: QueueSet, key: QueueKey, query: De
   return out;
 }
 
-export async function replayDeadLetters(queues: QueueSet, key: QueueKey, query: DeadLetterQuery = {}): Promise<ReplayResult> {
-  // Collected first: retrying while walking would shift the pages under the walk.
-  const jobs: Job[] = [];
-  for await (const job of failedJobs(queues, key, query.since)) {
-    jobs.push(job);
-    if (query.limit !== undefined && jobs.length >= query.limit) break;
+/**
+ * Asked before a dead letter is replayed: whether to, and (unless a dry run) whatever must
+ * change so the replayed job does its work rather than skip it.
+ */
+export type ReplayGuard = (job: Job, dryRun: boolean) => Promise<{ replay: true } | { replay: false; reason: string }>;
+
+export interface RedriveOptions extends DeadLetterQuery {
+  /** Only these job ids (each must be a dead letter). */
+  ids?: string[];
+  /** Say what would be done; change nothing. */
+  dryRun?: boolean;
+  guard?: ReplayGuard;
+}
+
+export interface RedriveReport {
+  queue: string;
+  dryRun: boolean;
+  /** Job ids replayed (or that would be, in a dry run). */
+  replayed: string[];
+  skipped: { jobId: string; reason: string }[];
+  errors: { jobId: string; message: string }[];
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The dead letters a redrive looks at, newest first: the given ids, or the failed set. */
+async function* candidates(queues: QueueSet, key: QueueKey, opts: RedriveOptions, report: RedriveReport): AsyncGenerator<Job> {
+  const queue = queues.get(key);
+  if (opts.ids?.length) {
+    for (const id of opts.ids) {
+      const job = (await queue.getJob(id)) as Job | undefined;
+      if (!job) report.errors.push({ jobId: id, message: 'no such job' });
+      else if (!(await job.isFailed())) report.skipped.push({ jobId: id, reason: `not a dead letter (${await job.getState()})` });
+      else yield job;
+    }
+    return;
   }
-  const result: ReplayResult = { replayed: 0, errors: [] };
-  for (const job of jobs) {
+  // Ids first: replaying while walking would shift the pages under the walk.
+  const ids = await queue.getRanges(['failed'], 0, -1, false);
+  for (const id of ids) {
+    const job = (await queue.getJob(id)) as Job | undefined;
+    if (!job) continue; // removed meanwhile
+    if (opts.since !== undefined && (job.finishedOn ?? 0) < opts.since) return;
+    yield job;
+  }
+}
+
+/** Replays dead letters (at most `limit`), each after the guard, and reports every one. */
+export async function redriveDeadLetters(queues: QueueSet, key: QueueKey, opts: RedriveOptions = {}): Promise<RedriveReport> {
+  const report: RedriveReport = { queue: QUEUES[key].name, dryRun: !!opts.dryRun, replayed: [], skipped: [], errors: [] };
+  for await (const job of candidates(queues, key, opts, report)) {
+    if (opts.limit !== undefined && report.replayed.length >= opts.limit) break;
+    const jobId = String(job.id);
     try {
-      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      result.replayed += 1;
+      const verdict = opts.guard ? await opts.guard(job, !!opts.dryRun) : ({ replay: true } as const);
+      if (!verdict.replay) {
+        report.skipped.push({ jobId, reason: verdict.reason });
+        continue;
+      }
+      if (!opts.dryRun) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      report.replayed.push(jobId);
     } catch (err) {
-      // A job retried or removed meanwhile (another admin, another process) is not an error of ours.
-      result.errors.push({ jobId: String(job.id), message: err instanceof Error ? err.message : String(err) });
+      // A job retried or removed meanwhile (another admin, another process) is reported, not fatal.
+      report.errors.push({ jobId, message: errorMessage(err) });
     }
   }
-  return result;
+  return report;
+}
+
+export async function replayDeadLetters(queues: QueueSet, key: QueueKey, query: DeadLetterQuery = {}): Promise<ReplayResult> {
+  const r = await redriveDeadLetters(queues, key, query);
+  return { replayed: r.replayed.length, errors: r.errors };
 }

@@ -5,12 +5,14 @@ import { startMetricsServer } from '../src/metrics-server.ts';
 import { createRuntime, installShutdown } from '../src/runtime.ts';
 import { resolveQueueSelection, startWorkerPool, type ProcessorTable } from '../src/worker-pool.ts';
 import { smsSendWorker } from './sms-send.worker.ts';
+import { smsReconcileWorker } from './sms-reconcile.worker.ts';
 import { smsStatusWorker } from './sms-status.worker.ts';
 import { EMAIL_PROCESSORS } from './email.processors.ts';
 
 export const PROCESSORS: ProcessorTable = {
   smsSend: smsSendWorker,
   smsStatus: smsStatusWorker,
+  smsReconcile: smsReconcileWorker,
   ...EMAIL_PROCESSORS,
 };
 

@@ -2,13 +2,13 @@
 import { createAuditLog } from '../src/audit.ts';
 import type { Runtime } from '../src/runtime.ts';
 import { createConsentStore } from '../src/sms/consent-store.ts';
-import { createMessageStore } from '../src/sms/message-store.ts';
 import { createSmsSendProcessor } from '../src/sms/send-processor.ts';
+import { createConfiguredMessageStore } from '../src/sms/services.ts';
 
 export const smsSendWorker = (rt: Runtime) =>
   createSmsSendProcessor({
     client: rt.cxone.client,
-    store: createMessageStore({ redis: rt.redis, prefix: rt.config.redis.prefix, retentionS: rt.config.sms.retentionS }),
+    store: createConfiguredMessageStore(rt.config, rt.redis),
     consent: createConsentStore({ redis: rt.redis, prefix: rt.config.redis.prefix, accountId: rt.config.cxone.accountId }),
     audit: createAuditLog({ redis: rt.redis, prefix: rt.config.redis.prefix }),
   });

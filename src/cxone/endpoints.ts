@@ -1,6 +1,7 @@
 // Every CXone path the fleet uses, in one map. The seeds disagree on prefixes and the real
 // platform differs again, so a deployment overrides entries with CXONE_ENDPOINTS (JSON:
-// {"smsSend": {"path": "/sms/v1/send"}}) instead of changing code. Nothing else spells a URL.
+// {"smsSend": {"path": "/sms/v1/send"}}; null: this account has no such endpoint) instead
+// of changing code. Nothing else spells a URL.
 import { z } from 'zod';
 import { ValidationError, zodIssuesToFields } from '../errors.ts';
 
@@ -10,11 +11,17 @@ export interface Endpoint {
   method: HttpMethod;
   /** Path template; `{name}` segments are filled from params and URL-encoded. */
   path: string;
+  /** The account's CXone has no such endpoint (override `null`): callers skip what needs it. */
+  disabled?: boolean;
 }
 
 export const DEFAULT_ENDPOINTS = {
   token: { method: 'POST', path: '/oauth/token' },
   smsSend: { method: 'POST', path: '/api/v2/message/sms/send' },
+  // Reconciliation: the status of a sent message, and a send found by its idempotency key
+  // (the simulator serves both; an account whose CXone lacks one sets it to null).
+  smsStatus: { method: 'GET', path: '/api/v2/message/sms/{id}' },
+  smsLookup: { method: 'GET', path: '/api/v2/message/sms' },
 
   emailChannelCreate: { method: 'POST', path: '/api/v2/channels/email' },
   emailChannelList: { method: 'GET', path: '/api/v2/channels/email' },
@@ -55,8 +62,14 @@ const overrideSchema = z.record(
       method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
       path: z.string().regex(/^\//, 'a path starting with /').optional(),
     })
-    .strict(),
+    .strict()
+    .nullable(),
 );
+
+/** Whether the account's CXone has this endpoint (not overridden with null). */
+export function hasEndpoint(map: EndpointMap, name: EndpointName): boolean {
+  return !map[name].disabled;
+}
 
 /** Merges overrides (JSON text) into the defaults; unknown endpoint names are an error. */
 export function resolveEndpoints(overridesJson?: string): EndpointMap {
@@ -75,7 +88,7 @@ export function resolveEndpoints(overridesJson?: string): EndpointMap {
       throw new ValidationError('CXONE_ENDPOINTS', [{ path: name, message: 'unknown endpoint name' }]);
     }
     const base = map[name as EndpointName];
-    map[name as EndpointName] = { method: o.method ?? base.method, path: o.path ?? base.path };
+    map[name as EndpointName] = o === null ? { ...base, disabled: true } : { method: o.method ?? base.method, path: o.path ?? base.path };
   }
   return map;
 }

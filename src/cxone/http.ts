@@ -111,11 +111,19 @@ export function errorForStatus(status: number, endpoint: string, body: Record<st
   return new CxoneHttpError(msg('(request refused)'), status, endpoint, { code: ErrorCode.BadRequest, retryable: false, details: { response: body } });
 }
 
+// Failures that prove the request never left: nothing reached CXone.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
 function transportError(err: unknown, endpoint: string): FleetError {
   if (err instanceof FleetError) return err;
   const e = err as Error & { code?: string };
+  // Anything but a failure to connect may come after the request was written (a response
+  // timeout, a reset, an abort mid-exchange): CXone may have acted on it. Marked, so a send
+  // that ends this way is `unknown`, not `failed`.
+  const notSent = err instanceof undiciErrors.ConnectTimeoutError || (e.code !== undefined && NOT_SENT_CODES.has(e.code));
+  const details = notSent ? undefined : { outcomeUnknown: true };
   if (e.name === 'AbortError' || e.code === 'ABORT_ERR') {
-    return new TransientError(`CXone ${endpoint} call aborted`, { code: ErrorCode.Aborted, cause: err });
+    return new TransientError(`CXone ${endpoint} call aborted`, { code: ErrorCode.Aborted, cause: err, details });
   }
   const timeout =
     err instanceof undiciErrors.HeadersTimeoutError ||
@@ -124,6 +132,7 @@ function transportError(err: unknown, endpoint: string): FleetError {
   return new TransientError(`CXone ${endpoint} call failed: ${e.message}`, {
     code: timeout ? ErrorCode.Timeout : ErrorCode.Network,
     cause: err,
+    details,
   });
 }
 

@@ -43,6 +43,12 @@ export const smsStatusPayload = z.object({
   ...extra,
 });
 
+/** One sweep of the messages still waiting for CXone (scheduled; carries no message ids). */
+export const smsReconcilePayload = z.object({
+  ...traced,
+  kind: z.literal('sweep').default('sweep'),
+});
+
 export const emailBouncePayload = z.object({
   ...traced,
   eventId: id,

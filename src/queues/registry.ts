@@ -13,6 +13,7 @@ import {
   flowPublishPayload,
   pacingCheckPayload,
   smsSendPayload,
+  smsReconcilePayload,
   smsStatusPayload,
 } from './payloads.ts';
 
@@ -31,6 +32,19 @@ export interface QueueDefinition<S extends z.ZodType = z.ZodType> {
 /** Exponential backoff with full jitter: delay is uniform in [0, base * 2^(attempt-1)). */
 const backoff = (baseMs: number) => ({ type: 'exponential', delay: baseMs, jitter: 1 }) as const;
 
+// How long an sms-send job can stay in flight at worst, with the default settings: its
+// backoff (1+2+...+64 s = 127 s), each attempt's limiter wait and response timeouts
+// (8 x (2 + 15 + 15) s = 256 s), a crashed worker's lock and stall check per takeover
+// (3 x 60 s), and 429 deferrals that cost no attempt (RATE_LIMIT_MAX_RESTARTS 50 x up to
+// 60 s). About 59 minutes.
+const SMS_SEND_ATTEMPTS = 8;
+const SMS_SEND_BACKOFF_MS = 1_000;
+export const SMS_SEND_WORST_CASE_MS =
+  SMS_SEND_BACKOFF_MS * (2 ** (SMS_SEND_ATTEMPTS - 1) - 1) + SMS_SEND_ATTEMPTS * 32_000 + 3 * 60_000 + 50 * 60_000;
+// sms-status retries every 30-60 s for at least twice that (about 2 h, 239 attempts).
+const SMS_STATUS_RETRY_MS = 60_000;
+export const SMS_STATUS_ATTEMPTS = Math.ceil((2 * SMS_SEND_WORST_CASE_MS) / (SMS_STATUS_RETRY_MS / 2)) + 1;
+
 // Completed jobs are evidence for a while; failed ones are kept longer for the DLQ view.
 const keep = (completedAgeS: number, failedAgeS: number) => ({
   removeOnComplete: { age: completedAgeS, count: 100_000 },
@@ -46,7 +60,7 @@ export const QUEUES = {
     name: 'sms-send',
     description: 'One SMS to one recipient, sent to CXone with an idempotency key',
     schema: smsSendPayload,
-    jobOptions: { attempts: 8, backoff: backoff(1_000), ...keep(24 * 3600, 7 * 24 * 3600) },
+    jobOptions: { attempts: SMS_SEND_ATTEMPTS, backoff: backoff(SMS_SEND_BACKOFF_MS), ...keep(24 * 3600, 7 * 24 * 3600) },
     callsCxone: true,
     concurrency: 32,
   }),
@@ -54,9 +68,24 @@ export const QUEUES = {
     name: 'sms-status',
     description: 'CXone SMS delivery-status webhook events',
     schema: smsStatusPayload,
-    jobOptions: { attempts: 10, backoff: backoff(500), ...keep(24 * 3600, 7 * 24 * 3600) },
+    // A receipt for a message not dispatched yet is parked, not retried; retries are for
+    // Redis trouble, and last as long as twice the send's worst case (see above).
+    jobOptions: {
+      attempts: SMS_STATUS_ATTEMPTS,
+      backoff: { type: 'fixed', delay: SMS_STATUS_RETRY_MS, jitter: 0.5 },
+      ...keep(24 * 3600, 7 * 24 * 3600),
+    },
     callsCxone: false,
     concurrency: 32,
+  }),
+  smsReconcile: defineQueue({
+    name: 'sms-reconcile',
+    description: 'Sweeps of SMS without a final receipt: asks CXone, applies the receipt deadline',
+    schema: smsReconcilePayload,
+    // A failed sweep is simply the next one's work: the set it reads keeps every message.
+    jobOptions: { attempts: 1, ...keep(3600, 24 * 3600) },
+    callsCxone: true,
+    concurrency: 1,
   }),
   emailBounce: defineQueue({
     name: 'email-bounce',

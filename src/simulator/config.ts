@@ -29,6 +29,12 @@ export interface FaultConfig {
   timeoutRate?: number;
   /** Share of API requests whose socket is destroyed without a response. */
   dropRate?: number;
+  /**
+   * Share of API requests handled in full (a send is accepted) whose response then comes
+   * `lateResponseMs` late, or never when that is unset: slower than a client's timeout.
+   */
+  lateResponseRate?: number;
+  lateResponseMs?: number;
 }
 
 export interface WebhookMix {
@@ -52,6 +58,13 @@ export interface WebhookConfig {
   maxAttempts?: number;
   /** First retry delay, doubled per attempt. Default 100 ms. */
   retryDelayMs?: number;
+  /**
+   * Explicit waits before each retry (ms); overrides maxAttempts and retryDelayMs: [] means
+   * no retries at all (as real CXone documents none), [1000, 5000] two retries.
+   */
+  retryScheduleMs?: number[];
+  /** Share of events never sent at all (a receipt lost on the way), counted as dropped. */
+  dropRate?: number;
   /** Per-attempt timeout. Default 5000 ms. */
   timeoutMs?: number;
 }
@@ -104,10 +117,12 @@ const faultsSchema = z
     errorRate: rate.optional(),
     timeoutRate: rate.optional(),
     dropRate: rate.optional(),
+    lateResponseRate: rate.optional(),
+    lateResponseMs: ms.optional(),
   })
   .strict()
-  .refine((f) => (f.errorRate ?? 0) + (f.timeoutRate ?? 0) + (f.dropRate ?? 0) <= 1, {
-    message: 'errorRate + timeoutRate + dropRate must not exceed 1',
+  .refine((f) => (f.errorRate ?? 0) + (f.timeoutRate ?? 0) + (f.dropRate ?? 0) + (f.lateResponseRate ?? 0) <= 1, {
+    message: 'errorRate + timeoutRate + dropRate + lateResponseRate must not exceed 1',
   });
 
 const weight = z.number().min(0);
@@ -130,6 +145,8 @@ const webhooksSchema = z
     intermediateSent: z.boolean().optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),
     retryDelayMs: ms.optional(),
+    retryScheduleMs: z.array(ms).max(20).optional(),
+    dropRate: rate.optional(),
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
   })
   .strict();

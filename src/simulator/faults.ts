@@ -8,6 +8,8 @@ export const FaultKind = {
   Drop: 'drop',
   Timeout: 'timeout',
   Error: 'error',
+  /** Handled in full, answered late (or never): the client times out on a done deed. */
+  Late: 'late',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 
@@ -19,6 +21,8 @@ export function pickFault(f: FaultConfig | null, r: number): FaultKind {
   if (r < edge) return FaultKind.Timeout;
   edge += f.errorRate ?? 0;
   if (r < edge) return FaultKind.Error;
+  edge += f.lateResponseRate ?? 0;
+  if (r < edge) return FaultKind.Late;
   return FaultKind.None;
 }
 

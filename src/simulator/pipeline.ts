@@ -111,9 +111,13 @@ export function createPipeline(deps: PipelineDeps): { api: RequestHandler; token
       respond(res, serverErrorResponse(Math.random()), delay);
       return;
     }
+    const late = fault === FaultKind.Late;
+    if (late) stats.fault('late');
     void run(req, m, search, t)
       .then((r) => {
-        if (r) respond(res, r, delay);
+        if (!r) return;
+        if (late && faults?.lateResponseMs === undefined) hold(req, res);
+        else respond(res, r, late ? (faults?.lateResponseMs ?? 0) : delay);
       })
       .catch((err: unknown) => fail(res, err));
   };

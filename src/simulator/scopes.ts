@@ -2,6 +2,7 @@
 // benchmarks never meet a 403 unless a test builds a client that lacks one on purpose.
 export const SCOPES = {
   smsSend: 'message:sms:send',
+  smsRead: 'message:sms:read',
   emailChannelsWrite: 'email:channels:write',
   emailChannelsRead: 'email:channels:read',
   emailRulesWrite: 'email:rules:write',

@@ -1,6 +1,9 @@
 // POST /api/v2/message/sms/send: validation, Idempotency-Key, per-recipient counts and the
 // delivery-status webhooks CXone sends afterwards. The counters exist so tests can assert
 // "every recipient got exactly one message" across retries, crashes and duplicates.
+// GET /api/v2/message/sms/{id} answers a message's status (its final one, whether or not
+// its webhook got through) and GET /api/v2/message/sms?idempotencyKey=K finds the message
+// a send with that key made; real CXone may lack both (an endpoint map entry of null).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { WebhookMix } from './config.ts';
@@ -89,6 +92,9 @@ export interface SmsStats {
   byRecipientTruncated: boolean;
   /** Final statuses chosen for the delivery webhooks. */
   finalStatuses: Partial<Record<SmsStatus, number>>;
+  /** Message status reads (GET by id) and lookups by idempotency key. */
+  statusReads: number;
+  lookups: number;
 }
 
 function freshState() {
@@ -104,8 +110,27 @@ function freshState() {
     maxPerRecipient: 0,
     byRecipient: new Map<string, number>(),
     idempotency: new Map<string, string>(),
+    messages: new Map<string, StoredMessage>(),
     finalStatuses: new Map<SmsStatus, number>(),
+    statusReads: 0,
+    lookups: 0,
   };
+}
+
+interface StoredMessage {
+  accountId: string;
+  to: string;
+  status: SmsStatus;
+  acceptedAt: number;
+}
+
+/** Bounded like the idempotency memory: the oldest entry goes first. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= IDEMPOTENCY_MEMORY) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
 }
 
 export function createSmsModule(deps: ModuleDeps): SimModule {
@@ -123,11 +148,13 @@ export function createSmsModule(deps: ModuleDeps): SimModule {
     });
   }
 
-  function scheduleWebhooks(messageId: string, to: readonly string[], urlOverride: string | undefined): void {
+  // The final status of each recipient is CXone's truth from acceptance on; the webhooks
+  // (if any) report it, and the status read answers it even when a webhook was dropped.
+  function scheduleWebhooks(messageId: string, to: readonly string[], finals: readonly SmsStatus[], urlOverride: string | undefined): void {
     const cfg = deps.config.current.webhooks;
     if (!urlOverride && !cfg) return;
-    const chains = to.map((recipient) => {
-      const final = pickStatus(cfg?.mix, Math.random());
+    const chains = to.map((recipient, i) => {
+      const final = finals[i] ?? SmsStatus.Delivered;
       s.finalStatuses.set(final, (s.finalStatuses.get(final) ?? 0) + 1);
       const chain: EventFactory[] = [];
       if (cfg?.intermediateSent && (final === SmsStatus.Delivered || final === SmsStatus.Undelivered)) {
@@ -176,26 +203,55 @@ export function createSmsModule(deps: ModuleDeps): SimModule {
     }
 
     const id = randomUUID();
-    if (scopedKey !== undefined) {
-      if (s.idempotency.size >= IDEMPOTENCY_MEMORY) {
-        const oldest = s.idempotency.keys().next();
-        if (!oldest.done) s.idempotency.delete(oldest.value);
-      }
-      s.idempotency.set(scopedKey, id);
-    } else s.withoutKey++;
+    if (scopedKey !== undefined) remember(s.idempotency, scopedKey, id);
+    else s.withoutKey++;
 
     s.accepted++;
     const at = Math.floor(ctx.now);
     s.firstAcceptedAt ??= at;
     s.lastAcceptedAt = at;
     countRecipients(body.to);
-    scheduleWebhooks(id, body.to, body.webhookUrl);
+    const finals = body.to.map(() => pickStatus(deps.config.current.webhooks?.mix, Math.random()));
+    remember(s.messages, id, { accountId: ctx.auth.accountId, to: body.to[0] ?? '', status: finals[0] ?? SmsStatus.Delivered, acceptedAt: at });
+    scheduleWebhooks(id, body.to, finals, body.webhookUrl);
     return { status: 202, body: { id } };
   }
 
+  function describe(id: string, m: StoredMessage): SimResponse {
+    const error = STATUS_ERRORS[m.status];
+    return { status: 200, body: { id, status: m.status, to: m.to, timestamp: new Date(m.acceptedAt).toISOString(), ...(error ? { error } : {}) } };
+  }
+
+  const unknownMessage = (what: string): HttpProblem => new HttpProblem(404, { error: 'not_found', message: `no message ${what}` });
+
+  function status(ctx: RouteContext): SimResponse {
+    s.statusReads++;
+    const id = ctx.params.id ?? '';
+    const m = s.messages.get(id);
+    // Another account's message does not exist for this one.
+    if (!m || m.accountId !== ctx.auth.accountId) throw unknownMessage(`with id ${id}`);
+    return describe(id, m);
+  }
+
+  function lookup(ctx: RouteContext): SimResponse {
+    s.lookups++;
+    const key = ctx.query.get('idempotencyKey');
+    if (!key) throw new HttpProblem(400, { error: 'validation', details: [{ field: 'idempotencyKey', message: 'required query parameter' }] });
+    const id = s.idempotency.get(`${ctx.auth.accountId}\u0000${key}`);
+    const m = id === undefined ? undefined : s.messages.get(id);
+    if (id === undefined || !m) throw unknownMessage('sent with that idempotency key');
+    return describe(id, m);
+  }
+
+  const routes = [
+    { endpoint: deps.endpoints.smsSend, scope: SCOPES.smsSend, handle: send },
+    { endpoint: deps.endpoints.smsStatus, scope: SCOPES.smsRead, handle: status },
+    { endpoint: deps.endpoints.smsLookup, scope: SCOPES.smsRead, handle: lookup },
+  ].filter((r) => !r.endpoint.disabled);
+
   return {
     name: 'sms',
-    routes: [{ endpoint: deps.endpoints.smsSend, scope: SCOPES.smsSend, handle: send }],
+    routes,
     stats(): SmsStats {
       const byRecipient: Record<string, number> = {};
       let shown = 0;
@@ -217,6 +273,8 @@ export function createSmsModule(deps: ModuleDeps): SimModule {
         byRecipient,
         byRecipientTruncated: s.byRecipient.size > BY_RECIPIENT_SHOWN,
         finalStatuses: Object.fromEntries(s.finalStatuses),
+        statusReads: s.statusReads,
+        lookups: s.lookups,
       };
     },
     reset() {

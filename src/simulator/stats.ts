@@ -6,6 +6,8 @@ export interface FaultStats {
   errors: number;
   timeouts: number;
   drops: number;
+  /** Requests handled in full and answered late or never (lateResponseRate). */
+  late: number;
   /** Requests held open by a timeout fault right now (a gauge, not reset). */
   held: number;
 }
@@ -33,7 +35,7 @@ export interface CoreStats {
   tokenIssued(): void;
   response(status: number): void;
   rateLimited(): void;
-  fault(kind: 'errors' | 'timeouts' | 'drops'): void;
+  fault(kind: 'errors' | 'timeouts' | 'drops' | 'late'): void;
   snapshot(held: number): CoreStatsSnapshot;
   reset(): void;
 }
@@ -47,7 +49,7 @@ export function createCoreStats(): CoreStats {
   let rateLimited = 0;
   const requests = new Map<string, number>();
   const responses = new Map<number, number>();
-  const faults = { errors: 0, timeouts: 0, drops: 0 };
+  const faults = { errors: 0, timeouts: 0, drops: 0, late: 0 };
   const peak = new SlidingWindowPeak(1000);
 
   return {
@@ -96,6 +98,7 @@ export function createCoreStats(): CoreStats {
       faults.errors = 0;
       faults.timeouts = 0;
       faults.drops = 0;
+      faults.late = 0;
       peak.reset();
     },
   };

@@ -1,5 +1,7 @@
-// Outbound webhooks, signed like CXone's and retried like CXone's, so the ingress's
-// "answer 503 when Redis is down and be retried" path can be exercised end to end.
+// Outbound webhooks, signed like CXone's and retried as configured (a number of attempts
+// with doubling waits, an explicit schedule, or none at all, as real CXone documents), so
+// the ingress's "answer 503 when Redis is down and be retried" path can be exercised end to
+// end; a drop rate loses receipts on purpose, so the fleet's reconciliation can be.
 // Every wait is an abortable timer on one AbortController: reset() and close() cancel
 // all pending deliveries at once, and a cancelled delivery never touches the new counters.
 import { setMaxListeners } from 'node:events';
@@ -22,6 +24,8 @@ export interface WebhookStats {
   retried: number;
   /** Events not yet sent nor given up on. */
   pending: number;
+  /** Events lost on purpose (dropRate): never sent. */
+  dropped: number;
 }
 
 export interface WebhookSender {
@@ -42,13 +46,23 @@ interface Delivery {
   url: string;
   secret: string | undefined;
   maxAttempts: number;
-  retryDelayMs: number;
+  /** Wait before retry n (1-based). */
+  retryWait: (attempt: number) => number;
+  dropRate: number;
   timeoutMs: number;
   signal: AbortSignal;
   counters: WebhookStats;
 }
 
-const fresh = (): WebhookStats => ({ scheduled: 0, sent: 0, failed: 0, retried: 0, pending: 0 });
+const fresh = (): WebhookStats => ({ scheduled: 0, sent: 0, failed: 0, retried: 0, pending: 0, dropped: 0 });
+
+/** Attempts and waits from the config: an explicit schedule wins over attempts + doubling. */
+export function retryPolicy(cfg: WebhookConfig | null): Pick<Delivery, 'maxAttempts' | 'retryWait'> {
+  const schedule = cfg?.retryScheduleMs;
+  if (schedule) return { maxAttempts: schedule.length + 1, retryWait: (attempt) => schedule[attempt - 1] ?? 0 };
+  const base = cfg?.retryDelayMs ?? WEBHOOK_DEFAULTS.retryDelayMs;
+  return { maxAttempts: cfg?.maxAttempts ?? WEBHOOK_DEFAULTS.maxAttempts, retryWait: (attempt) => base * 2 ** (attempt - 1) };
+}
 
 export function createWebhookSender(deps: {
   getConfig: () => WebhookConfig | null;
@@ -101,7 +115,7 @@ export function createWebhookSender(deps: {
       }
       d.counters.retried++;
       logger.debug({ url: d.url, attempt, problem }, 'simulator webhook attempt failed, retrying');
-      await sleep(d.retryDelayMs * 2 ** (attempt - 1), undefined, { signal: d.signal });
+      await sleep(d.retryWait(attempt), undefined, { signal: d.signal });
     }
   }
 
@@ -109,7 +123,8 @@ export function createWebhookSender(deps: {
     try {
       for (const make of chain) {
         if (d.signal.aborted) return;
-        await deliverOne(d, JSON.stringify(make()));
+        if (d.dropRate > 0 && Math.random() < d.dropRate) d.counters.dropped++;
+        else await deliverOne(d, JSON.stringify(make()));
         d.counters.pending--;
       }
     } catch (err) {
@@ -128,8 +143,8 @@ export function createWebhookSender(deps: {
       const d: Delivery = {
         url,
         secret: cfg?.secret,
-        maxAttempts: cfg?.maxAttempts ?? WEBHOOK_DEFAULTS.maxAttempts,
-        retryDelayMs: cfg?.retryDelayMs ?? WEBHOOK_DEFAULTS.retryDelayMs,
+        ...retryPolicy(cfg),
+        dropRate: cfg?.dropRate ?? 0,
         timeoutMs: cfg?.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs,
         signal: controller.signal,
         counters,

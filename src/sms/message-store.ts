@@ -1,10 +1,12 @@
 // What the fleet knows about every SMS and every batch, in Redis with a retention period.
 // A message's state moves only through the pure state machine (domain/sms/message-state),
-// applied under WATCH so two workers racing on one message (a webhook and a retry, say)
-// never both win; batch counters move with the message in the same transaction.
-import { MESSAGE_STATE_RULES, type MessageState } from '../domain/sms/message-state.ts';
+// applied by Lua scripts generated from it (message-scripts.ts), so two workers racing on
+// one message (a webhook and a retry, say) never both win; batch counters and the
+// reconciliation set move with the message in the same step.
+import { reopenForReplay, type MessageState, type ReplayVerdict } from '../domain/sms/message-state.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
+import { claimScript, receiptScript, reopenScript, transitionScript } from './message-scripts.ts';
 
 export interface NewMessage {
   messageId: string;
@@ -37,6 +39,27 @@ export interface MessageRecord {
   finalAt?: number;
   latencyMs?: number;
   lastError?: string;
+  unknownAt?: number;
+  /** An attempt may have reached CXone (a timeout or reset after the request was written). */
+  maybeSent: boolean;
+  /** How often an operator's replay reopened it. */
+  replays: number;
+}
+
+export interface TransitionFields {
+  cxoneId?: string;
+  lastError?: string;
+  latencyMs?: number;
+  attempts?: number;
+  maybeSent?: boolean;
+  /** When the event happened (epoch ms); default now. */
+  at?: number;
+}
+
+export interface TransitionResult {
+  changed: boolean;
+  from?: MessageState;
+  to?: MessageState;
 }
 
 export interface BatchRecord {
@@ -56,57 +79,6 @@ export interface Rejection {
   to?: string;
   reasons: { field: string; message: string }[];
 }
-
-const TIME_FIELD: Partial<Record<MessageState, keyof MessageRecord>> = {
-  dispatched: 'dispatchedAt',
-  sent: 'sentAt',
-  delivered: 'finalAt',
-  undelivered: 'finalAt',
-  failed: 'finalAt',
-  expired: 'finalAt',
-  rejected: 'finalAt',
-};
-
-// The rule table as a Lua table literal, built from the TypeScript one: part of the script
-// (hashed once, sent by SHA), instead of JSON sent and decoded on every transition.
-const RULES_LUA = `{ ${Object.entries(MESSAGE_STATE_RULES)
-  .map(([state, rule]) => `['${state}'] = { rank = ${rule.rank}, beforeDispatchOnly = ${rule.beforeDispatchOnly} }`)
-  .join(', ')} }`;
-
-// The transition rule of domain/sms/message-state.ts (applyTransition), run atomically next
-// to the data with the same rule table, so a webhook and a retry racing on one message
-// cannot both win. The batch's per-state counters move in the same step.
-// KEYS[1] message hash. ARGV: next state, batch key prefix, cxone-id key prefix,
-// retention s, fields JSON (string values), time field for the next state, message id.
-const TRANSITION_LUA = `
-local rules = ${RULES_LUA}
-local nextState = ARGV[1]
-local cur = redis.call('HGET', KEYS[1], 'state')
-local batchId = redis.call('HGET', KEYS[1], 'batchId')
-if not cur or not batchId then return {0, false, false} end
-local from = rules[cur]
-local to = rules[nextState]
-local changed = 1
-if to.beforeDispatchOnly and from.rank > rules['queued'].rank then changed = 0
-elseif to.rank <= from.rank then changed = 0 end
-local f = cjson.decode(ARGV[5])
-local upd = {}
-for key, v in pairs(f) do
-  if key ~= 'at' then upd[#upd + 1] = key; upd[#upd + 1] = v end
-end
-if changed == 1 then
-  upd[#upd + 1] = 'state'; upd[#upd + 1] = nextState
-  if ARGV[6] ~= '' then upd[#upd + 1] = ARGV[6]; upd[#upd + 1] = f['at'] end
-  redis.call('HINCRBY', ARGV[2] .. batchId, 'state:' .. cur, -1)
-  redis.call('HINCRBY', ARGV[2] .. batchId, 'state:' .. nextState, 1)
-end
-if #upd > 0 then redis.call('HSET', KEYS[1], unpack(upd)) end
-if f['cxoneId'] then redis.call('SET', ARGV[3] .. f['cxoneId'], ARGV[7], 'EX', tonumber(ARGV[4])) end
-if changed == 1 then return {1, cur, nextState} end
-return {0, cur, cur}
-`;
-
-const transitionScript = defineScript<[number, string | null, string | null]>('cxfSmsTransition', 1, TRANSITION_LUA);
 
 // KEYS[1] batch hash, KEYS[2..n+1] the message hashes. ARGV: retention s, batch id,
 // created at, then one JSON array of [row, to, campaign, encoding, segments, priority] per
@@ -144,14 +116,40 @@ return outcome
 `;
 const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
 
-export function createMessageStore(deps: { redis: RedisConnection; prefix: string; retentionS: number }) {
+export interface MessageStoreDeps {
+  redis: RedisConnection;
+  prefix: string;
+  retentionS: number;
+  /** A message waiting for CXone is first reconciled this long after it started waiting. */
+  reconcileAfterMs?: number;
+  now?: () => number;
+}
+
+export function createMessageStore(deps: MessageStoreDeps) {
   const { redis, retentionS } = deps;
+  const now = deps.now ?? Date.now;
+  const reconcileAfterMs = deps.reconcileAfterMs ?? 600_000;
   const k = {
     msg: (id: string) => fleetKey(deps.prefix, 'sms', 'msg', id),
     batch: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id),
     rejections: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id, 'rejected'),
     cx: (cxId: string) => fleetKey(deps.prefix, 'sms', 'cx', cxId),
+    early: (cxId: string) => fleetKey(deps.prefix, 'sms', 'early', cxId),
+    awaiting: fleetKey(deps.prefix, 'sms', 'awaiting'),
   };
+  const common = (at: number) => [k.batch(''), k.cx(''), k.early(''), k.msg(''), k.awaiting, retentionS, reconcileAfterMs, at];
+  const strings = (fields: TransitionFields): Record<string, string> => {
+    // Values travel as strings: Lua's tostring would print large numbers as 1.7e+12.
+    const f: Record<string, string> = { at: String(fields.at ?? now()) };
+    if (fields.cxoneId) f.cxoneId = fields.cxoneId;
+    if (fields.lastError !== undefined) f.lastError = fields.lastError;
+    if (fields.latencyMs !== undefined) f.latencyMs = String(fields.latencyMs);
+    if (fields.attempts !== undefined) f.attempts = String(fields.attempts);
+    if (fields.maybeSent) f.maybeSent = '1';
+    return f;
+  };
+  const result = (changed: number, from: string | null, to: string | null): TransitionResult =>
+    from ? { changed: changed === 1, from: from as MessageState, to: to as MessageState } : { changed: false };
 
   async function getMessage(messageId: string): Promise<MessageRecord | undefined> {
     const h = await redis.hgetall(k.msg(messageId));
@@ -175,6 +173,9 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
       finalAt: num(h.finalAt),
       latencyMs: num(h.latencyMs),
       lastError: h.lastError,
+      unknownAt: num(h.unknownAt),
+      maybeSent: h.maybeSent === '1',
+      replays: Number(h.replays ?? 0),
     };
   }
 
@@ -211,28 +212,51 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
     },
 
     /** Moves a message through the state machine; a no-op transition changes nothing. */
-    async transition(
-      messageId: string,
-      next: MessageState,
-      fields: { cxoneId?: string; lastError?: string; latencyMs?: number; attempts?: number; at?: number } = {},
-    ): Promise<{ changed: boolean; from?: MessageState; to?: MessageState }> {
-      // Values travel as strings: Lua's tostring would print large numbers as 1.7e+12.
-      const f: Record<string, string> = { at: String(fields.at ?? Date.now()) };
-      if (fields.cxoneId) f.cxoneId = fields.cxoneId;
-      if (fields.lastError !== undefined) f.lastError = fields.lastError;
-      if (fields.latencyMs !== undefined) f.latencyMs = String(fields.latencyMs);
-      if (fields.attempts !== undefined) f.attempts = String(fields.attempts);
-      const [changed, from, to] = await transitionScript.run(redis, [k.msg(messageId)], [
-        next,
-        k.batch(''),
-        k.cx(''),
-        retentionS,
-        JSON.stringify(f),
-        TIME_FIELD[next] ?? '',
-        messageId,
-      ]);
-      if (!from) return { changed: false };
-      return { changed: changed === 1, from: from as MessageState, to: to as MessageState };
+    async transition(messageId: string, next: MessageState, fields: TransitionFields = {}, onlyFrom?: MessageState): Promise<TransitionResult> {
+      const t = now();
+      const args = [...common(t), next, JSON.stringify(strings({ at: t, ...fields })), messageId, onlyFrom ?? ''];
+      const [changed, from, to] = await transitionScript.run(redis, [k.msg(messageId)], args);
+      return result(changed, from, to);
+    },
+
+    /**
+     * A CXone status for a CXone message id. Before the dispatch is recorded the receipt is
+     * parked under the id and applied when it is (`parked: true`), whatever the timing.
+     */
+    async applyReceipt(cxoneId: string, next: MessageState, fields: Omit<TransitionFields, 'cxoneId'> = {}): Promise<TransitionResult & { parked: boolean; messageId?: string }> {
+      const t = now();
+      const [changed, from, to, messageId] = await receiptScript.run(redis, [k.cx(cxoneId)], [...common(t), cxoneId, next, JSON.stringify(strings({ at: t, ...fields }))]);
+      if (changed === 2) return { changed: false, parked: true };
+      return { ...result(changed, from, to), parked: false, ...(messageId ? { messageId } : {}) };
+    },
+
+    /**
+     * Replay only: 'failed' or 'unknown' (never given a CXone id) back to 'queued' so its job
+     * sends it again with the same idempotency key. Says what it did or why not.
+     */
+    async reopenForReplay(messageId: string): Promise<ReplayVerdict> {
+      const [, from, hasCx] = await reopenScript.run(redis, [k.msg(messageId)], [...common(now()), messageId]);
+      return reopenForReplay((from ?? undefined) as MessageState | undefined, hasCx === 1);
+    },
+
+    /** Up to `limit` messages due for reconciliation; each is due again `recheckMs` later. */
+    async claimDue(limit: number, recheckMs: number): Promise<string[]> {
+      const t = now();
+      return claimScript.run(redis, [k.awaiting], [t, limit, t + recheckMs]);
+    },
+
+    /** Takes a message out of reconciliation (gone past retention, or settled). */
+    async forgetAwaiting(messageId: string): Promise<void> {
+      await redis.zrem(k.awaiting, messageId);
+    },
+
+    /** Next reconciliation of a waiting message at `at` (when there is nothing to ask before). */
+    async deferAwaiting(messageId: string, at: number): Promise<void> {
+      await redis.zadd(k.awaiting, 'XX', at, messageId);
+    },
+
+    async awaitingCount(): Promise<number> {
+      return redis.zcard(k.awaiting);
     },
 
     async messageIdForCxone(cxoneId: string): Promise<string | undefined> {

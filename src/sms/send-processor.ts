@@ -1,11 +1,11 @@
 // sms-send worker logic: one message, one CXone call, with the message's idempotency key on
-// every attempt. A message already dispatched (a re-run after a crash) is not sent again;
-// an expired one is never sent late; an opt-out that arrived after intake still wins.
+// every attempt. Only a 'queued' message is sent: one already dispatched (a re-run after a
+// crash), settled or `unknown` is not (a replay reopens it to 'queued' first); an expired
+// one is never sent late; an opt-out that arrived after intake still wins.
 import type { AuditLog } from '../audit.ts';
 import { maskPhone } from '../mask.ts';
 import type { CxoneClient } from '../cxone/http.ts';
-import { sendSms } from '../cxone/sms.ts';
-import { isTerminal } from '../domain/sms/message-state.ts';
+import { isOutcomeUnknown, sendSms } from '../cxone/sms.ts';
 import { isFleetError, RateLimitedError } from '../errors.ts';
 import type { Processor } from '../queues/define-worker.ts';
 import type { ConsentStore } from './consent-store.ts';
@@ -24,11 +24,17 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
   const processor: Processor<'smsSend'> = async (data, ctx) => {
     const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt: ctx.attempt };
     const [current, optedOut] = await Promise.all([deps.store.getMessage(data.messageId), deps.consent.isOptedOut(data.to)]);
-    if (current && (current.cxoneId || isTerminal(current.state))) {
+    if (current && (current.cxoneId || current.state !== 'queued')) {
       ctx.log.info({ messageId: data.messageId, state: current.state }, 'already handled: not sending again');
       return { skipped: current.state };
     }
     if (now() > data.notAfter) {
+      if (current?.maybeSent) {
+        // An earlier attempt may have reached CXone: not `expired` (it may be on its way),
+        // `unknown`, for reconciliation to settle; never sent late either way.
+        await deps.store.transition(data.messageId, 'unknown', { lastError: 'validity passed after an attempt that may have reached CXone', attempts: ctx.attempt });
+        return { expired: true, unknown: true };
+      }
       await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: ctx.attempt });
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' });
       return { expired: true };
@@ -62,16 +68,21 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       if (err instanceof RateLimitedError) throw err; // deferred, not an attempt: nothing to record
       // This attempt failed; whether it was the last is the queue's call (onFinalFailure).
       const code = isFleetError(err) ? err.code : 'UNEXPECTED';
-      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt });
+      // An attempt that may have reached CXone is remembered: if none succeeds after it, the
+      // message is `unknown` (reconciled), never `failed`.
+      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt, maybeSent: isOutcomeUnknown(err) });
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'error', latencyMs, errorCode: code });
       throw err;
     }
   };
-  // The job will not be retried: a permanent refusal is `rejected`, anything else that
-  // ran out of attempts (5xx, timeouts, 429s past the restart cap) is `failed`.
+  // The job will not be retried. If any attempt may have reached CXone the outcome is
+  // `unknown` (reconciliation asks CXone); otherwise a permanent refusal is `rejected` and
+  // anything else that ran out of attempts (5xx, connect failures, 429s past the restart
+  // cap) is `failed`: CXone refused it, nothing was sent.
   processor.onFinalFailure = async (data, err, ctx) => {
     const code = isFleetError(err) ? err.code : 'UNEXPECTED';
-    const status = isFleetError(err) && !err.retryable ? 'rejected' : 'failed';
+    const maybeSent = isOutcomeUnknown(err) || (await deps.store.getMessage(data.messageId))?.maybeSent === true;
+    const status = maybeSent ? 'unknown' : isFleetError(err) && !err.retryable ? 'rejected' : 'failed';
     await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt });
     await deps.audit.append({
       kind: 'sms.dispatch',

@@ -7,10 +7,15 @@ import { createConsentStore } from './consent-store.ts';
 import { createSmsIntake } from './intake.ts';
 import { createMessageStore } from './message-store.ts';
 
+/** The message store as configured (retention, reconciliation delay). */
+export function createConfiguredMessageStore(config: Config, redis: RedisConnection) {
+  return createMessageStore({ redis, prefix: config.redis.prefix, retentionS: config.sms.retentionS, reconcileAfterMs: config.sms.reconcile.afterMs });
+}
+
 export function createSmsServices(deps: { config: Config; redis: RedisConnection; enqueuer: Enqueuer }) {
   const { config, redis } = deps;
   const prefix = config.redis.prefix;
-  const store = createMessageStore({ redis, prefix, retentionS: config.sms.retentionS });
+  const store = createConfiguredMessageStore(config, redis);
   const consent = createConsentStore({ redis, prefix, accountId: config.cxone.accountId });
   const audit = createAuditLog({ redis, prefix });
   const webhookUrl = config.ingress.publicUrl ? `${config.ingress.publicUrl.replace(/\/+$/, '')}/webhooks/sms/status` : undefined;

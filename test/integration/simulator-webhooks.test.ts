@@ -8,6 +8,7 @@ import { DEFAULT_ENDPOINTS } from '../../src/cxone/endpoints.ts';
 import { startSimulator } from '../../src/simulator/server.ts';
 import type { RunningSimulator, SimulatorOptions } from '../../src/simulator/server.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/webhook-signature.ts';
+import { simToken } from '../helpers/simulator.ts';
 
 const SECRET = 'whsec-test';
 const SMS = { to: ['+15551230001', '+15551230002'], from: '+15550000000', text: 'hello', campaignId: 'camp-1' };
@@ -175,5 +176,59 @@ describe('simulator delivery webhooks', () => {
     await send(s);
     await s.close();
     expect(rx.received).toHaveLength(0);
+  });
+});
+
+describe('simulator receipt knobs and status reads', () => {
+  it('retries on an explicit schedule, or not at all', async () => {
+    const rx = await receiver(() => 503);
+    const s = await start({ webhooks: { url: rx.url, secret: SECRET, delayMs: 0, retryScheduleMs: [1, 1] } });
+    await send(s, { ...SMS, to: ['+15551230011'] });
+    await rx.waitFor(3);
+    await vi.waitFor(() => expect(s.stats().webhooks).toMatchObject({ sent: 0, failed: 1, retried: 2, pending: 0 }));
+
+    s.configure({ webhooks: { url: rx.url, secret: SECRET, delayMs: 0, retryScheduleMs: [] } });
+    await send(s, { ...SMS, to: ['+15551230012'] });
+    await vi.waitFor(() => expect(s.stats().webhooks).toMatchObject({ failed: 2, retried: 2, pending: 0 }));
+    expect(rx.received).toHaveLength(4); // one attempt for the second event
+  });
+
+  it('drops receipts on purpose and counts them', async () => {
+    const rx = await receiver();
+    const s = await start({ webhooks: { url: rx.url, secret: SECRET, delayMs: 0, dropRate: 1 } });
+    await send(s, SMS);
+    await vi.waitFor(() => expect(s.stats().webhooks).toMatchObject({ scheduled: 2, dropped: 2, sent: 0, pending: 0 }));
+    expect(rx.received).toHaveLength(0);
+    expect(() => s.configure({ webhooks: { url: rx.url, secret: SECRET, dropRate: 2 } })).toThrow(/dropRate/);
+  });
+
+  it('answers a message status by id and finds a send by its idempotency key, per account', async () => {
+    const rx = await receiver();
+    const s = await start({ webhooks: { url: rx.url, secret: SECRET, delayMs: 0 } });
+    const token = await simToken(s);
+    const auth = { authorization: `Bearer ${token}` };
+    const res = await fetch(s.url + DEFAULT_ENDPOINTS.smsSend.path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'key-1', ...auth },
+      body: JSON.stringify({ ...SMS, to: ['+15551230013'] }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    const [receipt] = await rx.waitFor(1);
+    const byId = await fetch(`${s.url}/api/v2/message/sms/${id}`, { headers: auth });
+    expect(byId.status).toBe(200);
+    expect(await byId.json()).toMatchObject({ id, status: receipt!.json.status, to: '+15551230013' });
+    const byKey = await fetch(`${s.url}${DEFAULT_ENDPOINTS.smsLookup.path}?idempotencyKey=key-1`, { headers: auth });
+    expect(await byKey.json()).toMatchObject({ id, status: receipt!.json.status });
+    expect((await fetch(`${s.url}${DEFAULT_ENDPOINTS.smsLookup.path}?idempotencyKey=key-2`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${s.url}/api/v2/message/sms/no-such-id`, { headers: auth })).status).toBe(404);
+    expect(s.stats().sms).toMatchObject({ statusReads: 2, lookups: 2 });
+  });
+
+  it('does not serve a status endpoint its endpoint map has set to null', async () => {
+    const s = await start({ endpoints: { smsLookup: { ...DEFAULT_ENDPOINTS.smsLookup, disabled: true } } });
+    const token = await simToken(s);
+    const res = await fetch(`${s.url}${DEFAULT_ENDPOINTS.smsLookup.path}?idempotencyKey=k`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(404);
+    expect(s.stats().sms.lookups).toBe(0);
   });
 });

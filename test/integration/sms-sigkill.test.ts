@@ -1,7 +1,6 @@
 // A worker process killed with SIGKILL mid-batch: its active jobs are taken over when
 // their locks expire, and the idempotency key makes a re-sent request a duplicate at
 // CXone, not a second message. Nothing is lost; nothing reaches a recipient twice.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -10,28 +9,16 @@ import { createProducerContext } from '../../src/producer-context.ts';
 import { waitForReady } from '../../src/redis.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
 
 let fleet: TestFleet | undefined;
-const children: ChildProcess[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await once(c, 'exit');
-    }
-  }
+  await killWorkers();
   await fleet?.cleanup();
   fleet = undefined;
 });
 
-function worker(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['bin/cxone-fleet.js', 'worker', '--queues', 'sms-send', '--concurrency', '16'], {
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
-  });
-  children.push(child);
-  return child;
-}
+const worker = (env: Record<string, string>) => spawnWorker(env, ['--queues', 'sms-send', '--concurrency', '16']);
 
 describe('a worker killed mid-batch', () => {
   it('loses no message and sends none twice', async () => {

@@ -6,6 +6,7 @@ import {
   applyTransition,
   isMessageState,
   isTerminal,
+  reopenForReplay,
 } from '../../src/domain/sms/message-state.ts';
 import type { MessageState } from '../../src/domain/sms/message-state.ts';
 
@@ -30,9 +31,9 @@ describe('message states', () => {
 
   it('classifies terminal states', () => {
     expect(MESSAGE_STATES.filter(isTerminal).sort()).toEqual(
-      ['delivered', 'expired', 'failed', 'rejected', 'undelivered'].sort(),
+      ['delivered', 'expired', 'failed', 'no-receipt', 'rejected', 'undelivered'].sort(),
     );
-    for (const s of ['queued', 'dispatched', 'sent'] as const) expect(isTerminal(s)).toBe(false);
+    for (const s of ['queued', 'unknown', 'dispatched', 'sent'] as const) expect(isTerminal(s)).toBe(false);
   });
 
   it('recognises state strings', () => {
@@ -128,6 +129,66 @@ describe('applyTransition', () => {
       expect(applyTransition('expired', 'sent')).toEqual({ state: 'expired', changed: false });
       expect(applyTransition('rejected', 'dispatched')).toEqual({ state: 'rejected', changed: false });
     });
+  });
+});
+
+describe('unknown (a send that may have reached CXone)', () => {
+  const CXONE_REPORTS = ['dispatched', 'sent', 'delivered', 'undelivered', 'failed'] as const;
+
+  it('is reached from queued and is not terminal', () => {
+    expect(applyTransition('queued', 'unknown')).toEqual({ state: 'unknown', changed: true });
+    expect(isTerminal('unknown')).toBe(false);
+  });
+
+  it('moves forward to whatever CXone reports later, and to no-receipt at the deadline', () => {
+    for (const s of [...CXONE_REPORTS, 'no-receipt'] as const) expect(applyTransition('unknown', s)).toEqual({ state: s, changed: true });
+  });
+
+  it('never replaces a state CXone reported, and ignores expired/rejected (CXone may have it)', () => {
+    for (const s of CXONE_REPORTS) expect(applyTransition(s, 'unknown')).toEqual({ state: s, changed: false });
+    for (const s of ['expired', 'rejected'] as const) expect(applyTransition('unknown', s)).toEqual({ state: 'unknown', changed: false });
+  });
+});
+
+describe('no-receipt (no final status by the deadline)', () => {
+  it('ends dispatched, sent and unknown messages', () => {
+    for (const s of ['dispatched', 'sent', 'unknown'] as const) expect(applyTransition(s, 'no-receipt')).toEqual({ state: 'no-receipt', changed: true });
+  });
+
+  it('is corrected by a late final receipt, but not reopened by a late sent', () => {
+    for (const s of ['delivered', 'undelivered', 'failed'] as const) expect(applyTransition('no-receipt', s)).toEqual({ state: s, changed: true });
+    for (const s of ['sent', 'dispatched', 'unknown', 'queued'] as const) expect(applyTransition('no-receipt', s)).toEqual({ state: 'no-receipt', changed: false });
+  });
+
+  it('never replaces a final status', () => {
+    for (const s of ['delivered', 'undelivered', 'failed', 'expired', 'rejected'] as const) {
+      expect(applyTransition(s, 'no-receipt')).toEqual({ state: s, changed: false });
+    }
+  });
+});
+
+describe('reopenForReplay (the one way back, for replay only)', () => {
+  it('reopens unknown, and failed only while CXone never gave it an id', () => {
+    expect(reopenForReplay('unknown', false)).toEqual({ action: 'reopen', from: 'unknown' });
+    expect(reopenForReplay('failed', false)).toEqual({ action: 'reopen', from: 'failed' });
+    expect(reopenForReplay('failed', true)).toMatchObject({ action: 'skip', reason: expect.stringContaining('same key') });
+    expect(reopenForReplay('queued', false)).toEqual({ action: 'resend' });
+  });
+
+  it('skips every other state with a reason', () => {
+    for (const s of MESSAGE_STATES.filter((x) => !['unknown', 'failed', 'queued'].includes(x))) {
+      for (const cx of [true, false]) expect(reopenForReplay(s, cx)).toMatchObject({ action: 'skip', reason: expect.stringMatching(/\w/) });
+    }
+    expect(reopenForReplay(undefined, false)).toMatchObject({ action: 'skip' });
+  });
+
+  it('is not something any status event can do: no event moves a terminal message back', () => {
+    for (const from of MESSAGE_STATES.filter(isTerminal)) {
+      for (const next of MESSAGE_STATES) {
+        const r = applyTransition(from, next);
+        expect(isTerminal(r.state), `${from} -> ${next}`).toBe(true);
+      }
+    }
   });
 });
 

@@ -1,0 +1,38 @@
+// `dlq replay sms-send`: a dead send job is replayed only for a message CXone may not have
+// (`failed` before CXone gave it an id, or `unknown`), and the message is reopened to
+// 'queued' first, or its job would skip it as settled. The reopen is the one backward step
+// in the message lifecycle, made only here and audited. The job keeps its idempotency key,
+// so a message CXone did take answers with the same id and is not sent twice.
+import type { AuditLog } from '../audit.ts';
+import { reopenForReplay, type MessageState } from '../domain/sms/message-state.ts';
+import type { ReplayGuard } from '../dead-letters.ts';
+import { maskPhone } from '../mask.ts';
+import type { MessageStore } from './message-store.ts';
+
+export function createSmsReplayGuard(deps: { store: MessageStore; audit: AuditLog; accountId: string }): ReplayGuard {
+  return async (job, dryRun) => {
+    const data = job.data as { messageId?: unknown; campaignId?: unknown; to?: unknown } | null;
+    const messageId = data?.messageId;
+    if (typeof messageId !== 'string') return { replay: false, reason: 'job data has no messageId' };
+    let verdict;
+    if (dryRun) {
+      const msg = await deps.store.getMessage(messageId);
+      verdict = reopenForReplay(msg?.state as MessageState | undefined, !!msg?.cxoneId);
+    } else {
+      verdict = await deps.store.reopenForReplay(messageId);
+    }
+    if (verdict.action === 'skip') return { replay: false, reason: verdict.reason };
+    if (verdict.action === 'reopen' && !dryRun) {
+      await deps.audit.append({
+        kind: 'sms.replay',
+        accountId: deps.accountId,
+        campaignId: typeof data?.campaignId === 'string' ? data.campaignId : undefined,
+        recipient: typeof data?.to === 'string' ? maskPhone(data.to) : undefined,
+        messageId,
+        entityId: String(job.id),
+        status: `reopened from ${verdict.from}`,
+      });
+    }
+    return { replay: true };
+  };
+}
