@@ -74,6 +74,11 @@ export const envSchema = z.object({
   SMS_VALIDITY_S: int(1).default(24 * 3600),
   SMS_RETENTION_S: int(60).default(7 * 24 * 3600),
   SMS_DEFAULT_REGION: z.string().length(2).default('US'),
+  // Intake: the duplicate window (0 = off), rejections kept in full per batch, and how
+  // long a Redis stall is waited out before an intake gives up.
+  SMS_DUPLICATE_WINDOW_S: int(0).default(24 * 3600),
+  SMS_MAX_STORED_REJECTIONS: int(0).default(1000),
+  SMS_INTAKE_REDIS_WAIT_S: int(0, 3600).default(60),
 
   EMAIL_SECRETS_DIR: z.string().default('.'),
 });
@@ -152,6 +157,11 @@ function toConfig(e: Env) {
       validityMs: e.SMS_VALIDITY_S * 1000,
       retentionS: e.SMS_RETENTION_S,
       defaultRegion: e.SMS_DEFAULT_REGION,
+      intake: {
+        duplicateWindowS: e.SMS_DUPLICATE_WINDOW_S,
+        maxStoredRejections: e.SMS_MAX_STORED_REJECTIONS,
+        redisWaitMs: e.SMS_INTAKE_REDIS_WAIT_S * 1000,
+      },
     },
     email: { secretsDir: e.EMAIL_SECRETS_DIR },
   } as const;

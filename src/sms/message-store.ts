@@ -16,8 +16,12 @@ export interface NewMessage {
   priority: string;
 }
 
-/** created: new; unsent: existed but never sent (enqueue again); duplicate: leave alone. */
-export type CreateOutcome = 'created' | 'unsent' | 'duplicate';
+/**
+ * created: new; unsent: existed but never sent (enqueue again); resumed: this very row of
+ * this batch, sent by an earlier submission (leave alone); duplicate: another row's
+ * message (a repeated ref), leave alone.
+ */
+export type CreateOutcome = 'created' | 'unsent' | 'resumed' | 'duplicate';
 
 export interface MessageRecord {
   messageId: string;
@@ -56,6 +60,15 @@ export interface Rejection {
   to?: string;
   reasons: { field: string; message: string }[];
 }
+
+/** What one row of a submission came to, for the batch's figures. */
+export type RowOutcome =
+  | { row: number; kind: 'accepted'; segments: number }
+  | { row: number; kind: 'duplicate' }
+  | { row: number; kind: 'rejected'; rejection: Rejection; reason: string };
+
+/** Distinct rejection reasons counted per batch; the rest are counted together. */
+const MAX_REASON_KINDS = 200;
 
 const TIME_FIELD: Partial<Record<MessageState, keyof MessageRecord>> = {
   dispatched: 'dispatchedAt',
@@ -115,7 +128,8 @@ const transitionScript = defineScript<[number, string | null, string | null]>('c
 // Per message: 1 = created now (and counted as queued in its batch); 2 = it already
 // existed and was never sent (a resubmission after an intake that failed before its jobs
 // were added: enqueue it again, the job id makes that a no-op if the job exists);
-// 0 = a duplicate (sent or settled already, or repeated within this very call).
+// 3 = this very row of this batch, sent by an earlier submission; 0 = a duplicate (another
+// row's message, sent or settled already, or repeated within this very call).
 // One call per chunk: a thousand separate calls cost the producer more than Redis.
 const CREATE_LUA = `
 local outcome = {}
@@ -134,6 +148,8 @@ for i = 2, #KEYS do
     outcome[i - 1] = 1
   elseif redis.call('HGET', KEYS[i], 'state') == 'queued' and redis.call('HEXISTS', KEYS[i], 'cxoneId') == 0 then
     outcome[i - 1] = 2
+  elseif redis.call('HGET', KEYS[i], 'batchId') == ARGV[2] and redis.call('HGET', KEYS[i], 'row') == m[1] then
+    outcome[i - 1] = 3
   else
     outcome[i - 1] = 0
   end
@@ -143,13 +159,65 @@ if fresh > 0 then redis.call('HINCRBY', KEYS[1], 'state:queued', fresh) end
 return outcome
 `;
 const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
+const CREATE_OUTCOMES: CreateOutcome[] = ['duplicate', 'created', 'unsent', 'resumed'];
 
-export function createMessageStore(deps: { redis: RedisConnection; prefix: string; retentionS: number }) {
+// A batch's figures count each row once, however often it is submitted (a resumed file, a
+// chunk written again after a Redis stall): a bitmap of the rows counted so far. Only the
+// first N rejections are kept in full; every one is counted by reason.
+// KEYS: batch hash, rows bitmap, rejections list. ARGV: retention s, stored cap, created
+// at, JSON array of [row, kind (0 accepted, 1 duplicate, 2 rejected), segments, reason,
+// rejection JSON]. Returns 1 per row counted now, 0 per row counted before.
+const RECORD_LUA = `
+local rows = cjson.decode(ARGV[4])
+local cap = tonumber(ARGV[2])
+redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[3])
+local fresh = {}
+local total, accepted, duplicates, rejected, segments = 0, 0, 0, 0, 0
+local stored = redis.call('LLEN', KEYS[3])
+for i, r in ipairs(rows) do
+  local old = redis.call('SETBIT', KEYS[2], r[1], 1)
+  fresh[i] = 1 - old
+  if old == 0 then
+    total = total + 1
+    if r[2] == 0 then
+      accepted = accepted + 1
+      segments = segments + r[3]
+    elseif r[2] == 1 then
+      duplicates = duplicates + 1
+    else
+      rejected = rejected + 1
+      local field = 'reason:' .. r[4]
+      if redis.call('HEXISTS', KEYS[1], field) == 0 and redis.call('HINCRBY', KEYS[1], 'reasonKinds', 1) > ${MAX_REASON_KINDS} then
+        field = 'reason:(other reasons)'
+      end
+      redis.call('HINCRBY', KEYS[1], field, 1)
+      if stored < cap then
+        redis.call('RPUSH', KEYS[3], r[5])
+        stored = stored + 1
+      end
+    end
+  end
+end
+if total > 0 then
+  redis.call('HINCRBY', KEYS[1], 'total', total)
+  redis.call('HINCRBY', KEYS[1], 'accepted', accepted)
+  redis.call('HINCRBY', KEYS[1], 'duplicates', duplicates)
+  redis.call('HINCRBY', KEYS[1], 'rejected', rejected)
+  redis.call('HINCRBY', KEYS[1], 'segments', segments)
+end
+for k = 1, 3 do redis.call('EXPIRE', KEYS[k], tonumber(ARGV[1])) end
+return fresh
+`;
+const recordScript = defineScript<number[]>('cxfSmsRecordIntake', 3, RECORD_LUA);
+
+export function createMessageStore(deps: { redis: RedisConnection; prefix: string; retentionS: number; maxStoredRejections?: number }) {
   const { redis, retentionS } = deps;
+  const maxStored = deps.maxStoredRejections ?? 1000;
   const k = {
     msg: (id: string) => fleetKey(deps.prefix, 'sms', 'msg', id),
     batch: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id),
     rejections: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id, 'rejected'),
+    rows: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id, 'rows'),
     cx: (cxId: string) => fleetKey(deps.prefix, 'sms', 'cx', cxId),
   };
 
@@ -181,23 +249,24 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
   return {
     getMessage,
 
-    /** Adds a batch's intake figures (called once per chunk, so it accumulates). */
-    async recordIntake(batchId: string, figures: { total: number; accepted: number; duplicates: number; segments: number }, rejections: Rejection[]) {
-      const m = redis.multi();
-      m.hsetnx(k.batch(batchId), 'createdAt', String(Date.now()));
-      m.hincrby(k.batch(batchId), 'total', figures.total);
-      m.hincrby(k.batch(batchId), 'accepted', figures.accepted);
-      m.hincrby(k.batch(batchId), 'duplicates', figures.duplicates);
-      m.hincrby(k.batch(batchId), 'segments', figures.segments);
-      m.hincrby(k.batch(batchId), 'rejected', rejections.length);
-      for (const r of rejections) {
-        m.rpush(k.rejections(batchId), JSON.stringify(r));
-        const reason = r.reasons[0] ? `${r.reasons[0].field}: ${r.reasons[0].message}` : 'unknown';
-        m.hincrby(k.batch(batchId), `reason:${reason}`, 1);
-      }
-      m.expire(k.batch(batchId), retentionS);
-      m.expire(k.rejections(batchId), retentionS);
-      await m.exec();
+    /**
+     * Counts a submission's rows into its batch, each row once however often it comes;
+     * answers per row whether it was counted now. Called with no rows, it opens the batch.
+     */
+    async recordIntake(batchId: string, rows: RowOutcome[]): Promise<boolean[]> {
+      const packed = rows.map((r) =>
+        r.kind === 'accepted'
+          ? [r.row, 0, r.segments]
+          : r.kind === 'duplicate'
+            ? [r.row, 1, 0]
+            : [r.row, 2, 0, r.reason.slice(0, 200), JSON.stringify(r.rejection)],
+      );
+      const fresh = await recordScript.run(
+        redis,
+        [k.batch(batchId), k.rows(batchId), k.rejections(batchId)],
+        [retentionS, maxStored, String(Date.now()), JSON.stringify(packed)],
+      );
+      return fresh.map((f) => f === 1);
     },
 
     /** Creates message records in state `queued`; says per message what to do with it. */
@@ -207,7 +276,7 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
       // Numbers as strings: Lua would store 1e+15-style text for some of them otherwise.
       const fields = JSON.stringify(messages.map((m) => [String(m.row), m.to, m.campaignId, m.encoding, String(m.segments), m.priority]));
       const flags = await createScript.run(redis, [k.batch(batchId), ...keys], [retentionS, batchId, String(Date.now()), fields]);
-      return flags.map((f) => (f === 1 ? 'created' : f === 2 ? 'unsent' : 'duplicate'));
+      return flags.map((f) => CREATE_OUTCOMES[f] ?? 'duplicate');
     },
 
     /** Moves a message through the state machine; a no-op transition changes nothing. */

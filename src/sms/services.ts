@@ -6,11 +6,12 @@ import type { RedisConnection } from '../redis.ts';
 import { createConsentStore } from './consent-store.ts';
 import { createSmsIntake } from './intake.ts';
 import { createMessageStore } from './message-store.ts';
+import { createRepeatGuard } from './repeat-guard.ts';
 
 export function createSmsServices(deps: { config: Config; redis: RedisConnection; enqueuer: Enqueuer }) {
   const { config, redis } = deps;
   const prefix = config.redis.prefix;
-  const store = createMessageStore({ redis, prefix, retentionS: config.sms.retentionS });
+  const store = createMessageStore({ redis, prefix, retentionS: config.sms.retentionS, maxStoredRejections: config.sms.intake.maxStoredRejections });
   const consent = createConsentStore({ redis, prefix, accountId: config.cxone.accountId });
   const audit = createAuditLog({ redis, prefix });
   const webhookUrl = config.ingress.publicUrl ? `${config.ingress.publicUrl.replace(/\/+$/, '')}/webhooks/sms/status` : undefined;
@@ -23,6 +24,8 @@ export function createSmsServices(deps: { config: Config; redis: RedisConnection
     maxSegments: config.sms.maxSegments,
     validityMs: config.sms.validityMs,
     webhookUrl,
+    repeatGuard: createRepeatGuard({ redis, prefix, accountId: config.cxone.accountId, windowS: config.sms.intake.duplicateWindowS }),
+    stallBudgetMs: config.sms.intake.redisWaitMs,
   });
   return { store, consent, audit, intake };
 }
