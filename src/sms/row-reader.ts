@@ -44,10 +44,10 @@ export function detectFormat(path: string): RowFormat {
 export async function openRows(path: string, opts: RowSourceOptions = {}): Promise<AsyncGenerator<IntakeRow>> {
   const format = opts.format ?? detectFormat(path);
   const lines = stripBom(readLines(fileBytes(path), { maxLineBytes: MAX_LINE_BYTES }));
-  const rows = format === 'jsonl' ? jsonlRows(lines) : csvRows(lines, opts.requiredColumns ?? []);
+  const rows = format === 'jsonl' ? jsonlRows(lines) : csvRows(lines, opts.requiredColumns ?? [], path);
   const first = await rows.next();
   if (first.done && !opts.allowEmpty) {
-    throw new InputFileError(`${path}: no rows to send${format === 'csv' ? ' (the file has a header row and nothing after it, or is empty)' : ' (the file is empty)'}`);
+    throw new InputFileError(`${path}: no rows to send${format === 'csv' ? ' (a header row and nothing after it)' : ' (the file is empty)'}`);
   }
   return (async function* () {
     if (first.done) return;
@@ -92,11 +92,11 @@ async function* jsonlRows(lines: AsyncIterable<Line>): AsyncGenerator<IntakeRow>
   }
 }
 
-async function* csvRows(lines: AsyncIterable<Line>, required: string[]): AsyncGenerator<IntakeRow> {
+async function* csvRows(lines: AsyncIterable<Line>, required: string[], path: string): AsyncGenerator<IntakeRow> {
   const records = readCsvRecords(lines, { maxLineBytes: MAX_LINE_BYTES, maxRecordLines: MAX_RECORD_LINES });
   const head = await records.next();
-  if (head.done) throw new InputFileError('the file is empty: a CSV batch starts with a header row naming its columns (to, text, ...)');
-  const columns = headerOf(head.value, required);
+  if (head.done) throw new InputFileError(`${path}: the file is empty; a CSV batch starts with a header row naming its columns (to, text, ...)`);
+  const columns = headerOf(head.value, required, path);
   let row = 0;
   for await (const rec of records) {
     row++;
@@ -110,13 +110,13 @@ async function* csvRows(lines: AsyncIterable<Line>, required: string[]): AsyncGe
   }
 }
 
-function headerOf(rec: CsvRecord, required: string[]): string[] {
-  if ('error' in rec) throw new InputFileError(`the header row cannot be read: ${rec.error}`);
+function headerOf(rec: CsvRecord, required: string[], path: string): string[] {
+  if ('error' in rec) throw new InputFileError(`${path}: the header row cannot be read: ${rec.error}`);
   const columns = rec.fields.map((f) => f.trim());
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
     throw new InputFileError(
-      `the header row lacks the required column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (found: ${columns.slice(0, 10).map((c) => JSON.stringify(c)).join(', ')}${columns.length > 10 ? ', ...' : ''}); a CSV batch starts with a header row such as "to,text"`,
+      `${path}: the header row lacks the required column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (found: ${columns.slice(0, 10).map((c) => JSON.stringify(c)).join(', ')}${columns.length > 10 ? ', ...' : ''}); a CSV batch starts with a header row such as "to,text"`,
     );
   }
   return columns;
