@@ -168,4 +168,47 @@ describe('SMS intake under faults', () => {
     expectEachSentOnce(3000);
     expect(await sms.store.getBatch(batchId)).toMatchObject({ total: 3000, accepted: 3000, duplicates: 0 });
   }, 240_000);
+
+  it('an intake that outwaits its Redis stops, printing the batch id and the exact command that resumes it', async () => {
+    redisServer = await startEphemeralRedis();
+    const { sms, env } = await setup({ REDIS_URL: redisServer.url });
+    startSendWorkers(env);
+    const pipe = fifo('outage.csv');
+    const run = startCli([...send, '--file', pipe], { ...env, SMS_INTAKE_REDIS_WAIT_S: '3' });
+    const out = createWriteStream(pipe);
+    out.write('to,text\n');
+    await writeLines(out, 0, 1500);
+    await vi.waitFor(() => expect(jsonLines(run.stdout())[0]).toHaveProperty('batchId'), { timeout: 30_000, interval: 50 });
+    const { batchId } = jsonLines(run.stdout())[0] as { batchId: string };
+    await vi.waitFor(async () => expect((await sms.store.getBatch(batchId))?.accepted).toBe(1000), { timeout: 60_000, interval: 100 });
+
+    redisServer.freeze();
+    let code: number | null;
+    try {
+      await writeLines(out, 1500, ROWS);
+      out.end();
+      code = await run.exited; // while Redis is still frozen: giving up must not hang
+    } finally {
+      redisServer.thaw();
+    }
+    expect(code).toBe(1);
+    const resume = `npx cxone-fleet sms send --file ${pipe} --campaign c1 --from ACME --batch-id ${batchId} --json`;
+    expect(jsonLines(run.stdout())[1]).toEqual({ error: expect.stringMatching(/^Redis did not answer for \d+ s/), batchId, rowsDone: 1000, resume });
+    expect(run.stderr()).toContain(`cxone-fleet: batch ${batchId} stopped after 1000 rows`);
+    expect(run.stderr()).toContain(`Resume with:\n  ${resume}\n`);
+
+    // The same file, whole, where the command expects it; then the printed command as typed.
+    rmSync(pipe);
+    writeFileSync(pipe, `to,text\n${numbers.map((_, i) => line(i)).join('\n')}\n`);
+    const again = startCli(resume.split(' ').slice(2), env);
+    expect(await again.exited).toBe(0);
+    // Writes the first run sent into the frozen socket may have landed when Redis woke.
+    const { summary } = jsonLines(again.stdout())[1] as { summary: { total: number; accepted: number; resumed: number } };
+    expect(summary.total).toBe(3000);
+    expect(summary.resumed).toBeGreaterThanOrEqual(1000);
+    expect(summary.accepted + summary.resumed).toBe(3000);
+    await waitDispatched(sms, batchId, 3000);
+    expectEachSentOnce(3000);
+    expect(await sms.store.getBatch(batchId)).toMatchObject({ total: 3000, accepted: 3000, duplicates: 0 });
+  }, 240_000);
 });
