@@ -5,6 +5,9 @@
 import { MESSAGE_STATE_RULES, type MessageState } from '../domain/sms/message-state.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
+import { recordRows, type RowOutcome } from './batch-figures.ts';
+
+export type { RowOutcome } from './batch-figures.ts';
 
 export interface NewMessage {
   messageId: string;
@@ -60,15 +63,6 @@ export interface Rejection {
   to?: string;
   reasons: { field: string; message: string }[];
 }
-
-/** What one row of a submission came to, for the batch's figures. */
-export type RowOutcome =
-  | { row: number; kind: 'accepted'; segments: number }
-  | { row: number; kind: 'duplicate' }
-  | { row: number; kind: 'rejected'; rejection: Rejection; reason: string };
-
-/** Distinct rejection reasons counted per batch; the rest are counted together. */
-const MAX_REASON_KINDS = 200;
 
 const TIME_FIELD: Partial<Record<MessageState, keyof MessageRecord>> = {
   dispatched: 'dispatchedAt',
@@ -161,55 +155,6 @@ return outcome
 const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
 const CREATE_OUTCOMES: CreateOutcome[] = ['duplicate', 'created', 'unsent', 'resumed'];
 
-// A batch's figures count each row once, however often it is submitted (a resumed file, a
-// chunk written again after a Redis stall): a bitmap of the rows counted so far. Only the
-// first N rejections are kept in full; every one is counted by reason.
-// KEYS: batch hash, rows bitmap, rejections list. ARGV: retention s, stored cap, created
-// at, JSON array of [row, kind (0 accepted, 1 duplicate, 2 rejected), segments, reason,
-// rejection JSON]. Returns 1 per row counted now, 0 per row counted before.
-const RECORD_LUA = `
-local rows = cjson.decode(ARGV[4])
-local cap = tonumber(ARGV[2])
-redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[3])
-local fresh = {}
-local total, accepted, duplicates, rejected, segments = 0, 0, 0, 0, 0
-local stored = redis.call('LLEN', KEYS[3])
-for i, r in ipairs(rows) do
-  local old = redis.call('SETBIT', KEYS[2], r[1], 1)
-  fresh[i] = 1 - old
-  if old == 0 then
-    total = total + 1
-    if r[2] == 0 then
-      accepted = accepted + 1
-      segments = segments + r[3]
-    elseif r[2] == 1 then
-      duplicates = duplicates + 1
-    else
-      rejected = rejected + 1
-      local field = 'reason:' .. r[4]
-      if redis.call('HEXISTS', KEYS[1], field) == 0 and redis.call('HINCRBY', KEYS[1], 'reasonKinds', 1) > ${MAX_REASON_KINDS} then
-        field = 'reason:(other reasons)'
-      end
-      redis.call('HINCRBY', KEYS[1], field, 1)
-      if stored < cap then
-        redis.call('RPUSH', KEYS[3], r[5])
-        stored = stored + 1
-      end
-    end
-  end
-end
-if total > 0 then
-  redis.call('HINCRBY', KEYS[1], 'total', total)
-  redis.call('HINCRBY', KEYS[1], 'accepted', accepted)
-  redis.call('HINCRBY', KEYS[1], 'duplicates', duplicates)
-  redis.call('HINCRBY', KEYS[1], 'rejected', rejected)
-  redis.call('HINCRBY', KEYS[1], 'segments', segments)
-end
-for k = 1, 3 do redis.call('EXPIRE', KEYS[k], tonumber(ARGV[1])) end
-return fresh
-`;
-const recordScript = defineScript<number[]>('cxfSmsRecordIntake', 3, RECORD_LUA);
-
 export function createMessageStore(deps: { redis: RedisConnection; prefix: string; retentionS: number; maxStoredRejections?: number }) {
   const { redis, retentionS } = deps;
   const maxStored = deps.maxStoredRejections ?? 1000;
@@ -254,19 +199,7 @@ export function createMessageStore(deps: { redis: RedisConnection; prefix: strin
      * answers per row whether it was counted now. Called with no rows, it opens the batch.
      */
     async recordIntake(batchId: string, rows: RowOutcome[]): Promise<boolean[]> {
-      const packed = rows.map((r) =>
-        r.kind === 'accepted'
-          ? [r.row, 0, r.segments]
-          : r.kind === 'duplicate'
-            ? [r.row, 1, 0]
-            : [r.row, 2, 0, r.reason.slice(0, 200), JSON.stringify(r.rejection)],
-      );
-      const fresh = await recordScript.run(
-        redis,
-        [k.batch(batchId), k.rows(batchId), k.rejections(batchId)],
-        [retentionS, maxStored, String(Date.now()), JSON.stringify(packed)],
-      );
-      return fresh.map((f) => f === 1);
+      return recordRows(redis, [k.batch(batchId), k.rows(batchId), k.rejections(batchId)], rows, { retentionS, maxStored });
     },
 
     /** Creates message records in state `queued`; says per message what to do with it. */
