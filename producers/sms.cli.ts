@@ -205,11 +205,13 @@ function parseNumbers(values: string[], region: string): string[] {
   });
 }
 
-async function* numbersFromFile(path: string): AsyncGenerator<string> {
+/** The numbers of a file, or why a row has none (a record that could not be read). */
+async function* numbersFromFile(path: string): AsyncGenerator<{ raw: string } | { bad: string }> {
   for await (const r of readRows(path)) {
+    if (r.parseError) yield { bad: `row ${r.row}: ${r.parseError}` };
     const rec = r.input as Record<string, unknown> | undefined;
     const v = rec?.to ?? rec?.phone ?? rec?.number;
-    if (typeof v === 'string' && v) yield v;
+    if (typeof v === 'string' && v) yield { raw: v };
   }
 }
 
@@ -245,20 +247,30 @@ function consentCommand(): Command {
       withServices(async ({ consent: c }, cfg) => {
         let chunk: string[] = [];
         let imported = 0;
+        // The first few invalid ones are shown; a file of garbage must not pile up in memory.
         const bad: string[] = [];
+        let invalid = 0;
+        const refuse = (why: string) => {
+          invalid++;
+          if (bad.length < 20) bad.push(why);
+        };
         const flush = async () => {
           imported += o.optOut ? await c.optOut(chunk) : await c.optIn(chunk);
           chunk = [];
         };
-        for await (const raw of numbersFromFile(file)) {
-          const r = normalizePhone(raw, cfg.sms.defaultRegion);
+        for await (const n of numbersFromFile(file)) {
+          if ('bad' in n) {
+            refuse(n.bad);
+            continue;
+          }
+          const r = normalizePhone(n.raw, cfg.sms.defaultRegion);
           if (r.ok) chunk.push(r.e164);
-          else bad.push(`${raw}: ${r.reason}`);
+          else refuse(`${n.raw}: ${r.reason}`);
           if (chunk.length >= 5000) await flush();
         }
         await flush();
-        console.log(`${o.optOut ? 'opted out' : 'opted in'}: ${imported} new, ${bad.length} invalid`);
-        for (const b of bad.slice(0, 20)) console.log(`  ${b}`);
+        console.log(`${o.optOut ? 'opted out' : 'opted in'}: ${imported} new, ${invalid} invalid`);
+        for (const b of bad) console.log(`  ${b}`);
       }),
     );
   consent
