@@ -1,15 +1,16 @@
 // `cxone-fleet sms ...`: wiring of the SMS producer commands onto src/sms.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createProgress } from '../src/cli/progress.ts';
 import { table } from '../src/cli/output.ts';
 import { loadConfig } from '../src/config.ts';
 import { normalizePhone } from '../src/domain/sms/phone.ts';
 import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
 import { followBatch, settledCount, stateLine } from '../src/sms/follow.ts';
-import type { BatchSummary, RowVerdict } from '../src/sms/intake.ts';
-import { readRows, type RowFormat } from '../src/sms/row-reader.ts';
+import type { BatchSummary, IntakeRow, RowVerdict } from '../src/sms/intake.ts';
+import { resumeCommand, type SendOptions } from '../src/sms/resume-command.ts';
+import { InputFileError, openRows, readRows } from '../src/sms/row-reader.ts';
 import { createThreadValidator, inlineValidator } from '../src/sms/row-validator.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import type { BatchRecord } from '../src/sms/message-store.ts';
@@ -25,15 +26,14 @@ async function withServices<T>(fn: (s: ReturnType<typeof createSmsServices>, con
   }
 }
 
-interface SendOptions {
-  file: string;
-  format?: RowFormat;
-  campaign?: string;
-  from?: string;
-  batchId?: string;
-  dryRun?: boolean;
-  wait?: boolean;
-  json?: boolean;
+/** Exit codes of `sms send`, as documented in the README. */
+const EXIT = { failed: 1, rowsRejected: 3, unusableFile: 4 } as const;
+
+const BATCH_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+function batchIdArg(value: string): string {
+  if (!BATCH_ID.test(value)) throw new InvalidArgumentError('letters, digits, . _ - (1 to 100 of them)');
+  return value;
 }
 
 function printSummary(s: BatchSummary, dryRun: boolean) {
@@ -42,6 +42,7 @@ function printSummary(s: BatchSummary, dryRun: boolean) {
     ['rows', s.total],
     [dryRun ? 'valid' : 'accepted', s.accepted],
     ['duplicates', s.duplicates],
+    ['  accepted before (resumed)', s.resumed],
     ['rejected', s.rejected],
     ['segments', s.segments],
   ];
@@ -64,54 +65,103 @@ async function waitForBatch(store: ReturnType<typeof createSmsServices>['store']
 
 function sendCommand(): Command {
   return new Command('send')
-    .description('validate and enqueue an SMS batch from a CSV (header row) or JSONL file, streaming')
+    .description('validate and enqueue an SMS batch from a CSV (header row) or JSONL file, streaming; resumable by batch id')
     .requiredOption('-f, --file <path>', 'CSV or JSONL with columns to, text, and optional ref, from, campaignId, sendAt, priority')
     .addOption(new Option('--format <format>', 'file format (default: by extension)').choices(['csv', 'jsonl']))
     .option('--campaign <id>', 'campaignId for rows that have none')
     .option('--from <sender>', 'sender for rows that have none')
-    .option('--batch-id <id>', 'batch id (default: a new one); reuse it to resubmit without duplicates')
+    .option('--batch-id <id>', 'batch id (default: a new one, printed first); an existing one resumes that batch: rows it accepted are not sent again', batchIdArg)
+    .option('--resume <id>', 'the same as --batch-id <id>', batchIdArg)
+    .option('--allow-repeat', 'send messages the duplicate window has seen (same recipient, sender and text) anyway')
     .option('--dry-run', 'validate and report per row; send nothing')
     .option('--wait', 'follow the batch to its last delivery status')
-    .option('--json', 'machine output on stdout, no progress bar')
+    .option('--json', 'machine output on stdout (first line: the batch id), no progress bar')
+    .addHelpText('after', '\nExit codes: 0 all rows accepted, 1 stopped (the batch id and the command that resumes it are printed), 3 some rows rejected, 4 the file cannot be a batch (empty, or no to/text header).')
     .action(async (o: SendOptions) => {
-      const batchId = o.batchId ?? `b-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
-      await withServices(async ({ intake, store }) => {
-        const bar = createProgress({ enabled: !o.json, total: 0, format: 'intake    [{bar}] {value} rows' });
-        // Per-row lines are buffered per chunk and written with backpressure: a million
-        // rows into a slow pipe must not pile up in memory.
-        let pending = '';
-        const onRow = o.dryRun && o.json ? (v: RowVerdict) => void (pending += `${JSON.stringify(dryRunLine(v))}\n`) : undefined;
-        // A file may hold millions of rows: when sending, validate them on another core
-        // while this one enqueues. A dry run only validates, so a second heap buys nothing.
-        const validator = o.dryRun ? inlineValidator : createThreadValidator();
-        const summary = await intake.submit(readRows(o.file, o.format), {
-          batchId,
-          validator,
-          dryRun: o.dryRun,
-          defaults: { from: o.from, campaignId: o.campaign },
-          onRow,
-          onProgress: async (n) => {
-            bar.setTotal(n);
-            bar.update(n);
-            if (pending) {
-              const ok = process.stdout.write(pending);
-              pending = '';
-              if (!ok) await once(process.stdout, 'drain');
-            }
-          },
-        });
-        bar.stop();
-        await validator.close();
-        if (o.json) console.log(JSON.stringify({ summary }));
-        else printSummary(summary, !!o.dryRun);
-        if (o.wait && !o.dryRun && summary.accepted > 0) {
-          const final = await waitForBatch(store, batchId, !!o.json);
-          if (o.json) console.log(JSON.stringify({ batch: final }));
-          else if (final) console.log(`final: ${stateLine(final.counts)}`);
+      if (o.batchId && o.resume && o.batchId !== o.resume) throw new Error('--batch-id and --resume name different batches');
+      const batchId = o.batchId ?? o.resume ?? `b-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
+      let rows;
+      try {
+        rows = await openRows(o.file, { ...(o.format ? { format: o.format } : {}), requiredColumns: ['to', 'text'] });
+      } catch (err) {
+        if (!(err instanceof InputFileError)) throw err;
+        console.error(`cxone-fleet: ${err.message}`);
+        process.exitCode = EXIT.unusableFile;
+        return;
+      }
+      await withServices(async (services) => {
+        // Known before the first row goes out, so a batch that stops can always be resumed.
+        if (o.json) console.log(JSON.stringify({ batchId, ...(o.dryRun ? { dryRun: true } : {}) }));
+        else console.log(`batch ${batchId}${o.dryRun ? ' (dry run)' : ''}`);
+        let processed = 0;
+        try {
+          await sendRows(services, rows, o, batchId, (n) => (processed = n));
+        } catch (err) {
+          if (o.dryRun) throw err;
+          const resume = resumeCommand(o, batchId);
+          const message = (err as Error).message;
+          if (o.json) console.log(JSON.stringify({ error: message, batchId, rowsDone: processed, resume }));
+          console.error(`cxone-fleet: batch ${batchId} stopped after ${processed} rows: ${message}\nNothing is lost: rows already accepted are not sent again. Resume with:\n  ${resume}`);
+          process.exitCode = EXIT.failed;
         }
-        if (summary.rejected > 0) process.exitCode = 3;
       });
     });
+}
+
+async function sendRows(
+  { intake, store }: ReturnType<typeof createSmsServices>,
+  rows: AsyncIterable<IntakeRow>,
+  o: SendOptions,
+  batchId: string,
+  onRows: (n: number) => void,
+) {
+  const bar = createProgress({ enabled: !o.json, total: 0, format: 'intake    [{bar}] {value} rows' });
+  // Per-row lines are buffered per chunk and written with backpressure: a million
+  // rows into a slow pipe must not pile up in memory.
+  let pending = '';
+  const onRow = o.dryRun && o.json ? (v: RowVerdict) => void (pending += `${JSON.stringify(dryRunLine(v))}\n`) : undefined;
+  // A file may hold millions of rows: when sending, validate them on another core
+  // while this one enqueues. A dry run only validates, so a second heap buys nothing.
+  const validator = o.dryRun ? inlineValidator : createThreadValidator();
+  let stalledSince: number | undefined;
+  const summary = await intake
+    .submit(rows, {
+      batchId,
+      validator,
+      dryRun: o.dryRun,
+      allowRepeat: o.allowRepeat,
+      defaults: { from: o.from, campaignId: o.campaign },
+      onRow,
+      onStall: (err) => {
+        // Once per stall, not once per retry of every chunk in flight.
+        if (stalledSince !== undefined) return;
+        stalledSince = Date.now();
+        console.error(`cxone-fleet: Redis is not answering (${err.message}); waiting for it, then carrying on`);
+      },
+      onProgress: async (n) => {
+        stalledSince = undefined;
+        onRows(n);
+        bar.setTotal(n);
+        bar.update(n);
+        if (pending) {
+          const ok = process.stdout.write(pending);
+          pending = '';
+          if (!ok) await once(process.stdout, 'drain');
+        }
+      },
+    })
+    .finally(async () => {
+      bar.stop();
+      await validator.close();
+    });
+  if (o.json) console.log(JSON.stringify({ summary }));
+  else printSummary(summary, !!o.dryRun);
+  if (o.wait && !o.dryRun && summary.accepted + summary.resumed > 0) {
+    const final = await waitForBatch(store, batchId, !!o.json);
+    if (o.json) console.log(JSON.stringify({ batch: final }));
+    else if (final) console.log(`final: ${stateLine(final.counts)}`);
+  }
+  if (summary.rejected > 0) process.exitCode = EXIT.rowsRejected;
 }
 
 function dryRunLine(v: RowVerdict) {
@@ -158,11 +208,13 @@ function parseNumbers(values: string[], region: string): string[] {
   });
 }
 
-async function* numbersFromFile(path: string): AsyncGenerator<string> {
+/** The numbers of a file, or why a row has none (a record that could not be read). */
+async function* numbersFromFile(path: string): AsyncGenerator<{ raw: string } | { bad: string }> {
   for await (const r of readRows(path)) {
+    if (r.parseError) yield { bad: `row ${r.row}: ${r.parseError}` };
     const rec = r.input as Record<string, unknown> | undefined;
     const v = rec?.to ?? rec?.phone ?? rec?.number;
-    if (typeof v === 'string' && v) yield v;
+    if (typeof v === 'string' && v) yield { raw: v };
   }
 }
 
@@ -198,20 +250,30 @@ function consentCommand(): Command {
       withServices(async ({ consent: c }, cfg) => {
         let chunk: string[] = [];
         let imported = 0;
+        // The first few invalid ones are shown; a file of garbage must not pile up in memory.
         const bad: string[] = [];
+        let invalid = 0;
+        const refuse = (why: string) => {
+          invalid++;
+          if (bad.length < 20) bad.push(why);
+        };
         const flush = async () => {
           imported += o.optOut ? await c.optOut(chunk) : await c.optIn(chunk);
           chunk = [];
         };
-        for await (const raw of numbersFromFile(file)) {
-          const r = normalizePhone(raw, cfg.sms.defaultRegion);
+        for await (const n of numbersFromFile(file)) {
+          if ('bad' in n) {
+            refuse(n.bad);
+            continue;
+          }
+          const r = normalizePhone(n.raw, cfg.sms.defaultRegion);
           if (r.ok) chunk.push(r.e164);
-          else bad.push(`${raw}: ${r.reason}`);
+          else refuse(`${n.raw}: ${r.reason}`);
           if (chunk.length >= 5000) await flush();
         }
         await flush();
-        console.log(`${o.optOut ? 'opted out' : 'opted in'}: ${imported} new, ${bad.length} invalid`);
-        for (const b of bad.slice(0, 20)) console.log(`  ${b}`);
+        console.log(`${o.optOut ? 'opted out' : 'opted in'}: ${imported} new, ${invalid} invalid`);
+        for (const b of bad) console.log(`  ${b}`);
       }),
     );
   consent

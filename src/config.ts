@@ -79,6 +79,11 @@ export const envSchema = z.object({
   SMS_RECONCILE_EVERY_S: int(1, 86_400).default(30),
   SMS_RECONCILE_BATCH: int(1, 10_000).default(500),
   SMS_RECEIPT_DEADLINE_S: int(1).default(72 * 3600),
+  // Intake: the duplicate window (0 = off), rejections kept in full per batch, and how
+  // long a Redis stall is waited out before an intake gives up.
+  SMS_DUPLICATE_WINDOW_S: int(0).default(24 * 3600),
+  SMS_MAX_STORED_REJECTIONS: int(0).default(1000),
+  SMS_INTAKE_REDIS_WAIT_S: int(0, 3600).default(60),
 
   EMAIL_SECRETS_DIR: z.string().default('.'),
 });
@@ -162,6 +167,11 @@ function toConfig(e: Env) {
         everyMs: e.SMS_RECONCILE_EVERY_S * 1000,
         batch: e.SMS_RECONCILE_BATCH,
         receiptDeadlineMs: e.SMS_RECEIPT_DEADLINE_S * 1000,
+      },
+      intake: {
+        duplicateWindowS: e.SMS_DUPLICATE_WINDOW_S,
+        maxStoredRejections: e.SMS_MAX_STORED_REJECTIONS,
+        redisWaitMs: e.SMS_INTAKE_REDIS_WAIT_S * 1000,
       },
     },
     email: { secretsDir: e.EMAIL_SECRETS_DIR },

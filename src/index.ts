@@ -43,14 +43,14 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
       /** Validates every message, reports bad ones per row, enqueues the rest. */
       async sendBatch(
         messages: Iterable<SmsInput> | AsyncIterable<SmsInput>,
-        o: { batchId?: string; defaults?: { from?: string; campaignId?: string }; dryRun?: boolean; onRow?: (v: RowVerdict) => void } = {},
+        o: { batchId?: string; defaults?: { from?: string; campaignId?: string }; dryRun?: boolean; allowRepeat?: boolean; onRow?: (v: RowVerdict) => void } = {},
       ): Promise<BatchSummary> {
         async function* rows() {
           let row = 0;
           for await (const input of messages) yield { row: ++row, input };
         }
         await waitForReady(ctx.redis);
-        return sms.intake.submit(rows(), { batchId: o.batchId ?? `lib-${randomUUID()}`, defaults: o.defaults, dryRun: o.dryRun, onRow: o.onRow });
+        return sms.intake.submit(rows(), { batchId: o.batchId ?? `lib-${randomUUID()}`, defaults: o.defaults, dryRun: o.dryRun, allowRepeat: o.allowRepeat, onRow: o.onRow });
       },
       getBatch: (batchId: string) => sms.store.getBatch(batchId),
       getMessage: (messageId: string) => sms.store.getMessage(messageId),

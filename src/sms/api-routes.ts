@@ -1,6 +1,7 @@
 // The SMS door of the control API: the same intake as the CLI and the library.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson, sha256Hex } from '../ingress/webhook-kinds.ts';
 import { normalizePhone } from '../domain/sms/phone.ts';
 import { defineRoute, type ApiRouter } from '../ingress/api/router.ts';
 import type { SmsServices } from './services.ts';
@@ -11,7 +12,20 @@ const batchBody = z.object({
   batchId: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - (1-100)').optional(),
   defaults: z.object({ from: z.string().optional(), campaignId: z.string().optional() }).optional(),
   messages: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_MESSAGES),
+  allowRepeat: z.boolean().optional(),
 });
+
+/**
+ * The batch of a request. With an Idempotency-Key the router replays a retried request's
+ * first answer, so a fresh id is right (a new key sends again, on purpose). Without one,
+ * the id is a hash of the canonical body (keys sorted): a retried request is the same batch
+ * and sends nothing new; a different body is a different batch.
+ */
+export function batchIdFor(body: z.infer<typeof batchBody>, idempotencyKey: string | undefined): string {
+  if (body.batchId) return body.batchId;
+  if (idempotencyKey !== undefined) return `api-${randomUUID()}`;
+  return `api-h${sha256Hex(canonicalJson(body)).slice(0, 32)}`;
+}
 
 const consentBody = z.object({
   optIn: z.array(z.string()).max(100_000).default([]),
@@ -26,14 +40,15 @@ export function registerSmsRoutes(api: ApiRouter, sms: SmsServices, opts: { defa
     defineRoute({
       method: 'post',
       path: '/sms/batches',
-      summary: 'Validate and enqueue an SMS batch; bad messages are reported per row',
+      summary:
+        'Validate and enqueue an SMS batch; bad messages are reported per row. Without Idempotency-Key or batchId the batch id is a hash of the body, so the same body again sends nothing new (resumed counts what it had accepted)',
       tags: ['sms'],
       body: batchBody,
-      handler: async ({ body, requestId }) => {
-        const batchId = body.batchId ?? `api-${randomUUID()}`;
+      handler: async ({ body, requestId, idempotencyKey }) => {
+        const batchId = batchIdFor(body, idempotencyKey);
         const summary = await sms.intake.submit(
           body.messages.map((input, i) => ({ row: i + 1, input })),
-          { batchId, defaults: body.defaults, requestId },
+          { batchId, defaults: body.defaults, requestId, allowRepeat: body.allowRepeat },
         );
         const rejections = await sms.store.getRejections(batchId, 0, 99);
         return { status: 202, body: { ...summary, rejections } };

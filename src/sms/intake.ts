@@ -1,11 +1,16 @@
 // One path for every SMS producer (CLI, HTTP API, library): validate each row on its own,
-// check consent, create the message records, and enqueue with addBulk in chunks. A bad
-// row is reported with its reasons and never stops the rest of the batch.
+// check consent and the duplicate window, create the message records, and enqueue with
+// addBulk in chunks. A bad row is reported with its reasons and never stops the rest of
+// the batch. Every write is idempotent per row, so a batch can be submitted again with the
+// same id (a resumed file, a retried request) and only what never went out goes out, and
+// a chunk is written again when Redis stalls instead of ending the batch halfway.
 import type { Enqueuer } from '../queues/enqueue.ts';
 import type { ConsentStore } from './consent-store.ts';
-import type { MessageStore, NewMessage } from './message-store.ts';
-import type { ChunkContext, IntakeRow, PreparedChunk } from './prepare-chunk.ts';
+import type { CreateOutcome, MessageStore, NewMessage, Rejection, RowOutcome } from './message-store.ts';
+import type { ChunkContext, IntakeRow, PreparedChunk, PreparedMessage } from './prepare-chunk.ts';
+import type { RepeatGuard } from './repeat-guard.ts';
 import { inlineValidator, type RowValidator } from './row-validator.ts';
+import { retryWhileRedisStalls, type StallPolicy } from './stall-retry.ts';
 
 export type { IntakeRow } from './prepare-chunk.ts';
 export { messageIdFor } from './prepare-chunk.ts';
@@ -23,9 +28,13 @@ export interface RowVerdict {
 export interface BatchSummary {
   batchId: string;
   total: number;
+  /** Rows this submission accepted for sending. */
   accepted: number;
   rejected: number;
+  /** Valid rows not accepted now: repeated refs, and rows accepted by an earlier submission. */
   duplicates: number;
+  /** Of the duplicates, rows this batch had accepted before (a resume or a replay). */
+  resumed: number;
   segments: number;
   rejectedByReason: Record<string, number>;
 }
@@ -34,11 +43,15 @@ export interface IntakeOptions {
   batchId: string;
   defaults?: { from?: string; campaignId?: string };
   dryRun?: boolean;
+  /** Send a message even if the duplicate window has seen it (this batch only). */
+  allowRepeat?: boolean;
   chunkSize?: number;
   requestId?: string;
   onRow?: (v: RowVerdict) => void;
   /** Called after each chunk; awaited, so a caller can apply backpressure (stdout drain). */
   onProgress?: (processed: number) => void | Promise<void>;
+  /** Told while Redis does not answer and the intake waits for it. */
+  onStall?: StallPolicy['onStall'];
   /** Where rows are validated (default: this thread). */
   validator?: RowValidator;
 }
@@ -47,11 +60,15 @@ export interface SmsIntakeDeps {
   enqueuer: Enqueuer;
   store: MessageStore;
   consent: ConsentStore;
+  /** The duplicate window; none: no window. */
+  repeatGuard?: RepeatGuard;
   accountId: string;
   defaultRegion: string;
   maxSegments: number;
   validityMs: number;
   webhookUrl?: string;
+  /** How long a Redis stall is waited out before the intake fails (default 60 s). */
+  stallBudgetMs?: number;
   now?: () => number;
 }
 
@@ -62,25 +79,57 @@ const PRIORITY_LANE = { otp: 1, transactional: 5, bulk: 10 } as const;
 // the time; bench/sms.bench.ts). Memory stays bounded: at most 8 x chunkSize rows.
 const CHUNKS_IN_FLIGHT = 8;
 
+/** How a rejection is counted: by its first reason, duplicates all under one. */
+export function reasonKeyOf(r: Rejection): string {
+  const first = r.reasons[0];
+  if (!first) return 'unknown';
+  return first.message.startsWith('duplicate of ') ? `${first.field}: duplicate within the duplicate window` : `${first.field}: ${first.message}`;
+}
+
+/** What a chunk's writes decided: rows refused at this stage, and each sendable row's outcome. */
+interface Stored {
+  refused: Rejection[];
+  sendable: PreparedMessage[];
+  outcomes: CreateOutcome[] | undefined;
+}
+
 export function createSmsIntake(deps: SmsIntakeDeps) {
   const now = deps.now ?? Date.now;
+  const stallBudgetMs = deps.stallBudgetMs ?? 60_000;
 
-  /** The writes of a chunk: consent, message records, jobs. Chunks may overlap here. */
-  async function store({ rejections, valid }: PreparedChunk, opts: IntakeOptions) {
+  /** Consent, then the duplicate window: the rows that may be sent, and why the others may not. */
+  async function screen(valid: PreparedMessage[], opts: IntakeOptions) {
+    const refused: Rejection[] = [];
     const verdicts = await deps.consent.verdicts(valid.map((v) => v.payload.to));
-    const sendable = valid.filter((v, i) => {
+    const consented = valid.filter((v, i) => {
       const verdict = verdicts[i];
       if (verdict === 'opted-in') return true;
-      rejections.push({
+      const message = verdict === 'opted-out' ? 'recipient opted out' : 'no SMS consent on record';
+      refused.push({ row: v.row, to: v.payload.to, reasons: [{ field: 'to', message }] });
+      return false;
+    });
+    if (!deps.repeatGuard || opts.allowRepeat || consented.length === 0) return { refused, sendable: consented };
+    const guard = deps.repeatGuard;
+    const holders = await (opts.dryRun ? guard.peek : guard.claim)(opts.batchId, consented);
+    const window = guard.windowS % 3600 === 0 ? `${guard.windowS / 3600} h` : `${guard.windowS} s`;
+    const sendable = consented.filter((v, i) => {
+      const holder = holders[i];
+      if (holder === undefined) return true;
+      refused.push({
         row: v.row,
         to: v.payload.to,
-        reasons: [{ field: 'to', message: verdict === 'opted-out' ? 'recipient opted out' : 'no SMS consent on record' }],
+        reasons: [{ field: 'to', message: `duplicate of ${holder} (same recipient, sender and text within ${window}; allow-repeat sends it anyway)` }],
       });
       return false;
     });
+    return { refused, sendable };
+  }
 
+  /** The writes of a chunk: consent, window, message records, jobs. Chunks may overlap here. */
+  async function store({ valid }: PreparedChunk, opts: IntakeOptions): Promise<Stored> {
+    const { refused, sendable } = await screen(valid, opts);
     // A dry run creates nothing: every sendable row counts as it would be accepted.
-    if (opts.dryRun || sendable.length === 0) return { sendable, accepted: sendable };
+    if (opts.dryRun || sendable.length === 0) return { refused, sendable, outcomes: undefined };
 
     const records: NewMessage[] = sendable.map(({ row, messageId, payload: p }) => ({
       messageId,
@@ -92,12 +141,11 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       priority: p.priority,
     }));
     const outcomes = await deps.store.createMessages(opts.batchId, records);
-    const accepted = sendable.filter((_, i) => outcomes[i] === 'created');
     // Unsent ones are enqueued again too: their earlier intake may have failed before
     // its jobs were added, and the job id makes a second add of a live job a no-op.
     const nowMs = now();
     const items = sendable
-      .filter((_, i) => outcomes[i] !== 'duplicate')
+      .filter((_, i) => outcomes[i] === 'created' || outcomes[i] === 'unsent')
       .map((v) => ({
         data: v.payload,
         opts: {
@@ -107,17 +155,13 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
         },
       }));
     await deps.enqueuer.addParsedBulk('smsSend', items, 500);
-    return { sendable, accepted };
+    return { refused, sendable, outcomes };
   }
 
   /** What a chunk did, reported strictly in row order: per-row verdicts, figures. */
-  async function report(
-    { chunk, rejections, valid }: PreparedChunk,
-    { sendable, accepted }: Awaited<ReturnType<typeof store>>,
-    opts: IntakeOptions,
-    summary: BatchSummary,
-  ) {
-    rejections.sort((a, b) => a.row - b.row);
+  async function report(prepared: PreparedChunk, stored: Stored, opts: IntakeOptions, summary: BatchSummary) {
+    const { chunk, valid } = prepared;
+    const rejections = [...prepared.rejections, ...stored.refused].sort((a, b) => a.row - b.row);
     const rejectedRows = new Map(rejections.map((r) => [r.row, r]));
     const validRows = new Map(valid.map((v) => [v.row, v]));
     for (const r of chunk) {
@@ -132,28 +176,42 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       });
     }
 
-    const acceptedNow = accepted.length;
-    const duplicates = sendable.length - accepted.length;
-    const segments = accepted.reduce((a, v) => a + v.payload.segments, 0);
+    // A sendable row is the batch's (accepted) unless it is another row's message.
+    const { sendable, outcomes } = stored;
+    const isOwn = (i: number) => outcomes === undefined || outcomes[i] !== 'duplicate';
+    const outcomesOfRows: RowOutcome[] = [
+      ...sendable.map((v, i): RowOutcome => (isOwn(i) ? { row: v.row, kind: 'accepted', segments: v.payload.segments } : { row: v.row, kind: 'duplicate' })),
+      ...rejections.map((r): RowOutcome => ({ row: r.row, kind: 'rejected', rejection: r, reason: reasonKeyOf(r) })),
+    ];
+    // Counted now or by an earlier submission of the batch (a dry run counts everything now).
+    const fresh = opts.dryRun
+      ? outcomesOfRows.map(() => true)
+      : await retryWhileRedisStalls(() => deps.store.recordIntake(opts.batchId, outcomesOfRows), { budgetMs: stallBudgetMs, onStall: opts.onStall });
+    outcomesOfRows.forEach((o, i) => {
+      if (o.kind === 'accepted' && fresh[i]) {
+        summary.accepted++;
+        summary.segments += o.segments;
+      } else if (o.kind !== 'rejected') {
+        summary.duplicates++;
+        if (o.kind === 'accepted') summary.resumed++;
+      }
+    });
     summary.total += chunk.length;
-    summary.accepted += acceptedNow;
-    summary.duplicates += duplicates;
     summary.rejected += rejections.length;
-    summary.segments += segments;
     for (const r of rejections) {
-      const reason = r.reasons[0] ? `${r.reasons[0].field}: ${r.reasons[0].message}` : 'unknown';
+      const reason = reasonKeyOf(r);
       summary.rejectedByReason[reason] = (summary.rejectedByReason[reason] ?? 0) + 1;
-    }
-    if (!opts.dryRun) {
-      await deps.store.recordIntake(opts.batchId, { total: chunk.length, accepted: acceptedNow, duplicates, segments }, rejections);
     }
   }
 
   return {
     /** Streams rows through validation and enqueue, `chunkSize` rows at a time. */
     async submit(rows: AsyncIterable<IntakeRow> | Iterable<IntakeRow>, opts: IntakeOptions): Promise<BatchSummary> {
-      const summary: BatchSummary = { batchId: opts.batchId, total: 0, accepted: 0, rejected: 0, duplicates: 0, segments: 0, rejectedByReason: {} };
+      const summary: BatchSummary = { batchId: opts.batchId, total: 0, accepted: 0, rejected: 0, duplicates: 0, resumed: 0, segments: 0, rejectedByReason: {} };
       const size = opts.chunkSize ?? 1000;
+      const stall: StallPolicy = { budgetMs: stallBudgetMs, onStall: opts.onStall };
+      // The batch exists (`sms status` finds it) before its first message is written.
+      if (!opts.dryRun) await retryWhileRedisStalls(() => deps.store.recordIntake(opts.batchId, []), stall);
       // Validation of this chunk (in a thread, or here) overlaps the writes of the chunks
       // before it, and the writes of several chunks overlap each other, since every write
       // is a round trip Redis would otherwise wait on; reports stay in row order.
@@ -170,7 +228,7 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       const flush = async (chunk: IntakeRow[]) => {
         const prepared = await validator.prepare(chunk, ctx());
         while (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
-        const stored = store(prepared, opts);
+        const stored = retryWhileRedisStalls(() => store(prepared, opts), stall);
         const previous = reported;
         reported = Promise.all([stored, previous])
           .then(([result]) => report(prepared, result, opts, summary))

@@ -6,7 +6,10 @@
 import { reopenForReplay, type MessageState, type ReplayVerdict } from '../domain/sms/message-state.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
+import { recordRows, type RowOutcome } from './batch-figures.ts';
 import { claimScript, receiptScript, reopenScript, transitionScript } from './message-scripts.ts';
+
+export type { RowOutcome } from './batch-figures.ts';
 
 export interface NewMessage {
   messageId: string;
@@ -18,8 +21,12 @@ export interface NewMessage {
   priority: string;
 }
 
-/** created: new; unsent: existed but never sent (enqueue again); duplicate: leave alone. */
-export type CreateOutcome = 'created' | 'unsent' | 'duplicate';
+/**
+ * created: new; unsent: existed but never sent (enqueue again); resumed: this very row of
+ * this batch, sent by an earlier submission (leave alone); duplicate: another row's
+ * message (a repeated ref), leave alone.
+ */
+export type CreateOutcome = 'created' | 'unsent' | 'resumed' | 'duplicate';
 
 export interface MessageRecord {
   messageId: string;
@@ -87,7 +94,8 @@ export interface Rejection {
 // Per message: 1 = created now (and counted as queued in its batch); 2 = it already
 // existed and was never sent (a resubmission after an intake that failed before its jobs
 // were added: enqueue it again, the job id makes that a no-op if the job exists);
-// 0 = a duplicate (sent or settled already, or repeated within this very call).
+// 3 = this very row of this batch, sent by an earlier submission; 0 = a duplicate (another
+// row's message, sent or settled already, or repeated within this very call).
 // One call per chunk: a thousand separate calls cost the producer more than Redis.
 const CREATE_LUA = `
 local outcome = {}
@@ -106,6 +114,8 @@ for i = 2, #KEYS do
     outcome[i - 1] = 1
   elseif redis.call('HGET', KEYS[i], 'state') == 'queued' and redis.call('HEXISTS', KEYS[i], 'cxoneId') == 0 then
     outcome[i - 1] = 2
+  elseif redis.call('HGET', KEYS[i], 'batchId') == ARGV[2] and redis.call('HGET', KEYS[i], 'row') == m[1] then
+    outcome[i - 1] = 3
   else
     outcome[i - 1] = 0
   end
@@ -115,6 +125,7 @@ if fresh > 0 then redis.call('HINCRBY', KEYS[1], 'state:queued', fresh) end
 return outcome
 `;
 const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
+const CREATE_OUTCOMES: CreateOutcome[] = ['duplicate', 'created', 'unsent', 'resumed'];
 
 export interface MessageStoreDeps {
   redis: RedisConnection;
@@ -122,6 +133,8 @@ export interface MessageStoreDeps {
   retentionS: number;
   /** A message waiting for CXone is first reconciled this long after it started waiting. */
   reconcileAfterMs?: number;
+  /** Rejected rows kept in full per batch; the rest are only counted by reason. */
+  maxStoredRejections?: number;
   now?: () => number;
 }
 
@@ -129,10 +142,12 @@ export function createMessageStore(deps: MessageStoreDeps) {
   const { redis, retentionS } = deps;
   const now = deps.now ?? Date.now;
   const reconcileAfterMs = deps.reconcileAfterMs ?? 600_000;
+  const maxStored = deps.maxStoredRejections ?? 1000;
   const k = {
     msg: (id: string) => fleetKey(deps.prefix, 'sms', 'msg', id),
     batch: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id),
     rejections: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id, 'rejected'),
+    rows: (id: string) => fleetKey(deps.prefix, 'sms', 'batch', id, 'rows'),
     cx: (cxId: string) => fleetKey(deps.prefix, 'sms', 'cx', cxId),
     early: (cxId: string) => fleetKey(deps.prefix, 'sms', 'early', cxId),
     awaiting: fleetKey(deps.prefix, 'sms', 'awaiting'),
@@ -182,23 +197,12 @@ export function createMessageStore(deps: MessageStoreDeps) {
   return {
     getMessage,
 
-    /** Adds a batch's intake figures (called once per chunk, so it accumulates). */
-    async recordIntake(batchId: string, figures: { total: number; accepted: number; duplicates: number; segments: number }, rejections: Rejection[]) {
-      const m = redis.multi();
-      m.hsetnx(k.batch(batchId), 'createdAt', String(Date.now()));
-      m.hincrby(k.batch(batchId), 'total', figures.total);
-      m.hincrby(k.batch(batchId), 'accepted', figures.accepted);
-      m.hincrby(k.batch(batchId), 'duplicates', figures.duplicates);
-      m.hincrby(k.batch(batchId), 'segments', figures.segments);
-      m.hincrby(k.batch(batchId), 'rejected', rejections.length);
-      for (const r of rejections) {
-        m.rpush(k.rejections(batchId), JSON.stringify(r));
-        const reason = r.reasons[0] ? `${r.reasons[0].field}: ${r.reasons[0].message}` : 'unknown';
-        m.hincrby(k.batch(batchId), `reason:${reason}`, 1);
-      }
-      m.expire(k.batch(batchId), retentionS);
-      m.expire(k.rejections(batchId), retentionS);
-      await m.exec();
+    /**
+     * Counts a submission's rows into its batch, each row once however often it comes;
+     * answers per row whether it was counted now. Called with no rows, it opens the batch.
+     */
+    async recordIntake(batchId: string, rows: RowOutcome[]): Promise<boolean[]> {
+      return recordRows(redis, [k.batch(batchId), k.rows(batchId), k.rejections(batchId)], rows, { retentionS, maxStored });
     },
 
     /** Creates message records in state `queued`; says per message what to do with it. */
@@ -208,7 +212,7 @@ export function createMessageStore(deps: MessageStoreDeps) {
       // Numbers as strings: Lua would store 1e+15-style text for some of them otherwise.
       const fields = JSON.stringify(messages.map((m) => [String(m.row), m.to, m.campaignId, m.encoding, String(m.segments), m.priority]));
       const flags = await createScript.run(redis, [k.batch(batchId), ...keys], [retentionS, batchId, String(Date.now()), fields]);
-      return flags.map((f) => (f === 1 ? 'created' : f === 2 ? 'unsent' : 'duplicate'));
+      return flags.map((f) => CREATE_OUTCOMES[f] ?? 'duplicate');
     },
 
     /** Moves a message through the state machine; a no-op transition changes nothing. */

@@ -6,6 +6,7 @@ import { validateSmsInput } from '../domain/sms/validate-message.ts';
 import { ValidationError } from '../errors.ts';
 import { parsePayload, type ParsedPayload } from '../queues/enqueue.ts';
 import type { Rejection } from './message-store.ts';
+import { contentHashOf } from './repeat-guard.ts';
 
 export interface IntakeRow {
   /** 1-based position in the caller's input (data rows, header excluded). */
@@ -39,6 +40,8 @@ export interface PreparedMessage {
   messageId: string;
   /** Epoch ms when the row asked for a later send. */
   sendAt?: number;
+  /** Recipient, sender and text, hashed: what the duplicate window compares. */
+  contentHash: string;
   payload: ParsedPayload<'smsSend'>;
 }
 
@@ -88,7 +91,8 @@ export function prepareChunk(chunk: IntakeRow[], ctx: ChunkContext): PreparedChu
         notAfter: (m.sendAt ?? job.nowMs) + job.validityMs,
         ...(job.webhookUrl ? { webhookUrl: job.webhookUrl } : {}),
       });
-      valid.push({ row: r.row, messageId, ...(m.sendAt !== undefined ? { sendAt: m.sendAt } : {}), payload });
+      const contentHash = contentHashOf(m.to, m.from, m.text);
+      valid.push({ row: r.row, messageId, contentHash, ...(m.sendAt !== undefined ? { sendAt: m.sendAt } : {}), payload });
     } catch (err) {
       // Row validation keeps its limits equal to the payload's, so this is a bug to see,
       // reported on the row like any other problem rather than lost.

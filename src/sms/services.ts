@@ -6,10 +6,17 @@ import type { RedisConnection } from '../redis.ts';
 import { createConsentStore } from './consent-store.ts';
 import { createSmsIntake } from './intake.ts';
 import { createMessageStore } from './message-store.ts';
+import { createRepeatGuard } from './repeat-guard.ts';
 
 /** The message store as configured (retention, reconciliation delay). */
 export function createConfiguredMessageStore(config: Config, redis: RedisConnection) {
-  return createMessageStore({ redis, prefix: config.redis.prefix, retentionS: config.sms.retentionS, reconcileAfterMs: config.sms.reconcile.afterMs });
+  return createMessageStore({
+    redis,
+    prefix: config.redis.prefix,
+    retentionS: config.sms.retentionS,
+    reconcileAfterMs: config.sms.reconcile.afterMs,
+    maxStoredRejections: config.sms.intake.maxStoredRejections,
+  });
 }
 
 export function createSmsServices(deps: { config: Config; redis: RedisConnection; enqueuer: Enqueuer }) {
@@ -28,6 +35,8 @@ export function createSmsServices(deps: { config: Config; redis: RedisConnection
     maxSegments: config.sms.maxSegments,
     validityMs: config.sms.validityMs,
     webhookUrl,
+    repeatGuard: createRepeatGuard({ redis, prefix, accountId: config.cxone.accountId, windowS: config.sms.intake.duplicateWindowS }),
+    stallBudgetMs: config.sms.intake.redisWaitMs,
   });
   return { store, consent, audit, intake };
 }

@@ -1,12 +1,15 @@
 // The SMS door of the control API: same validation as the CLI, per-row reasons, and an
 // Idempotency-Key that makes a retried request return the first answer.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createSmsServices } from '../../src/sms/services.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { startSendWorkers, useProcesses } from '../helpers/sms-processes.ts';
 
 let fleet: TestFleet | undefined;
 let stop: (() => Promise<void>) | undefined;
+useProcesses();
 afterEach(async () => {
   await stop?.();
   await fleet?.cleanup();
@@ -53,4 +56,52 @@ describe('SMS control API', () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('messages');
     expect((await fetch(`${ingress.url}/api/sms/batches/api-b1`)).status).toBe(401);
   });
+
+  it('a body posted twice without Idempotency-Key is one batch: 20 sends, not 40', async () => {
+    fleet = await startTestFleet({ label: 'api-replay', env: { ADMIN_TOKEN: 'test-token' } });
+    const ingress = await startFleetIngress(fleet.config, createLogger({ level: 'silent' }), { port: 0 });
+    stop = () => ingress.shutdown();
+    const post = async (body: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${ingress.url}/api/sms/batches`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer test-token', 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(202);
+      return (await res.json()) as { batchId: string; accepted: number; resumed: number; rejected: number; rejections: { row: number; reasons: { message: string }[] }[] };
+    };
+    const numbers = Array.from({ length: 20 }, (_, i) => `+1415${2_100_000 + i}`);
+    const runtime = fleet.runtime();
+    const sms = createSmsServices(runtime);
+    await sms.consent.optIn(numbers);
+    startSendWorkers(fleet.env);
+
+    const body = { defaults: { from: 'ACME', campaignId: 'c1' }, messages: numbers.map((to) => ({ to, text: 'Your appointment is tomorrow at 10' })) };
+    const first = await post(body);
+    expect(first).toMatchObject({ batchId: expect.stringMatching(/^api-h[0-9a-f]{32}$/), accepted: 20, resumed: 0 });
+    // The same body with its keys in another order: the client's retry after a lost answer.
+    const retried = await post({ messages: body.messages, defaults: { campaignId: 'c1', from: 'ACME' } });
+    expect(retried).toMatchObject({ batchId: first.batchId, accepted: 0, resumed: 20, rejected: 0 });
+
+    await vi.waitFor(
+      async () => {
+        const b = await sms.store.getBatch(first.batchId);
+        if (b?.counts.dispatched !== 20) throw new Error(JSON.stringify(b?.counts));
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    const queue = runtime.queues.get('smsSend');
+    expect(await queue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active')).toBe(0);
+    const s = fleet.sim.stats().sms;
+    expect(s.accepted).toBe(20);
+    expect(s.repeatedRecipients).toBe(0);
+
+    // A new key asks for a new batch on purpose; the duplicate window still names each
+    // message that already went out, row by row.
+    const keyed = await post(body, { 'idempotency-key': 'send-again-1' });
+    expect(keyed).toMatchObject({ accepted: 0, rejected: 20 });
+    expect(keyed.batchId).not.toBe(first.batchId);
+    expect(keyed.rejections[4]).toMatchObject({ row: 5, reasons: [{ message: expect.stringMatching(new RegExp(`^duplicate of ${first.batchId}/5 `)) }] });
+    expect(fleet.sim.stats().sms.accepted).toBe(20);
+  }, 120_000);
 });

@@ -70,3 +70,33 @@ describe('normalizePhone: rejections with specific reasons', () => {
     expect(normalizePhone('\u0000\uFFFF\uD800', 'US').ok).toBe(false);
   });
 });
+
+describe('normalizePhone: input that could misdirect a message', () => {
+  it.each([
+    ['＋447911123456', 'DE', '+447911123456'], // fullwidth plus: international, not German
+    ['＋４４７９１１１２３４５６', 'DE', '+447911123456'], // fullwidth digits too
+    ['﹢44 7911 123456', 'DE', '+447911123456'], // small plus sign
+    ['+٤٤٧٩١١١٢٣٤٥٦', 'DE', '+447911123456'], // Arabic-Indic digits
+    ['+४४७९११ १२३४५६', undefined, '+447911123456'], // Devanagari digits
+    ['14155550100', 'US', '+14155550100'], // both readings are the same number
+    ['4152000002', 'US', '+14152000002'], // valid only in the region
+    ['07911 123456', 'GB', '+447911123456'], // a trunk prefix is never international
+    ['00447911123456', 'DE', '+447911123456'], // the region's international prefix
+  ])('%j (region %s) is read as %s', (input, region, e164) => {
+    expect(normalizePhone(input, region)).toEqual({ ok: true, e164 });
+  });
+
+  it('refuses a number without "+" that is valid both in the region and as international, naming both', () => {
+    expect(normalizePhone('447911123456', 'DE')).toEqual({
+      ok: false,
+      reason: 'ambiguous: +49447911123456 in region DE or +447911123456 as an international number; write it with "+" and the country code',
+    });
+    expect(normalizePhone('44 7911 123456', 'DE').ok).toBe(false);
+  });
+
+  it('does not guess an international reading for a number invalid in the region, but suggests it', () => {
+    const r = normalizePhone('447911123456', 'US');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(/if it is international, write it as \+447911123456$/);
+  });
+});

@@ -2,6 +2,7 @@
 // parsed once, with the chunk's "now" deciding when an unsent message expires.
 import { describe, expect, it } from 'vitest';
 import { prepareChunk, type ChunkContext } from '../../src/sms/prepare-chunk.ts';
+import { contentHashOf } from '../../src/sms/repeat-guard.ts';
 
 const NOW = 1_700_000_000_000;
 const ctx: ChunkContext = {
@@ -27,6 +28,7 @@ describe('prepareChunk', () => {
       {
         row: 1,
         messageId: 'b1.1',
+        contentHash: contentHashOf('+14152000001', 'ACME', 'hello'),
         payload: {
           accountId: 'acct',
           requestId: 'req-7',
@@ -72,5 +74,15 @@ describe('prepareChunk', () => {
     );
     expect(valid).toEqual([]);
     expect(rejections).toEqual([{ row: 1, to: '+14152000001', reasons: [{ field: 'text', message: expect.stringMatching(/10000/) }] }]);
+  });
+});
+
+describe('contentHashOf', () => {
+  it('tells recipient, sender and text apart, including where one ends and the next begins', () => {
+    const h = contentHashOf('+14152000001', 'ACME', 'hi');
+    expect(contentHashOf('+14152000001', 'ACME', 'hi')).toBe(h);
+    expect(contentHashOf('+14152000002', 'ACME', 'hi')).not.toBe(h);
+    expect(contentHashOf('+14152000001', 'ACMEh', 'i')).not.toBe(h);
+    expect(contentHashOf('+14152000001', 'ACME', 'hi ')).not.toBe(h);
   });
 });

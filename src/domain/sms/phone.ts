@@ -47,14 +47,41 @@ function parseErrorReason(code: string, trimmed: string, region: CountryCode | u
   return 'not a phone number';
 }
 
+const ANY_DIGIT = /\p{Nd}/u;
+const NON_ASCII_DIGIT = /(?![0-9])\p{Nd}/gu;
+
+/** The value of a Unicode decimal digit: Nd digits come in runs of whole 0-9 sets. */
+function digitValue(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  let start = cp;
+  while (start > 0 && ANY_DIGIT.test(String.fromCodePoint(start - 1))) start--;
+  return String((cp - start) % 10);
+}
+
+/**
+ * What a person typed, as plain ASCII where it matters: NFKC turns fullwidth and other
+ * compatibility forms ("＋４４", "﹢", superscripts) into "+" and ASCII digits, and digits
+ * of other scripts (Arabic-Indic, Devanagari, ...) become their ASCII values. Without
+ * this a fullwidth plus was read as a national number of the default region.
+ */
+export function plainPhoneText(input: string): string {
+  return input.normalize('NFKC').replace(NON_ASCII_DIGIT, digitValue).trim();
+}
+
+/** Digits with common formatting only: the shape a number written without "+" has. */
+const FORMATTED_DIGITS = /^[0-9 ().\-/]+$/;
+
 /**
  * Normalise a recipient to E.164. Accepts "+<country code>..." in any common formatting,
- * and national formats ("07911 123456") when a default region is given. Never throws.
+ * and national formats ("07911 123456") when a default region is given. A number written
+ * without "+" that is valid both in the default region and as an international number
+ * ("447911123456" with region DE) is refused as ambiguous, naming both readings: guessing
+ * sends someone else's message to a stranger. Never throws.
  */
 export function normalizePhone(input: string, defaultRegion?: string): PhoneResult {
   try {
     if (typeof input !== 'string') return { ok: false, reason: 'not a phone number' };
-    const trimmed = input.trim();
+    const trimmed = plainPhoneText(input);
     if (trimmed === '') return { ok: false, reason: 'empty' };
     if (trimmed.length > MAX_INPUT_LENGTH) return { ok: false, reason: 'too long' };
 
@@ -82,16 +109,35 @@ export function normalizePhone(input: string, defaultRegion?: string): PhoneResu
       return { ok: false, reason: 'has an extension, which cannot receive SMS' };
     }
 
+    const international = region !== undefined ? internationalReading(trimmed) : undefined;
     if (!parsed.isValid()) {
       const length = lengthReason(validatePhoneNumberLength(trimmed, region));
-      if (length !== undefined) return { ok: false, reason: length };
-      return { ok: false, reason: `invalid number for ${describePlace(parsed.country, parsed.countryCallingCode, region)}` };
+      const hint = international !== undefined ? `; if it is international, write it as ${international}` : '';
+      if (length !== undefined) return { ok: false, reason: `${length}${hint}` };
+      return { ok: false, reason: `invalid number for ${describePlace(parsed.country, parsed.countryCallingCode, region)}${hint}` };
+    }
+    if (international !== undefined && international !== parsed.number) {
+      return {
+        ok: false,
+        reason: `ambiguous: ${parsed.number} in region ${region} or ${international} as an international number; write it with "+" and the country code`,
+      };
     }
     return { ok: true, e164: parsed.number };
   } catch {
     // Defensive: the library has thrown non-ParseErrors on odd input in the past, and a
     // validator that throws would fail a whole import instead of one row.
     return { ok: false, reason: 'not a phone number' };
+  }
+}
+
+/** The number read as "+" followed by its digits, when that is a valid number and it was written without "+". */
+function internationalReading(text: string): string | undefined {
+  if (!FORMATTED_DIGITS.test(text) || text.startsWith('0')) return undefined;
+  try {
+    const intl = parsePhoneNumberWithError(`+${text.replace(/[^0-9]/g, '')}`, { extract: false });
+    return intl.isValid() && (intl.ext === undefined || intl.ext === '') ? intl.number : undefined;
+  } catch {
+    return undefined;
   }
 }
 
