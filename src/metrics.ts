@@ -55,6 +55,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
       buckets: [0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers: r,
     }),
+    limiterRebookings: new Counter({
+      name: 'cxone_fleet_limiter_rebookings_total',
+      help: 'Calls that reached their limiter slot too late and booked a fresh one instead of going out in a bunch',
+      labelNames: ['account'] as const,
+      registers: r,
+    }),
     limiterRate: new Gauge({
       name: 'cxone_fleet_limiter_rate_rps',
       help: "The account's per-second rate as the limiter last booked it (adaptive: after 429 cuts and the climb since)",

@@ -25,6 +25,9 @@ export interface CxoneAccount {
  * into any sliding second, so with a burst the rate is lowered to keep that under the limit;
  * each budget keeps its headroom for the network and an upstream's own jitter. A per-minute
  * or per-hour budget is a least spacing of calls: even pacing, never a minute's worth at once.
+ * A call that reaches its slot late (a GC pause, a busy or descheduled process) would go
+ * out in a bunch with the calls due after it; sent L ms late it adds up to rate x L to some
+ * second, so lateness may use half the headroom (15 ms at 3%) and the network the rest.
  */
 export function limiterBudget(rl: CxoneAccountConfig['rateLimit']) {
   const keep = 1 - rl.headroom;
@@ -35,6 +38,7 @@ export function limiterBudget(rl: CxoneAccountConfig['rateLimit']) {
     burst: rl.burst,
     minIntervalMs: Math.max(0, ...windows.map((w) => w ?? 0)),
     maxWaitMs: rl.maxWaitMs,
+    lateMs: Math.max(2, rl.headroom * 500),
     adaptive: rl.adaptive,
     backoff: rl.backoff,
   };

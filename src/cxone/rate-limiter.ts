@@ -77,6 +77,9 @@ redis.call('PUBLISH', ARGV[11], tostring(ms))
 return tostring(ms)
 `;
 
+/** After this many late arrivals a call goes anyway: it must not starve. */
+const MAX_REBOOKINGS = 3;
+
 export interface RateLimiterOptions {
   redis: RedisConnection;
   prefix: string;
@@ -88,6 +91,8 @@ export interface RateLimiterOptions {
   /** Per-minute and per-hour budgets as the least spacing of calls, ms (0: none). */
   minIntervalMs: number;
   maxWaitMs: number;
+  /** How late a call may reach its slot and still go; later, it books a fresh one. */
+  lateMs: number;
   adaptive?: { startRps: number; decrease: number; climb: number };
   backoff: { baseMs: number; capMs: number; quietMs: number };
   metrics?: Metrics;
@@ -110,7 +115,7 @@ export function limiterKeys(prefix: string, accountId: string) {
 }
 
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
-  const { redis, accountId } = opts;
+  const { redis, accountId, lateMs } = opts;
   const keys = limiterKeys(opts.prefix, accountId);
   const keyList = [keys.tat, keys.pause, keys.adaptive];
   const rateArgs = [opts.rps, opts.adaptive ? '1' : '0', opts.adaptive?.climb ?? 0, Math.min(opts.rps, opts.adaptive?.startRps ?? opts.rps)];
@@ -135,23 +140,27 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   return {
     async acquire(signal) {
       if (!subscriber) listen();
-      const [waitText, booked, pauseLeft, rate] = await reserveScript.run(redis, keyList, [...rateArgs, opts.minIntervalMs, opts.burst, opts.maxWaitMs]);
-      heardPause(Number(pauseLeft));
-      opts.metrics?.limiterRate.set({ account: accountId }, Number(rate));
-      const waitMs = Number(waitText);
-      if (booked !== 1) throw refuse(`budget is booked for ${Math.round(waitMs)} ms`, waitMs, 'limiter');
-      opts.metrics?.limiterWaitSeconds.observe({ account: accountId }, waitMs / 1000);
-      // Timers run on a cached loop clock and may fire early: a call sent before its slot
-      // would crowd the second before, so the rest is waited out.
-      const dueAt = performance.now() + waitMs;
-      for (let left = waitMs; left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
-      const pauseMs = pausedUntil - performance.now();
-      if (pauseMs > 0) throw refuse('is paused after a 429', pauseMs, 'pause');
+      for (let booking = 1; ; booking++) {
+        const [waitText, booked, pauseLeft, rate] = await reserveScript.run(redis, keyList, [...rateArgs, opts.minIntervalMs, opts.burst, opts.maxWaitMs]);
+        heardPause(Number(pauseLeft));
+        opts.metrics?.limiterRate.set({ account: accountId }, Number(rate));
+        const waitMs = Number(waitText);
+        if (booked !== 1) throw refuse(`budget is booked for ${Math.round(waitMs)} ms`, waitMs, 'limiter');
+        opts.metrics?.limiterWaitSeconds.observe({ account: accountId }, waitMs / 1000);
+        // Timers run on a cached loop clock and may fire early: a call sent before its slot
+        // would crowd the second before, so the rest is waited out.
+        const dueAt = performance.now() + waitMs;
+        for (let left = dueAt - performance.now(); left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
+        const pauseMs = pausedUntil - performance.now();
+        if (pauseMs > 0) throw refuse('is paused after a 429', pauseMs, 'pause');
+        if (performance.now() - dueAt <= lateMs || booking > MAX_REBOOKINGS) return;
+        opts.metrics?.limiterRebookings.inc({ account: accountId });
+      }
     },
     async rateLimited(retryAfterMs) {
-      const a = opts.adaptive;
-      const b = opts.backoff;
-      const ms = Number(await pauseScript.run(redis, [...keyList, keys.backoff], [...rateArgs, retryAfterMs ?? '', b.baseMs, b.capMs, b.quietMs, Math.random(), a?.decrease ?? 0, keys.channel]));
+      const { baseMs, capMs, quietMs } = opts.backoff;
+      const args = [...rateArgs, retryAfterMs ?? '', baseMs, capMs, quietMs, Math.random(), opts.adaptive?.decrease ?? 0, keys.channel];
+      const ms = Number(await pauseScript.run(redis, [...keyList, keys.backoff], args));
       heardPause(ms);
       return ms;
     },

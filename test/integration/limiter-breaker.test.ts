@@ -27,7 +27,7 @@ afterAll(async () => {
 
 const BACKOFF = { baseMs: 2000, capMs: 60_000, quietMs: 10_000 };
 function limiter(o: Partial<RateLimiterOptions> & { prefix: string }, conn: Redis = redis) {
-  const lim = createRateLimiter({ redis: conn, accountId: 'a', rps: 10, burst: 1, minIntervalMs: 0, maxWaitMs: 0, backoff: BACKOFF, ...o });
+  const lim = createRateLimiter({ redis: conn, accountId: 'a', rps: 10, burst: 1, minIntervalMs: 0, maxWaitMs: 0, lateMs: 15, backoff: BACKOFF, ...o });
   closers.push(() => lim.close());
   return lim;
 }
@@ -87,6 +87,28 @@ describe('rate limiter', () => {
     // Every booking is less than a minute from the first: all sit in one sliding minute.
     expect(booked).toBeLessThanOrEqual(120);
     expect(booked).toBeGreaterThanOrEqual(110);
+  });
+
+  it('a call that reaches its slot late books a fresh one instead of going out in a bunch', async () => {
+    const prefix = newPrefix();
+    const metrics = createMetrics();
+    const lim = limiter({ prefix, rps: 200, maxWaitMs: 5000, metrics });
+    // The account's schedule runs 60 ms ahead: the next slot is that far off.
+    const [sec, micro] = await redis.time();
+    await redis.set(limiterKeys(prefix, 'a').tat, String(Number(sec) * 1000 + Number(micro) / 1000 + 60));
+    await limiter({ prefix, accountId: 'warm' }).acquire(); // Redis knows the script: no EVAL fallback
+    const acquired = lim.acquire();
+    // Replies on one connection come in order: by this ping's the booking's answer is read,
+    // and by the next macrotask the limiter has acted on it.
+    await redis.ping();
+    await new Promise((r) => setImmediate(r));
+    // Then the event loop is held well past that time, as a GC pause or a descheduled
+    // process would hold it.
+    const spinUntil = performance.now() + 150;
+    while (performance.now() < spinUntil);
+    await acquired;
+    const rebooked = (await metrics.limiterRebookings.get()).values;
+    expect(rebooked[0]?.value).toBeGreaterThanOrEqual(1);
   });
 
   it('a pause with Retry-After holds every caller of the account; a shorter one never shortens it', async () => {
