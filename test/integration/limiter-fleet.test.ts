@@ -123,30 +123,31 @@ describe('the limiter across four clients of one account', () => {
     });
   }
 
-  it('adaptive: after a 429 storm the rate comes back to at least 0.9 of the hidden limit', async () => {
-    // CXone allows 40/s and never says so; the fleet starts at twice that.
+  it('adaptive: after a 429 storm the rate comes back to at least 0.9 of the hidden limit', { timeout: 180_000 }, async () => {
+    // CXone allows 40/s and never says so; the fleet starts at twice that, and each 429
+    // halves its rate, so the storm leaves it well under the limit.
     const { sim } = await simulator({ rps: 40, mode: 'hidden' });
     const clients = await fourClients(sim.url, {
       CXONE_RATE_LIMIT_ADAPTIVE_START_RPS: '80',
       CXONE_RATE_LIMIT_ADAPTIVE_MAX_RPS: '80',
-      CXONE_RATE_LIMIT_ADAPTIVE_CLIMB: '0.05',
+      CXONE_RATE_LIMIT_ADAPTIVE_DECREASE: '0.5',
+      CXONE_RATE_LIMIT_ADAPTIVE_CLIMB: '0.1',
       CXONE_429_BACKOFF_BASE_MS: '500',
       // The climb brings a 429 every few seconds here: the backoff must not build up across them.
       CXONE_429_BACKOFF_RESET_MS: '1000',
       CXONE_MAX_LIMITER_WAIT_MS: '20000',
     });
     const rate = async () => (await clients[0]!.metrics.limiterRate.get()).values[0]?.value ?? 0;
-    // The storm: the rate is cut until it is under the limit. Then it must climb back.
     let lowest = Infinity;
     let recovered = 0;
-    for (let round = 0; round < 40 && !recovered; round++) {
+    for (let round = 0; round < 100 && !recovered; round++) {
       await send(clients, 4, 20);
       const r = await rate();
       lowest = Math.min(lowest, r);
-      if (lowest < 36 && r >= 36) recovered = r;
+      if (lowest < 0.9 * 40 && r >= 0.9 * 40) recovered = r;
     }
     expect(sim.stats().rateLimited).toBeGreaterThan(0);
-    expect(lowest).toBeLessThan(40);
+    expect(lowest).toBeLessThan(36);
     expect(recovered).toBeGreaterThanOrEqual(36);
   });
 });
