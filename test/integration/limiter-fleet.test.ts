@@ -3,6 +3,7 @@
 // test process: four worker processes per test are too heavy for a machine that runs five
 // test suites at once). The simulator counts every arrival; the limiter is never asked how
 // it did.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -14,6 +15,7 @@ import { createMetrics } from '../../src/metrics.ts';
 import type { RateLimitConfig } from '../../src/simulator/config.ts';
 import { deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 import { useSimulator } from '../helpers/simulator.ts';
+import { startSimulatorProcess } from '../../src/simulator/process.ts';
 
 const startSim = useSimulator();
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -92,34 +94,42 @@ async function simulator(rateLimit: RateLimitConfig) {
 
 /**
  * Calls already on the wire when the 429 came may still arrive; none sent after it may
- * arrive before the pause is over. The margins are causality, not speed: the in-flight
- * calls and the end of the pause are read on two clocks a few event-loop turns apart.
+ * arrive before the pause is over. The margin is causality, not speed: the in-flight calls
+ * and the end of the pause are read a few event-loop turns apart, and on a loaded machine
+ * one turn of this process (four clients and the simulator) can take the longest stall seen.
  */
-function sentIntoPause(pauses: Array<{ at: number; ms: number }>, arrivals: number[], marginMs = 150): number[] {
+function sentIntoPause(pauses: Array<{ at: number; ms: number }>, arrivals: number[], marginMs: number): number[] {
   return arrivals.filter((t) => pauses.some((p) => t > p.at + marginMs && t < p.at + p.ms - marginMs));
 }
 
 describe('the limiter across four clients of one account', () => {
   it('keeps every sliding second within the budget, without a 429', async () => {
-    const { sim } = await simulator({ rps: 40 });
-    const clients = await fourClients(sim.url, { CXONE_RATE_LIMIT_RPS: '40', CXONE_MAX_LIMITER_WAIT_MS: '10000' });
-    await send(clients, 8, 120);
-    const s = sim.stats();
-    expect(s.sms.accepted).toBeGreaterThanOrEqual(120);
+    // The simulator in a process of its own, as CXone is: a stalled turn of this process
+    // (four clients, on a machine running five test suites) must not hold its clock too.
+    // 200/s, as the benchmark: 3% headroom is 6 calls a second (at 40/s it would be 1.2).
+    const sim = await startSimulatorProcess({ rps: 200 });
+    cleanups.push(() => sim.stop());
+    const clients = await fourClients(sim.url, { CXONE_RATE_LIMIT_RPS: '200', CXONE_MAX_LIMITER_WAIT_MS: '10000' });
+    await send(clients, 16, 800);
+    const s = await sim.stats();
+    expect(s.sms.accepted).toBeGreaterThanOrEqual(800);
     expect(s.rateLimited).toBe(0);
-    expect(s.peak1s).toBeLessThanOrEqual(40);
+    expect(s.peak1s).toBeLessThanOrEqual(200);
   });
 
   for (const [label, retryAfterS] of [['with Retry-After', 2], ['without Retry-After', null]] as const) {
     it(`a 429 ${label} pauses the whole account, and nothing is sent into the pause`, async () => {
       // CXone allows 20/s; the fleet was told 100/s, so only 429s hold it back.
       const { sim, arrivals } = await simulator(retryAfterS === null ? { rps: 20, mode: 'hidden' } : { rps: 20, retryAfterS });
+      const stalls = monitorEventLoopDelay({ resolution: 10 });
+      stalls.enable();
       const clients = await fourClients(sim.url, { CXONE_RATE_LIMIT_RPS: '100', CXONE_MAX_LIMITER_WAIT_MS: '20000', CXONE_429_BACKOFF_BASE_MS: '2000' });
       const pauses = await send(clients, 4, 50);
+      stalls.disable();
       expect(sim.stats().rateLimited).toBeGreaterThan(0);
       expect(pauses.length).toBeGreaterThan(0);
       if (retryAfterS !== null) for (const p of pauses) expect(p.ms).toBeLessThanOrEqual(retryAfterS * 1000);
-      expect(sentIntoPause(pauses, arrivals)).toEqual([]);
+      expect(sentIntoPause(pauses, arrivals, 150 + stalls.max / 1e6)).toEqual([]);
     });
   }
 
