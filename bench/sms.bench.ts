@@ -11,7 +11,7 @@ import type { SimulatorStats } from '../src/simulator/server.ts';
 import { acceptedRatePerS } from '../src/simulator/sms.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import { createThreadValidator, type RowValidator } from '../src/sms/row-validator.ts';
-import { benchPrefix, deletePrefix, prioritiseSimulator, countsAbove, processCpuMicros, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, sumCounter, waitForAccepted, waitForDrained, waitUntilServing, type BenchWorker } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, prioritiseSimulator, processCpuMicros, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, waitForAccepted, waitForDrained, waitUntilServing } from './lib/fleet-bench.ts';
 
 const MESSAGES = Number(process.env.MESSAGES ?? 20_000);
 const LIMIT = Number(process.env.LIMIT ?? 500);
@@ -128,14 +128,6 @@ function rateFigures(s: SimulatorStats) {
   return { achievedRps: Number(achieved.toFixed(1)), ratio: Number((achieved / LIMIT).toFixed(4)) };
 }
 
-/** Worker counters whose change over the measured batch is reported. */
-async function workerCounters(workers: BenchWorker[]) {
-  return {
-    missed: await sumCounter(workers, 'cxone_fleet_limiter_missed_slots_total'),
-    lateAbove: await countsAbove(workers, 'cxone_fleet_limiter_lateness_seconds'),
-  };
-}
-
 async function throughput(workerCount: number) {
   const sim = await startSimulatorProcess({ rps: LIMIT });
   const simulatorScheduling = await prioritiseSimulator(sim.pid);
@@ -172,7 +164,6 @@ async function throughput(workerCount: number) {
   const workerCpuBefore = (await processCpuMicros(pids)).reduce((a, b) => a + b, 0);
   const [simCpuBefore = 0] = await processCpuMicros([sim.pid]);
   const redisCpuBefore = await redisCpuMicros(ctx.redis);
-  const countersBefore = await workerCounters(workers);
   await queue.resume();
   let peakRss: number[] = [];
   const sampler = setInterval(() => {
@@ -180,7 +171,6 @@ async function throughput(workerCount: number) {
   }, 1000);
   const finished = await waitForAccepted(sim, MESSAGES, (MESSAGES / LIMIT) * 3_000 + 60_000);
   clearInterval(sampler);
-  const countersAfter = await workerCounters(workers);
   // CPU per message sent, once running: all worker processes together, Redis, the simulator.
   const workerCpu = (await processCpuMicros(pids)).reduce((a, b) => a + b, 0) - workerCpuBefore;
   const redisCpu = (await redisCpuMicros(ctx.redis)) - redisCpuBefore;
@@ -199,10 +189,7 @@ async function throughput(workerCount: number) {
     peak1s: s.peak1s,
     // Over the whole run, warm-up included: the fleet's one token is fetched then.
     tokenRequests: s.tokenRequests + Number(warmUp.tokenRequests ?? 0),
-    // Slots a worker reached too late, gave back and booked again (the budget is reused).
-    limiterMissedSlots: countersAfter.missed - countersBefore.missed,
-    // How many calls reached their slot more than N seconds late (missed ones included).
-    limiterLateCallsAbove: Object.fromEntries(Object.entries(countersAfter.lateAbove).map(([le, n]) => [le, n - (countersBefore.lateAbove[le] ?? 0)])),
+    peak100ms: s.peak100ms,
     warmUp,
     workerPeakRssMiB: peakRss,
     // The simulator stands in for CXone but shares the machine's cores with the fleet.

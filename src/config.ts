@@ -26,6 +26,8 @@ const prefix = z
   .string()
   .regex(/^\{[A-Za-z0-9_.-]+\}$/, 'a hash-tagged prefix such as {cxf}');
 
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,9 +45,21 @@ export const envSchema = z.object({
   CXONE_SCOPE: optionalString,
   CXONE_TOKEN_REFRESH_MARGIN_S: int(0, 3600).default(60),
   CXONE_ENDPOINTS: optionalString,
-  CXONE_RATE_LIMIT_RPS: num(0.1, 100_000).default(100),
+  // The account's budgets (docs/adr/0001-limiter.md). No per-second rate: adaptive by default.
+  CXONE_RATE_LIMIT_RPS: z.preprocess(blankAsUnset, num(0.1, 100_000).optional()),
+  CXONE_RATE_LIMIT_HEADROOM: num(0, 0.5).default(0.03),
+  CXONE_RATE_LIMIT_PER_MIN: z.preprocess(blankAsUnset, int(1).optional()),
+  CXONE_RATE_LIMIT_PER_HOUR: z.preprocess(blankAsUnset, int(1).optional()),
   CXONE_RATE_LIMIT_BURST: int(1, 10_000).default(1),
   CXONE_MAX_LIMITER_WAIT_MS: int(1, 600_000).default(2_000),
+  CXONE_RATE_LIMIT_ADAPTIVE: optionalString.pipe(z.enum(['true', 'false'], 'true or false').optional()),
+  CXONE_RATE_LIMIT_ADAPTIVE_START_RPS: num(0.1, 100_000).default(100),
+  CXONE_RATE_LIMIT_ADAPTIVE_MAX_RPS: num(0.1, 100_000).default(1_000),
+  CXONE_RATE_LIMIT_ADAPTIVE_DECREASE: num(0.01, 0.9).default(0.2),
+  CXONE_RATE_LIMIT_ADAPTIVE_CLIMB: num(0.001, 1).default(0.02),
+  CXONE_429_BACKOFF_BASE_MS: int(1).default(2_000),
+  CXONE_429_BACKOFF_MAX_MS: int(1).default(60_000),
+  CXONE_429_BACKOFF_RESET_MS: int(0).default(10_000),
   CXONE_CONNECT_TIMEOUT_MS: int(1).default(5_000),
   CXONE_HEADERS_TIMEOUT_MS: int(1).default(15_000),
   CXONE_BODY_TIMEOUT_MS: int(1).default(15_000),
@@ -130,9 +144,18 @@ function toConfig(e: Env) {
       refreshMarginMs: e.CXONE_TOKEN_REFRESH_MARGIN_S * 1000,
       endpointOverrides: e.CXONE_ENDPOINTS,
       rateLimit: {
-        rps: e.CXONE_RATE_LIMIT_RPS,
+        // The per-second rate, or the adaptive rate's ceiling when none is configured.
+        rps: e.CXONE_RATE_LIMIT_RPS ?? e.CXONE_RATE_LIMIT_ADAPTIVE_MAX_RPS,
+        rpsConfigured: e.CXONE_RATE_LIMIT_RPS !== undefined,
+        headroom: e.CXONE_RATE_LIMIT_HEADROOM,
+        perMin: e.CXONE_RATE_LIMIT_PER_MIN,
+        perHour: e.CXONE_RATE_LIMIT_PER_HOUR,
         burst: e.CXONE_RATE_LIMIT_BURST,
         maxWaitMs: e.CXONE_MAX_LIMITER_WAIT_MS,
+        adaptive: (e.CXONE_RATE_LIMIT_ADAPTIVE ?? String(e.CXONE_RATE_LIMIT_RPS === undefined)) === 'true'
+          ? { startRps: e.CXONE_RATE_LIMIT_ADAPTIVE_START_RPS, decrease: e.CXONE_RATE_LIMIT_ADAPTIVE_DECREASE, climb: e.CXONE_RATE_LIMIT_ADAPTIVE_CLIMB }
+          : undefined,
+        backoff: { baseMs: e.CXONE_429_BACKOFF_BASE_MS, capMs: e.CXONE_429_BACKOFF_MAX_MS, quietMs: e.CXONE_429_BACKOFF_RESET_MS },
       },
       http: {
         connectTimeoutMs: e.CXONE_CONNECT_TIMEOUT_MS,

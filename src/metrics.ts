@@ -55,22 +55,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
       buckets: [0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers: r,
     }),
-    limiterLatenessSeconds: new Histogram({
-      name: 'cxone_fleet_limiter_lateness_seconds',
-      help: 'How late this process reached its booked limiter slot (past the tolerance the slot is given back and booked again)',
-      labelNames: ['account'] as const,
-      buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1],
-      registers: r,
-    }),
-    limiterMissedSlots: new Counter({
-      name: 'cxone_fleet_limiter_missed_slots_total',
-      help: 'Limiter slots this process reached too late, gave back and booked again (the budget is reused)',
+    limiterRebookings: new Counter({
+      name: 'cxone_fleet_limiter_rebookings_total',
+      help: 'Calls that reached their limiter slot too late and booked a fresh one instead of going out in a bunch',
       labelNames: ['account'] as const,
       registers: r,
     }),
-    limiterBookingTurns: new Gauge({
-      name: 'cxone_fleet_limiter_booking_turns',
-      help: "Calls of this process that may hold a booking in the account's schedule at once (steered to keep the schedule about 40 ms ahead)",
+    limiterRate: new Gauge({
+      name: 'cxone_fleet_limiter_rate_rps',
+      help: "The account's per-second rate as the limiter last booked it (adaptive: after 429 cuts and the climb since)",
       labelNames: ['account'] as const,
       registers: r,
     }),

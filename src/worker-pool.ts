@@ -30,7 +30,6 @@ export function startWorkerPool(rt: Runtime, table: ProcessorTable, keys: QueueK
     const factory = table[key] as ProcessorFactory<typeof key>;
     return defineWorker(key, factory(rt), {
       connection: rt.workerRedis,
-      redis: rt.redis,
       queues: rt.queues,
       logger: rt.logger,
       metrics: rt.metrics,

@@ -19,21 +19,14 @@ export async function redisCpuMicros(redis: Pick<Redis, 'info'>): Promise<number
 }
 
 /**
- * Gives the simulator the CPU ahead of everything else on this machine (SCHED_FIFO through
- * `chrt`; needs root or CAP_SYS_NICE) and says which scheduling it runs under.
- *
- * The simulator stands for CXone, whose edge does not share two cores with the fleet it
- * counts. Here it does, and when four workers, Redis and this process keep it off the CPU
- * for 20-40 ms it stamps the calls that waited all at once, into a second that already
- * held its share: its busiest second read 497-503 at 4 workers while the fleet's log held
- * 490 at most, and 4 runs of 7 got 429s. Ahead of the others it stamps calls as they
- * come: busiest second 494-495 in 6 runs of 7, and 429s in 1 run of 7 (busiest second
- * 505). A 429 traced in a later such run was the fleet's own doing, calls let out late
- * after too few rebookings (see MAX_REBOOKINGS in src/cxone/rate-limiter.ts).
- * BENCH_SIM_SCHEDULING=normal measures the shared machine as it is.
+ * The simulator's scheduling: normal by default, as the machine is. With
+ * BENCH_SIM_SCHEDULING=realtime it gets the CPU ahead of everything else (SCHED_FIFO via
+ * `chrt`; needs root or CAP_SYS_NICE): it stands for CXone, whose edge does not share two
+ * cores with the fleet, and when starved here it stamps the calls that waited all at once.
+ * Says which it got.
  */
 export async function prioritiseSimulator(pid: number): Promise<'realtime' | 'normal'> {
-  if (process.env.BENCH_SIM_SCHEDULING === 'normal') return 'normal';
+  if (process.env.BENCH_SIM_SCHEDULING !== 'realtime') return 'normal';
   const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile('chrt', ['--all-tasks', '--fifo', '--pid', '10', String(pid)], (err) => resolve(err ? 'normal' : 'realtime'));
@@ -87,38 +80,6 @@ export async function waitUntilServing(workers: BenchWorker[], timeoutMs = 60_00
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-}
-
-/** The sum over all label sets of one counter on each worker's /metrics (0 if absent). */
-export async function sumCounter(workers: BenchWorker[], name: string): Promise<number> {
-  const totals = await Promise.all(
-    workers.map(async (w) => {
-      const text = await (await fetch(w.metricsUrl)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-      return sum;
-    }),
-  );
-  return totals.reduce((a, b) => a + b, 0);
-}
-
-/**
- * One histogram summed over all workers and label sets, as the number of observations
- * above each bucket bound (e.g. { '0.005': 12 } = 12 were over 5 ms).
- */
-export async function countsAbove(workers: BenchWorker[], name: string): Promise<Record<string, number>> {
-  const cumulative = new Map<string, number>();
-  let total = 0;
-  for (const w of workers) {
-    const text = await (await fetch(w.metricsUrl)).text();
-    for (const line of text.split('\n')) {
-      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (line.startsWith(`${name}_count`)) total += value;
-      const le = line.startsWith(`${name}_bucket{`) ? /le="([^"]+)"/.exec(line)?.[1] : undefined;
-      if (le && le !== '+Inf') cumulative.set(le, (cumulative.get(le) ?? 0) + value);
-    }
-  }
-  return Object.fromEntries([...cumulative].map(([le, atOrBelow]) => [le, total - atOrBelow]));
 }
 
 export async function stopWorkers(workers: BenchWorker[]): Promise<void> {

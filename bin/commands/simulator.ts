@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { LIMIT_MODES, type RateLimitConfig } from '../../src/simulator/config.ts';
 import { intOption, numberOption } from './options.ts';
 
 export function simulatorCommand(): Command {
@@ -8,6 +9,9 @@ export function simulatorCommand(): Command {
     .option('-p, --port <port>', 'port to listen on', intOption('--port'), 4010)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--rps <n>', 'per-account rate limit in requests/s (0 = none)', numberOption('--rps'), 0)
+    .addOption(new Option('--limit-mode <mode>', 'how the limit counts: sliding second, token bucket, fixed per-minute window, or sliding with 429s that carry no Retry-After').choices(LIMIT_MODES).default('sliding'))
+    .option('--limit-burst <n>', 'token-bucket capacity (default 50 ms of --rps)', intOption('--limit-burst', 1))
+    .option('--limit-per-min <n>', 'fixed-minute budget (default 60 x --rps)', intOption('--limit-per-min', 1))
     .option('--token-lifetime <s>', 'OAuth token lifetime in seconds', intOption('--token-lifetime', 1), 3600)
     .option('--webhook-url <url>', 'POST signed delivery-status webhooks here')
     .option('--webhook-secret <secret>', 'HMAC secret for webhooks', 'dev-webhook-secret')
@@ -18,14 +22,14 @@ export function simulatorCommand(): Command {
     // For a parent process (the demo, benchmarks): `{"url": ...}` on this descriptor once
     // listening, so it can use --port 0 and need not parse the log.
     .addOption(new Option('--ready-fd <fd>', 'write {"url"} to this file descriptor once listening').argParser(intOption('--ready-fd', 3)).hideHelp())
-    .action(async (o: { port: number; host: string; rps: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number; readyFd?: number }) => {
+    .action(async (o: { port: number; host: string; rps: number; limitMode: RateLimitConfig['mode']; limitBurst?: number; limitPerMin?: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number; readyFd?: number }) => {
       const [{ createLogger }, { startSimulator }] = await Promise.all([import('../../src/logger.ts'), import('../../src/simulator/server.ts')]);
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'cxone-simulator' });
       const sim = await startSimulator({
         host: o.host,
         port: o.port,
         tokenLifetimeS: o.tokenLifetime,
-        rateLimit: o.rps > 0 ? { rps: o.rps } : null,
+        rateLimit: o.rps > 0 ? { rps: o.rps, mode: o.limitMode, burst: o.limitBurst, perMin: o.limitPerMin } : null,
         faults: { latencyMs: o.latency, errorRate: o.errorRate, dropRate: o.dropRate, timeoutRate: o.timeoutRate },
         webhooks: o.webhookUrl ? { url: o.webhookUrl, secret: o.webhookSecret } : null,
         logger,

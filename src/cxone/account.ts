@@ -20,6 +20,30 @@ export interface CxoneAccount {
   close(): Promise<void>;
 }
 
+/**
+ * The limiter's figures from the account's budgets. GCRA lets at most rate + burst - 1 calls
+ * into any sliding second, so with a burst the rate is lowered to keep that under the limit;
+ * each budget keeps its headroom for the network and an upstream's own jitter. A per-minute
+ * or per-hour budget is a least spacing of calls: even pacing, never a minute's worth at once.
+ * A call that reaches its slot late (a GC pause, a busy or descheduled process) would go
+ * out in a bunch with the calls due after it; sent L ms late it adds up to rate x L to some
+ * second, so lateness may use half the headroom (15 ms at 3%) and the network the rest.
+ */
+export function limiterBudget(rl: CxoneAccountConfig['rateLimit']) {
+  const keep = 1 - rl.headroom;
+  const perSecond = rl.rps * keep;
+  const windows = [rl.perMin && 60_000 / (rl.perMin * keep), rl.perHour && 3_600_000 / (rl.perHour * keep)];
+  return {
+    rps: rl.rpsConfigured ? Math.max(perSecond - (rl.burst - 1), perSecond / 2) : rl.rps,
+    burst: rl.burst,
+    minIntervalMs: Math.max(0, ...windows.map((w) => w ?? 0)),
+    maxWaitMs: rl.maxWaitMs,
+    lateMs: Math.max(2, rl.headroom * 500),
+    adaptive: rl.adaptive,
+    backoff: rl.backoff,
+  };
+}
+
 export function createCxoneAccount(
   cfg: CxoneAccountConfig,
   deps: { redis: RedisConnection; prefix: string; logger: Logger; metrics?: Metrics },
@@ -43,15 +67,7 @@ export function createCxoneAccount(
       tokenPool,
     ),
   });
-  const limiter = createRateLimiter({
-    redis: deps.redis,
-    prefix: deps.prefix,
-    accountId: cfg.accountId,
-    rps: cfg.rateLimit.rps,
-    burst: cfg.rateLimit.burst,
-    maxWaitMs: cfg.rateLimit.maxWaitMs,
-    metrics: deps.metrics,
-  });
+  const limiter = createRateLimiter({ redis: deps.redis, prefix: deps.prefix, accountId: cfg.accountId, ...limiterBudget(cfg.rateLimit), metrics: deps.metrics });
   const breaker = createBreaker({ redis: deps.redis, prefix: deps.prefix, accountId: cfg.accountId, ...cfg.breaker, metrics: deps.metrics });
   const client = createCxoneClient({
     accountId: cfg.accountId,
@@ -70,6 +86,7 @@ export function createCxoneAccount(
     limiter,
     breaker,
     async close() {
+      await limiter.close();
       await tokens.close();
       await Promise.all([pool.close(), tokenPool.close()]);
     },

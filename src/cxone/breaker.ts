@@ -1,6 +1,7 @@
 // A circuit breaker per account, kept in Redis so the whole fleet sees one state: closed →
 // open after N consecutive failures (5xx, timeouts, dropped connections) → half-open after
-// a timeout → closed after M successes (a failure while half-open opens it again).
+// a timeout → closed after M successes (a failure while half-open opens it again). It is
+// its own step before the limiter's booking, read from Redis at most every refreshMs.
 import { ErrorCode, RateLimitedError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
@@ -9,30 +10,17 @@ import { defineScript } from '../redis-script.ts';
 export const BREAKER_STATES = { closed: 'closed', open: 'open', halfOpen: 'half-open' } as const;
 export type BreakerState = (typeof BREAKER_STATES)[keyof typeof BREAKER_STATES];
 
-/**
- * The breaker's verdict as a Lua function, so the limiter can ask it in the same script
- * that books a slot (one round trip before each call instead of two). An open breaker
- * whose time is up turns half-open here. Returns state, ms left open, failures so far.
- */
-export const BREAKER_VERDICT_LUA = `
-local function breakerVerdict(key, openMs, now)
-  local state = redis.call('HGET', key, 'state')
-  if state ~= 'open' then return state or 'closed', 0, tonumber(redis.call('HGET', key, 'failures') or '0') end
-  local openedAt = tonumber(redis.call('HGET', key, 'openedAt') or '0')
-  local remaining = openedAt + openMs - now
-  if remaining > 0 then return 'open', remaining, 0 end
-  redis.call('HSET', key, 'state', 'half-open', 'successes', 0)
-  return 'half-open', 0, 0
-end
-`;
-
-// KEYS[1] breaker hash; ARGV[1] open ms. Returns {state, remaining ms, failures so far}.
+// KEYS[1] breaker hash; ARGV[1] open ms. An open breaker whose time is up turns half-open
+// here. Returns {state, ms left open, failures so far}.
 const CHECK_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-${BREAKER_VERDICT_LUA}
-local state, remaining, failures = breakerVerdict(KEYS[1], tonumber(ARGV[1]), now)
-return {state, remaining, failures}
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'open' then return {state or 'closed', 0, tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')} end
+local remaining = tonumber(redis.call('HGET', KEYS[1], 'openedAt') or '0') + tonumber(ARGV[1]) - now
+if remaining > 0 then return {'open', remaining, 0} end
+redis.call('HSET', KEYS[1], 'state', 'half-open', 'successes', 0)
+return {'half-open', 0, 0}
 `;
 
 // KEYS[1] breaker hash; ARGV[1] 1 = success / 0 = failure, ARGV[2] failure threshold,
@@ -76,13 +64,12 @@ export interface BreakerOptions {
   metrics?: Metrics;
 }
 
-/** What another script needs to ask the breaker in its own round trip (see the limiter). */
-export interface BreakerGate {
-  key: string;
-  openMs: number;
-  /** Acts on BREAKER_VERDICT_LUA's answer exactly as check() does. */
-  verdict(state: BreakerState, remainingMs: number, failures: number): boolean;
-}
+/**
+ * How long a process trusts the state it last read. Asking Redis before every call would
+ * be a round trip per call for a state that changes after many failures; a process sees
+ * another's transition within this long, and its own at once.
+ */
+export const BREAKER_REFRESH_MS = 250;
 
 export interface Breaker {
   /**
@@ -90,32 +77,36 @@ export interface Breaker {
    * Resolves to whether a success must be recorded (half-open, or failures to reset).
    */
   check(): Promise<boolean>;
-  readonly gate: BreakerGate;
   record(ok: boolean): Promise<BreakerState>;
   state(): Promise<BreakerState>;
 }
 
-export function createBreaker(opts: BreakerOptions): Breaker {
+export function createBreaker(opts: BreakerOptions & { refreshMs?: number }): Breaker {
   const key = fleetKey(opts.prefix, 'breaker', opts.accountId);
-  const setGauge = (s: BreakerState) => opts.metrics?.breakerState.set({ account: opts.accountId }, s === 'open' ? 1 : 0);
-  const verdict = (state: BreakerState, remaining: number, failures: number): boolean => {
-    setGauge(state);
-    if (state === 'open') {
-      throw new RateLimitedError(`circuit open for account ${opts.accountId}`, Math.max(1, Math.ceil(remaining)), {
-        code: ErrorCode.CircuitOpen,
-      });
-    }
-    return state !== 'closed' || failures > 0;
+  const refreshMs = opts.refreshMs ?? BREAKER_REFRESH_MS;
+  // The last state read or written, in this process's clock.
+  let known: { state: BreakerState; openUntil: number; failures: number; at: number } | undefined;
+  const learn = (state: BreakerState, remaining: number, failures: number) => {
+    const at = performance.now();
+    known = { state, openUntil: at + remaining, failures, at };
+    opts.metrics?.breakerState.set({ account: opts.accountId }, state === 'open' ? 1 : 0);
   };
   return {
-    gate: { key, openMs: opts.openMs, verdict },
     async check() {
-      const [state, remaining, failures] = await checkScript.run(opts.redis, [key], [opts.openMs]);
-      return verdict(state, remaining, failures);
+      const now = performance.now();
+      const stale = !known || now - known.at >= refreshMs || (known.state === 'open' && known.openUntil <= now);
+      if (stale) learn(...(await checkScript.run(opts.redis, [key], [opts.openMs])));
+      const k = known!;
+      if (k.state === 'open') {
+        throw new RateLimitedError(`circuit open for account ${opts.accountId}`, Math.max(1, Math.ceil(k.openUntil - performance.now())), {
+          code: ErrorCode.CircuitOpen,
+        });
+      }
+      return k.state !== 'closed' || k.failures > 0;
     },
     async record(ok) {
       const state = await recordScript.run(opts.redis, [key], [ok ? '1' : '0', opts.failureThreshold, opts.halfOpenSuccesses]);
-      setGauge(state);
+      learn(state, state === 'open' ? opts.openMs : 0, state === 'closed' && !ok ? 1 : 0);
       return state;
     },
     async state() {

@@ -1,4 +1,4 @@
-// The one HTTP path to CXone. Every call: breaker check → fleet-wide limiter → token →
+// The one HTTP path to CXone. Every call: token → breaker check → fleet-wide limiter →
 // request on a keep-alive pool → status mapped to the error taxonomy → body parsed with zod.
 // The only retry here is the single one after a 401 with a refreshed token; everything
 // else is the queue's business (attempts + backoff), so a job never loops in a worker.
@@ -49,8 +49,6 @@ export interface CxoneClientDeps {
   breaker: Breaker;
   logger: Logger;
   metrics?: Metrics;
-  /** Used when a 429 carries no Retry-After: uniform in [base, 2*base). */
-  defaultRetryAfterMs?: number;
 }
 
 export function createCxonePool(
@@ -139,7 +137,6 @@ function transportError(err: unknown, endpoint: string): FleetError {
 export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
   const origin = new URL(deps.baseUrl).origin;
   const basePath = new URL(deps.baseUrl).pathname.replace(/\/+$/, '');
-  const retryAfterBase = deps.defaultRetryAfterMs ?? 1_000;
 
   async function send(endpoint: EndpointName, req: CxoneRequest<z.ZodType | undefined>, token: string) {
     const ep = deps.endpoints[endpoint];
@@ -167,11 +164,11 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
       let refreshed = false;
       for (;;) {
         // Token first, slot second: a slot booked before a token wait would be spent late,
-        // and many late slots arrive at CXone together as a burst. The breaker is asked in
-        // the slot's round trip; in steady state (closed, no failures) a success needs no
-        // write either, so a call costs one Redis round trip before it goes out.
+        // and many late slots arrive at CXone together as a burst. The breaker is asked
+        // before the slot, so an open circuit spends none.
         const token = await deps.tokens.getToken(req.signal);
-        const mustRecordSuccess = await deps.limiter.acquire(req.signal, deps.breaker.gate);
+        const mustRecordSuccess = await deps.breaker.check();
+        await deps.limiter.acquire(req.signal);
         const started = performance.now();
         let res: Awaited<ReturnType<typeof send>>;
         try {
@@ -193,11 +190,11 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
           continue;
         }
         if (res.status === 429) {
-          const retryAfter = parseRetryAfter(res.headers['retry-after']) ?? retryAfterBase * (1 + Math.random());
+          // Without Retry-After (CXone often sends none) the limiter backs off instead.
+          const pauseMs = await deps.limiter.rateLimited(parseRetryAfter(res.headers['retry-after']));
           deps.metrics?.cxoneRateLimited.inc({ account: deps.accountId });
-          await deps.limiter.pauseFor(retryAfter);
-          deps.logger.warn({ endpoint, retryAfterMs: retryAfter, accountId: deps.accountId }, 'CXone 429: account paused');
-          throw new RateLimitedError(`CXone ${endpoint} answered 429`, retryAfter, { details: { endpoint } });
+          deps.logger.warn({ endpoint, pauseMs, accountId: deps.accountId }, 'CXone 429: account paused');
+          throw new RateLimitedError(`CXone ${endpoint} answered 429`, Math.max(1, Math.ceil(pauseMs)), { details: { endpoint } });
         }
         if (res.status >= 500 || mustRecordSuccess) await deps.breaker.record(res.status < 500);
         if (res.status === 401) {

@@ -5,7 +5,6 @@ import { Worker, UnrecoverableError, RateLimitError, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RedisConnection } from '../redis.ts';
-import { fleetKey } from '../redis.ts';
 import { ValidationError, isFleetError } from '../errors.ts';
 import { classifyError } from './outcome.ts';
 import { parsePayload } from './enqueue.ts';
@@ -31,8 +30,6 @@ export type Processor<K extends QueueKey> = ((data: PayloadOf<K>, ctx: JobContex
 export interface WorkerDeps {
   /** A worker-kind connection (maxRetriesPerRequest: null). */
   connection: RedisConnection;
-  /** A client connection for the fleet's own keys (restart counters). */
-  redis: RedisConnection;
   queues: QueueSet;
   logger: Logger;
   metrics?: Metrics;
@@ -48,7 +45,6 @@ export interface WorkerDeps {
 export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>, deps: WorkerDeps): Worker {
   const def = QUEUES[key];
   const queue = deps.queues.get(key);
-  const restartsKey = (jobId: string) => fleetKey(deps.queues.prefix, 'rl-restarts', def.name, jobId);
 
   const run = async (job: Job, _token?: string, signal?: AbortSignal) => {
     const started = performance.now();
@@ -97,8 +93,10 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
         throw new UnrecoverableError(`${code}: ${(err as Error).message}`);
       }
       if (outcome.kind === 'rate-limited') {
-        const restarts = await deps.redis.incr(restartsKey(String(job.id)));
-        if (restarts === 1) await deps.redis.expire(restartsKey(String(job.id)), 24 * 3600);
+        // BullMQ counts every start (attemptsStarted, this one included) and only the starts
+        // that spent an attempt (attemptsMade; a RateLimitError moves the job back to wait
+        // without one). The rest were sent back: this is one more. (A stalled start counts too.)
+        const restarts = job.attemptsStarted - job.attemptsMade;
         if (restarts <= deps.maxRateLimitRestarts) {
           // Sends the job back to wait without spending an attempt, and holds every
           // worker of this queue for the delay (the fleet-wide account pause lives in the

@@ -13,10 +13,18 @@ export interface ClientConfig {
   scopes: string[];
 }
 
+/** How the per-account limit counts (see rate-limit.ts). Default sliding. */
+export const LIMIT_MODES = ['sliding', 'token-bucket', 'fixed-minute', 'hidden'] as const;
+
 export interface RateLimitConfig {
-  /** Allowed API requests per account in any sliding 1-second window. */
+  mode?: (typeof LIMIT_MODES)[number];
+  /** Allowed API requests per account a second (sliding, hidden; the token-bucket's rate). */
   rps: number;
-  /** Value of the Retry-After header on a 429 (whole seconds, >= 1). Default 1. */
+  /** token-bucket: the bucket's capacity. Default 50 ms of the rate. */
+  burst?: number;
+  /** fixed-minute: requests per calendar minute. Default 60 x rps. */
+  perMin?: number;
+  /** Value of the Retry-After header on a sliding-window 429 (whole seconds, >= 1). Default 1. */
   retryAfterS?: number;
 }
 
@@ -107,7 +115,13 @@ const rate = z.number().min(0).max(1);
 const ms = z.number().min(0).max(600_000);
 
 const rateLimitSchema = z
-  .object({ rps: z.number().int().min(1).max(1_000_000), retryAfterS: z.number().int().min(1).max(3600).optional() })
+  .object({
+    mode: z.enum(LIMIT_MODES).optional(),
+    rps: z.number().int().min(1).max(1_000_000),
+    burst: z.number().int().min(1).max(1_000_000).optional(),
+    perMin: z.number().int().min(1).max(60_000_000).optional(),
+    retryAfterS: z.number().int().min(1).max(3600).optional(),
+  })
   .strict();
 
 const faultsSchema = z

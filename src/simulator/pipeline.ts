@@ -67,11 +67,9 @@ export function createPipeline(deps: PipelineDeps): { api: RequestHandler; token
       const verdict = deps.limiter.check(auth.accountId, t);
       if (!verdict.ok) {
         stats.rateLimited();
-        return {
-          status: 429,
-          headers: { 'retry-after': String(verdict.retryAfterS) },
-          body: { error: 'rate_limited', message: 'too many requests', retryAfterS: verdict.retryAfterS },
-        };
+        const body = { error: 'rate_limited', message: 'too many requests' };
+        if (verdict.retryAfterS === null) return { status: 429, body };
+        return { status: 429, headers: { 'retry-after': String(verdict.retryAfterS) }, body: { ...body, retryAfterS: verdict.retryAfterS } };
       }
       requireScope(auth, m.route.scope);
       return await m.route.handle({ req, params: m.params, query: new URLSearchParams(search), body, auth, now: t });

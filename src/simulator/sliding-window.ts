@@ -51,10 +51,13 @@ class TimeDeque {
 
 export class SlidingWindowPeak {
   private readonly window = new TimeDeque();
+  private readonly windowMs: number;
   private last = -Infinity;
   private max = 0;
 
-  constructor(private readonly windowMs = 1000) {}
+  constructor(windowMs = 1000) {
+    this.windowMs = windowMs;
+  }
 
   /** Arrivals must not go backwards; an earlier time (a clock step) counts as the latest. */
   arrive(t: number): void {

@@ -26,6 +26,9 @@ export interface CoreStatsSnapshot {
   rateLimited: number;
   /** Most API requests that arrived within any sliding 1-second window since reset. */
   peak1s: number;
+  /** The same over 100 ms (how smooth the traffic is) and over a minute (per-minute budgets). */
+  peak100ms: number;
+  peak1m: number;
   faults: FaultStats;
 }
 
@@ -51,12 +54,16 @@ export function createCoreStats(): CoreStats {
   const responses = new Map<number, number>();
   const faults = { errors: 0, timeouts: 0, drops: 0, late: 0 };
   const peak = new SlidingWindowPeak(1000);
+  const peak100ms = new SlidingWindowPeak(100);
+  const peak1m = new SlidingWindowPeak(60_000);
 
   return {
     arrive(routeKey, t) {
       apiRequests++;
       requests.set(routeKey, (requests.get(routeKey) ?? 0) + 1);
       peak.arrive(t);
+      peak100ms.arrive(t);
+      peak1m.arrive(t);
     },
     tokenRequest() {
       tokenRequests++;
@@ -84,6 +91,8 @@ export function createCoreStats(): CoreStats {
         responses: Object.fromEntries([...responses].map(([k, v]) => [String(k), v])),
         rateLimited,
         peak1s: peak.peak,
+        peak100ms: peak100ms.peak,
+        peak1m: peak1m.peak,
         faults: { ...faults, held },
       };
     },
@@ -100,6 +109,8 @@ export function createCoreStats(): CoreStats {
       faults.drops = 0;
       faults.late = 0;
       peak.reset();
+      peak100ms.reset();
+      peak1m.reset();
     },
   };
 }

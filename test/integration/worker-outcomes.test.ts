@@ -169,7 +169,7 @@ describe('worker outcomes', () => {
         ctx.log.info({ step: 'inside' }, 'processor line');
         return 'ok';
       }),
-      { connection: rt.workerRedis, redis: rt.redis, queues: rt.queues, logger, concurrency: 1, maxRateLimitRestarts: 3 },
+      { connection: rt.workerRedis, queues: rt.queues, logger, concurrency: 1, maxRateLimitRestarts: 3 },
     );
     closers.push(() => worker.close());
     await vi.waitFor(() => expect(lines.filter((l) => String(l.msg).startsWith('job ')).length).toBe(2), { timeout: 10_000, interval: 20 });

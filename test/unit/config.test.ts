@@ -5,7 +5,8 @@ describe('loadConfig', () => {
   it('gives working defaults for an empty environment', () => {
     const c = loadConfig({});
     expect(c.redis.prefix).toBe('{cxf}');
-    expect(c.cxone.rateLimit.rps).toBe(100);
+    // No per-second rate configured: the limiter adapts, from 100/s up to at most 1000/s.
+    expect(c.cxone.rateLimit).toMatchObject({ rps: 1000, rpsConfigured: false, headroom: 0.03, burst: 1, adaptive: { startRps: 100 } });
     expect(c.cxone.authStyle).toBe('form');
   });
 
@@ -24,6 +25,13 @@ describe('loadConfig', () => {
     expect(lines.find((l) => l.startsWith('CXONE_AUTH_STYLE'))).toContain('"digest"');
     const redisLine = lines.find((l) => l.startsWith('REDIS_URL'))!;
     expect(redisLine).not.toContain('secret');
+  });
+
+  it('takes per-second, per-minute and per-hour budgets; a per-second rate turns adaptive mode off unless asked', () => {
+    const rl = loadConfig({ CXONE_RATE_LIMIT_RPS: '200', CXONE_RATE_LIMIT_PER_MIN: '6000', CXONE_RATE_LIMIT_PER_HOUR: '' }).cxone.rateLimit;
+    expect(rl).toMatchObject({ rps: 200, rpsConfigured: true, perMin: 6000, perHour: undefined, adaptive: undefined });
+    expect(loadConfig({ CXONE_RATE_LIMIT_RPS: '200', CXONE_RATE_LIMIT_ADAPTIVE: 'true' }).cxone.rateLimit.adaptive).toMatchObject({ decrease: 0.2 });
+    expect(() => loadConfig({ CXONE_RATE_LIMIT_ADAPTIVE: 'yes' })).toThrow(/CXONE_RATE_LIMIT_ADAPTIVE.*true or false/);
   });
 
   it('treats blank optional variables as unset', () => {

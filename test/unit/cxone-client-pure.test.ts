@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTokenRequest } from '../../src/cxone/auth.ts';
 import { buildPath, DEFAULT_ENDPOINTS, resolveEndpoints } from '../../src/cxone/endpoints.ts';
 import { errorForStatus, parseRetryAfter } from '../../src/cxone/http.ts';
-import { JITTER_HEADROOM, LATE_TOLERANCE_MS, PACE_SLACK, pacingIntervalMs, windowCap } from '../../src/cxone/rate-limiter.ts';
-import { createRedisClock } from '../../src/cxone/redis-clock.ts';
+import { limiterBudget } from '../../src/cxone/account.ts';
 import { ErrorCode, PermanentError, RateLimitedError, TransientError, ValidationError } from '../../src/errors.ts';
 import { classifyError } from '../../src/queues/outcome.ts';
 
@@ -69,58 +68,32 @@ describe('status mapping', () => {
   });
 });
 
-describe('limiter sizing', () => {
-  it('leaves the headroom free in every second, and at least one call', () => {
-    for (const rps of [1, 10, 100, 200, 500, 1000]) {
-      const cap = windowCap(rps);
-      expect(cap).toBeGreaterThanOrEqual(1);
-      expect(cap).toBeLessThanOrEqual(Math.max(1, rps * (1 - JITTER_HEADROOM)));
-      if (rps >= 100) expect(cap / rps).toBeGreaterThanOrEqual(0.97);
-    }
+describe('limiter budget', () => {
+  const base = { rps: 200, rpsConfigured: true, headroom: 0.03, burst: 1, maxWaitMs: 2000, adaptive: undefined, backoff: { baseMs: 2000, capMs: 60_000, quietMs: 10_000 } };
+
+  it('keeps the headroom under the per-second limit, evenly spaced', () => {
+    const b = limiterBudget({ ...base, perMin: undefined, perHour: undefined });
+    expect(b.rps).toBeCloseTo(194, 9);
+    expect(b.burst).toBe(1);
+    expect(b.minIntervalMs).toBe(0);
   });
 
-  it('paces calls a little faster than the budget, so room given back is taken up within a few calls', () => {
-    for (const rps of [10, 100, 500]) {
-      const budgetSpacing = 1000 / windowCap(rps);
-      expect(pacingIntervalMs(rps)).toBeLessThan(budgetSpacing);
-      // Never faster than the slack over the account's limit, even for a moment.
-      expect(1000 / pacingIntervalMs(rps)).toBeLessThanOrEqual(rps * (1 + PACE_SLACK) + 1e-9);
-    }
+  it('lowers the rate by the burst, so rate + burst - 1 still fits in a second', () => {
+    const b = limiterBudget({ ...base, burst: 10, perMin: undefined, perHour: undefined });
+    expect(b.rps + b.burst - 1).toBeLessThanOrEqual(200 * 0.97 + 1e-9);
+    // A burst as large as the limit cannot take more than half the rate.
+    expect(limiterBudget({ ...base, burst: 500, perMin: undefined, perHour: undefined }).rps).toBeCloseTo(97, 9);
   });
 
-  it('lets calls go late, without booking again, only by what fits in a small share of the headroom', () => {
-    for (const rps of [100, 500, 1000]) {
-      // A call sent L ms after its logged time adds at most rate × L to one second.
-      expect((rps * LATE_TOLERANCE_MS) / 1000).toBeLessThanOrEqual((rps - windowCap(rps)) / 4 + 1e-9);
-    }
-  });
-});
-
-describe('Redis clock', () => {
-  it('takes the offset from the exchange with the shortest round trip', () => {
-    const clock = createRedisClock();
-    // Redis's clock reads 1000 ms ahead of ours; it read it somewhere within each exchange.
-    clock.observe(0, 10, 1008); // slow exchange: read 3 ms after its middle, so off by 3 ms
-    expect(clock.toLocal(2000)).toBeCloseTo(997, 6);
-    clock.observe(20, 20.2, 1020.1); // fast exchange replaces it
-    expect(clock.toLocal(2000)).toBeCloseTo(1000, 6);
-    clock.observe(30, 40, 1031); // a slow one later does not
-    expect(clock.toLocal(2000)).toBeCloseTo(1000, 6);
+  it('turns per-minute and per-hour budgets into a least spacing, the tighter one winning', () => {
+    const perMin = limiterBudget({ ...base, perMin: 6000, perHour: undefined });
+    expect(60_000 / perMin.minIntervalMs).toBeCloseTo(6000 * 0.97, 6);
+    const perHour = limiterBudget({ ...base, perMin: 6000, perHour: 90_000 });
+    expect(3_600_000 / perHour.minIntervalMs).toBeCloseTo(90_000 * 0.97, 6);
   });
 
-  it('follows drift: an aged estimate gives way to a fresh exchange with a longer round trip', () => {
-    const clock = createRedisClock();
-    clock.observe(0, 0.1, 1000.05);
-    // Ten seconds later the clocks have drifted 2 ms apart; a 1 ms exchange is now the better one.
-    clock.observe(10_000, 10_001, 11_002.5);
-    expect(clock.toLocal(12_002)).toBeCloseTo(11_000, 6);
-  });
-
-  it('ignores answers that make no sense (no time, a negative round trip)', () => {
-    const clock = createRedisClock();
-    clock.observe(0, 0.5, 1000.25);
-    clock.observe(5, 4, 9999);
-    clock.observe(6, 6.1, Number.NaN);
-    expect(clock.toLocal(2000)).toBeCloseTo(1000, 6);
+  it('uses the adaptive ceiling as it is when no per-second rate is configured', () => {
+    const b = limiterBudget({ ...base, rps: 1000, rpsConfigured: false, perMin: undefined, perHour: undefined });
+    expect(b.rps).toBe(1000);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WindowLimiter } from '../../src/simulator/rate-limit.ts';
+import { createAccountLimiters, WindowLimiter } from '../../src/simulator/rate-limit.ts';
+import type { RateLimitConfig } from '../../src/simulator/config.ts';
 import { SlidingWindowPeak, peakInWindow } from '../../src/simulator/sliding-window.ts';
 
 describe('peakInWindow', () => {
@@ -87,5 +88,57 @@ describe('WindowLimiter', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('simulator limit modes', () => {
+  const limiterFor = (cfg: RateLimitConfig) => {
+    const l = createAccountLimiters(() => cfg);
+    return (t: number) => l.check('a', t);
+  };
+
+  it('hidden counts like sliding but answers with no Retry-After', () => {
+    const sliding = limiterFor({ mode: 'sliding', rps: 2, retryAfterS: 3 });
+    const hidden = limiterFor({ mode: 'hidden', rps: 2 });
+    for (const t of [0, 10]) {
+      expect(sliding(t)).toEqual({ ok: true });
+      expect(hidden(t)).toEqual({ ok: true });
+    }
+    expect(sliding(20)).toEqual({ ok: false, retryAfterS: 3 });
+    expect(hidden(20)).toEqual({ ok: false, retryAfterS: null });
+    expect(hidden(1000)).toEqual({ ok: true });
+  });
+
+  it('token bucket: a full bucket lets its burst through, then one a token', () => {
+    const check = limiterFor({ mode: 'token-bucket', rps: 10, burst: 3 });
+    expect([0, 0, 0, 0].map((t) => check(t).ok)).toEqual([true, true, true, false]);
+    expect(check(50)).toEqual({ ok: false, retryAfterS: 1 });
+    expect(check(100).ok).toBe(true); // one token refilled at 10/s
+    expect(check(150).ok).toBe(false);
+    // Evenly spaced at the rate, a bucket of one never refuses.
+    const even = limiterFor({ mode: 'token-bucket', rps: 200, burst: 1 });
+    expect(Array.from({ length: 400 }, (_, i) => even(i * 5).ok).every(Boolean)).toBe(true);
+  });
+
+  it('token bucket defaults its capacity to 50 ms of the rate', () => {
+    const check = limiterFor({ mode: 'token-bucket', rps: 200 });
+    expect(Array.from({ length: 11 }, () => check(0).ok).filter(Boolean)).toHaveLength(10);
+  });
+
+  it('fixed minute: the budget per calendar minute, Retry-After to the minute end', () => {
+    const check = limiterFor({ mode: 'fixed-minute', rps: 100, perMin: 2 });
+    expect([60_000, 60_001].map((t) => check(t).ok)).toEqual([true, true]);
+    expect(check(100_000)).toEqual({ ok: false, retryAfterS: 20 });
+    // A new minute starts with its whole budget, however close to the last one's requests.
+    expect(check(120_000).ok).toBe(true);
+  });
+
+  it('starts counting afresh when the limit is replaced', () => {
+    let cfg: RateLimitConfig = { rps: 1 };
+    const l = createAccountLimiters(() => cfg);
+    expect(l.check('a', 0).ok).toBe(true);
+    expect(l.check('a', 1).ok).toBe(false);
+    cfg = { mode: 'token-bucket', rps: 1, burst: 2 };
+    expect(l.check('a', 2).ok).toBe(true);
   });
 });
