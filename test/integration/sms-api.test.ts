@@ -90,8 +90,9 @@ describe('SMS control API', () => {
       },
       { timeout: 60_000, interval: 100 },
     );
+    // A job is marked completed just after its message is recorded dispatched.
     const queue = runtime.queues.get('smsSend');
-    expect(await queue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active')).toBe(0);
+    await vi.waitFor(async () => expect(await queue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active')).toBe(0), { timeout: 30_000, interval: 100 });
     const s = fleet.sim.stats().sms;
     expect(s.accepted).toBe(20);
     expect(s.repeatedRecipients).toBe(0);
