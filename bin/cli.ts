@@ -1,7 +1,7 @@
 // The `cxone-fleet` command line: wiring only. Each command lives in its own module and
 // loads its implementation when it runs, so `--help` or a dry run does not pay for the
 // ingress, the dashboard or the simulator.
-import { createRequire } from 'node:module';
+import { readPackageInfo } from './package-info.ts';
 import { Command } from 'commander';
 import { demoCommand } from './commands/demo.ts';
 import { ingressCommand } from './commands/ingress.ts';
@@ -12,7 +12,7 @@ import { dlqCommand } from '../producers/dlq.cli.ts';
 import { emailCommand } from '../producers/email.cli.ts';
 import { smsCommand } from '../producers/sms.cli.ts';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
+const pkg = readPackageInfo(import.meta.url);
 
 const program = new Command('cxone-fleet')
   .description(pkg.description)

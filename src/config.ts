@@ -7,6 +7,7 @@ const SECRET_VARS = new Set([
   'WEBHOOK_SECRETS',
   'ADMIN_PASSWORD',
   'ADMIN_TOKEN',
+  'METRICS_TOKEN',
   'REDIS_URL',
 ]);
 
@@ -59,6 +60,9 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
   WORKER_LOCK_MS: int(1_000).default(30_000),
   METRICS_PORT: int(0, 65_535).default(0),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: optionalString,
+  INGRESS_METRICS_PORT: int(0, 65_535).optional(),
 
   INGRESS_HOST: z.string().default('127.0.0.1'),
   INGRESS_PORT: int(0, 65_535).default(8080),
@@ -83,8 +87,10 @@ export type Env = z.infer<typeof envSchema>;
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   readonly retryable = false;
-  constructor(readonly lines: string[]) {
+  readonly lines: string[];
+  constructor(lines: string[]) {
     super(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    this.lines = lines;
     this.name = 'ConfigError';
   }
 }
@@ -138,6 +144,8 @@ function toConfig(e: Env) {
     },
     rateLimitMaxRestarts: e.RATE_LIMIT_MAX_RESTARTS,
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, metricsPort: e.METRICS_PORT, lockMs: e.WORKER_LOCK_MS },
+    /** Where a process's /metrics, /healthz and /readyz listen when they have a port of their own. */
+    ops: { host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     ingress: {
       host: e.INGRESS_HOST,
       port: e.INGRESS_PORT,
@@ -146,6 +154,8 @@ function toConfig(e: Env) {
       webhookSecrets: e.WEBHOOK_SECRETS,
       webhookToleranceS: e.WEBHOOK_TOLERANCE_S,
       admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD, token: e.ADMIN_TOKEN },
+      /** When set, /metrics leaves the public port for METRICS_HOST:INGRESS_METRICS_PORT. */
+      metricsPort: e.INGRESS_METRICS_PORT,
     },
     sms: {
       maxSegments: e.SMS_MAX_SEGMENTS,

@@ -15,6 +15,12 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** `Authorization: Bearer <token>` carries exactly `token` (constant time). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^bearer\s+(.+)$/i.exec(header ?? '');
+  return m !== null && sameSecret(m[1]!.trim(), token);
+}
+
 export function adminAuthConfigured(admin: AdminSettings): boolean {
   return Boolean((admin.user && admin.password) || admin.token);
 }

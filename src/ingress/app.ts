@@ -77,7 +77,8 @@ export function createApp(deps: IngressDeps): IngressApp {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
   mountHealth(app, deps);
-  mountMetrics(app, deps);
+  // With a metrics port of its own (INGRESS_METRICS_PORT), the public port does not serve them.
+  if (deps.config.ingress.metricsPort === undefined) mountMetrics(app, { ...deps, token: deps.config.ops.token });
 
   const apiRouter = createApiRouter({
     idempotency: createIdempotencyStore({ redis: deps.redis, prefix }),

@@ -25,15 +25,17 @@ export type ErrorBody = {
 };
 
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCodeName | string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number;
+  readonly code: ErrorCodeName | string;
+  readonly details?: unknown;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: ErrorCodeName | string, message: string, details?: unknown, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
   }
 }
 

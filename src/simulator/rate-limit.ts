@@ -9,10 +9,12 @@ export class WindowLimiter {
   private next = 0;
   private last = -Infinity;
 
-  constructor(
-    readonly limit: number,
-    private readonly windowMs = 1000,
-  ) {
+  readonly limit: number;
+  private readonly windowMs: number;
+
+  constructor(limit: number, windowMs = 1000) {
+    this.limit = limit;
+    this.windowMs = windowMs;
     this.stamps = new Float64Array(limit).fill(-Infinity);
   }
 

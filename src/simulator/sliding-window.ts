@@ -54,7 +54,11 @@ export class SlidingWindowPeak {
   private last = -Infinity;
   private max = 0;
 
-  constructor(private readonly windowMs = 1000) {}
+  private readonly windowMs: number;
+
+  constructor(windowMs = 1000) {
+    this.windowMs = windowMs;
+  }
 
   /** Arrivals must not go backwards; an earlier time (a clock step) counts as the latest. */
   arrive(t: number): void {
