@@ -1,6 +1,7 @@
 // The only module that reads process.env. Every variable is validated here, once, and a
 // bad start-up names each bad variable on its own line (value hidden when secret).
 import { z } from 'zod';
+import { productionProblems } from './config-production.ts';
 
 const SECRET_VARS = new Set([
   'CXONE_CLIENT_SECRET',
@@ -80,6 +81,9 @@ export const envSchema = z.object({
   SMS_DEFAULT_REGION: z.string().length(2).default('US'),
 
   EMAIL_SECRETS_DIR: z.string().default('.'),
+  // Secret references (an email spec's smtp.passwordEnv) may only name variables with one
+  // of these prefixes, so a spec cannot make a worker read CXONE_CLIENT_SECRET or REDIS_URL.
+  SECRET_ENV_PREFIXES: csv.pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9_]{2,}$/, 'prefixes of upper-case variable names, e.g. CXONE_SECRET_')).min(1)).default(['CXONE_SECRET_']),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -106,6 +110,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return `${name}${shown}: ${issue.message}`;
     });
     throw new ConfigError(lines);
+  }
+  if (parsed.data.NODE_ENV === 'production') {
+    const lines = productionProblems(env);
+    if (lines.length > 0) throw new ConfigError(lines);
   }
   return toConfig(parsed.data);
 }
@@ -164,17 +172,21 @@ function toConfig(e: Env) {
       defaultRegion: e.SMS_DEFAULT_REGION,
     },
     email: { secretsDir: e.EMAIL_SECRETS_DIR },
+    secretEnvPrefixes: e.SECRET_ENV_PREFIXES,
   } as const;
 }
 
 export type Config = ReturnType<typeof loadConfig>;
 
 /**
- * Where secrets named by reference live (an email spec's `smtp.passwordEnv`). Their names
- * are chosen by whoever writes the spec, so they cannot be declared above; they are read
- * here all the same, so this file stays the only reader of the environment.
+ * Where secrets named by reference live (an email spec's `smtp.passwordEnv`): the variables
+ * whose names start with an allowed prefix (SECRET_ENV_PREFIXES, default CXONE_SECRET_), and
+ * no others. Their names are chosen by whoever writes the spec, so they cannot be declared
+ * above; they are read here all the same, so this file stays the only reader of the environment.
  */
-export function secretEnvironment(): Readonly<Record<string, string | undefined>> {
-  return process.env;
+export function secretEnvironment(env: Record<string, string | undefined> = process.env): Readonly<Record<string, string | undefined>> {
+  const parsed = envSchema.shape.SECRET_ENV_PREFIXES.safeParse(env.SECRET_ENV_PREFIXES);
+  const prefixes = parsed.success ? parsed.data : ['CXONE_SECRET_'];
+  return Object.fromEntries(Object.entries(env).filter(([name]) => prefixes.some((p) => name.startsWith(p))));
 }
 export type CxoneAccountConfig = Config['cxone'];

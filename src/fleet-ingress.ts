@@ -17,7 +17,7 @@ export async function startFleetIngress(
   config: Config,
   logger: Logger,
   opts: { host?: string; port?: number; metrics?: Metrics } = {},
-): Promise<RunningIngress & { shutdown(): Promise<void> }> {
+): Promise<RunningIngress & { opsUrl: string | undefined; shutdown(): Promise<void> }> {
   const deps = createIngressDeps(config, logger, opts.metrics ?? createMetrics({ defaultMetrics: true, labels: { role: 'ingress' } }));
   // Give Redis a moment so the first requests are not refused; if it stays down the
   // ingress still starts and answers 503 (CXone retries) until it is back.
@@ -42,6 +42,7 @@ export async function startFleetIngress(
   if (ops) logger.info({ url: ops.url }, 'ingress metrics listening (/metrics, /healthz, /readyz)');
   return {
     ...running,
+    opsUrl: ops?.url,
     async shutdown() {
       await ops?.close();
       await running.close();

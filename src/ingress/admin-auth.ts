@@ -44,6 +44,16 @@ export function checkAdminAuthorization(header: string | undefined, admin: Admin
   return false;
 }
 
+/** What the admin paths answer when no admin credentials are configured: off, and how to turn it on. */
+export const adminDisabled: RequestHandler = (_req, res) => {
+  sendError(
+    res,
+    404,
+    ErrorCodes.AdminDisabled,
+    'the admin surface (dashboard and control API) is disabled: no admin credentials are configured. Enable it by setting ADMIN_USER and ADMIN_PASSWORD, or ADMIN_TOKEN, and restarting the ingress',
+  );
+};
+
 export function adminAuth(admin: AdminSettings): RequestHandler | null {
   if (!adminAuthConfigured(admin)) return null;
   const challenges: string[] = [];

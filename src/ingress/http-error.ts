@@ -5,10 +5,13 @@ import type { ServerResponse } from 'node:http';
 export const ErrorCodes = {
   Validation: 'VALIDATION',
   InvalidJson: 'INVALID_JSON',
+  JsonTooComplex: 'JSON_TOO_COMPLEX',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   Unauthorized: 'UNAUTHORIZED',
   Forbidden: 'FORBIDDEN',
+  CrossSite: 'CROSS_SITE_REQUEST',
+  AdminDisabled: 'ADMIN_DISABLED',
   NotFound: 'NOT_FOUND',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
