@@ -15,7 +15,13 @@ export interface CliRun {
   peakRssMiB: number;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { keepStdout?: boolean } = {}): Promise<CliRun> {
+export interface RunCliOptions {
+  keepStdout?: boolean;
+  /** Called every 100 ms while the CLI runs, with its pid (e.g. to record its descendants). */
+  onSample?: (pid: number) => void;
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: RunCliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI_ARGS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -29,6 +35,7 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const sample = setInterval(() => {
+      if (child.pid !== undefined) opts.onSample?.(child.pid);
       try {
         const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
         if (kb > peakKb) peakKb = kb;
