@@ -12,6 +12,11 @@ export function detectFormat(path: string): RowFormat {
   return /\.(jsonl|ndjson|json)$/i.test(path) ? 'jsonl' : 'csv';
 }
 
+/** The file, or standard input for "-". */
+function openInput(path: string): NodeJS.ReadableStream {
+  return path === '-' ? process.stdin : createReadStream(path);
+}
+
 export async function* readRows(path: string, format: RowFormat = detectFormat(path)): AsyncGenerator<IntakeRow> {
   if (format === 'jsonl') {
     yield* readJsonl(path);
@@ -21,7 +26,7 @@ export async function* readRows(path: string, format: RowFormat = detectFormat(p
 }
 
 async function* readJsonl(path: string): AsyncGenerator<IntakeRow> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const lines = createInterface({ input: openInput(path).setEncoding('utf8'), crlfDelay: Infinity });
   let row = 0;
   for await (const line of lines) {
     if (line.trim() === '') continue;
@@ -40,7 +45,8 @@ async function* readJsonl(path: string): AsyncGenerator<IntakeRow> {
 }
 
 async function* readCsv(path: string): AsyncGenerator<IntakeRow> {
-  const parser = createReadStream(path).pipe(
+  const source = openInput(path);
+  const parser = source.pipe(
     parse({
       columns: (header: string[]) => header.map((h) => h.trim()),
       bom: true,
@@ -51,6 +57,8 @@ async function* readCsv(path: string): AsyncGenerator<IntakeRow> {
       skip_records_with_error: false,
     }),
   );
+  // pipe() does not pass on the source's errors (a missing file): the loop must see them.
+  source.on('error', (err: Error) => parser.destroy(err));
   let row = 0;
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     row++;
