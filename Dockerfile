@@ -15,7 +15,9 @@ RUN npm run build
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# typescript arrives as a peer of valibot (bull-board) and cosmiconfig (mjml's htmlnano),
+# which load it only for .ts config files the fleet never has: no compiler in the image.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf node_modules/typescript && npm cache clean --force
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
