@@ -10,7 +10,8 @@ import { setRoute } from './context.ts';
 import { bearerMatches } from './admin-auth.ts';
 import { ErrorCodes, RedisUnavailableError, sendError, withTimeout } from './http-error.ts';
 
-export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused', 'completed', 'failed'] as const;
+// BullMQ 6 has no 'paused' job state: a paused queue's jobs stay 'waiting'.
+export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
 export async function sampleQueueDepth(queues: QueueSet, metrics: Metrics): Promise<void> {
   await Promise.all(

@@ -77,7 +77,7 @@ describe('rate limiter', () => {
     const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps: 10, burst: 1, maxWaitMs: 60_000 });
     // An aborted signal books the time and then skips the wait.
     for (let i = 0; i < 30; i++) await lim.acquire(AbortSignal.abort()).catch(() => undefined);
-    const flat = await redis.zrange(limiterKeys(prefix, 'a').log, 0, -1, 'WITHSCORES');
+    const flat = await redis.zrange(limiterKeys(prefix, 'a').log, '0', '-1', 'WITHSCORES');
     const times = flat.filter((_, i) => i % 2 === 1).map(Number);
     expect(times).toHaveLength(30);
     const cap = windowCap(10);
@@ -97,7 +97,7 @@ describe('rate limiter', () => {
       const prefix = newPrefix();
       const lim = createRateLimiter({ redis, prefix, accountId: 'a', rps, burst: 1, maxWaitMs: 60_000, coldStartMs });
       for (let i = 0; i < 96; i++) await lim.acquire(AbortSignal.abort()).catch(() => undefined);
-      const times = (await redis.zrange(limiterKeys(prefix, 'a').log, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+      const times = (await redis.zrange(limiterKeys(prefix, 'a').log, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
       return times[95]! - times[0]!;
     };
     expect(await spanOf96(60_000)).toBeGreaterThanOrEqual(WINDOW_MS - 0.002);
@@ -110,7 +110,7 @@ describe('rate limiter', () => {
     const log = limiterKeys(prefix, 'a').log;
     const book = async () => {
       await lim.acquire(AbortSignal.abort()).catch(() => undefined);
-      return Number((await redis.zrange(log, -1, -1, 'WITHSCORES'))[1]);
+      return Number((await redis.zrange(log, '-1', '-1', 'WITHSCORES'))[1]);
     };
     const cap = windowCap(10);
     const times: number[] = [];
@@ -118,7 +118,7 @@ describe('rate limiter', () => {
     // A second's worth is booked, paced. One of its times is given back (what a late call's
     // rebooking does first): the next booking is paced right behind the last one, not held
     // until the first leaves the window...
-    await redis.zrem(log, (await redis.zrange(log, 3, 3))[0]!);
+    await redis.zrem(log, (await redis.zrange(log, '3', '3'))[0]!);
     expect((await book()) - times.at(-1)!).toBeCloseTo(pacingIntervalMs(10), 2);
     // ...and the second is full again: the one after that waits for the first to leave.
     expect((await book()) - times[0]!).toBeCloseTo(WINDOW_MS, 2);
@@ -136,7 +136,7 @@ describe('rate limiter', () => {
   /** Waits until this process's booking is in the log (its answer is in by the next macrotask). */
   async function bookingOf(prefix: string): Promise<{ member: string; at: number }> {
     for (;;) {
-      const flat = await redis.zrange(limiterKeys(prefix, 'a').log, 0, -1, 'WITHSCORES');
+      const flat = await redis.zrange(limiterKeys(prefix, 'a').log, '0', '-1', 'WITHSCORES');
       for (let i = 0; i < flat.length; i += 2) if (!flat[i]!.startsWith('other:')) return { member: flat[i]!, at: Number(flat[i + 1]) };
     }
   }
@@ -158,7 +158,7 @@ describe('rate limiter', () => {
     // The late time is gone from the log (its second has room again); the call went at a new one.
     const log = limiterKeys(prefix, 'a').log;
     expect(await redis.zscore(log, booked.member)).toBeNull();
-    const mine = (await redis.zrange(log, 0, -1)).filter((m) => !m.startsWith('other:'));
+    const mine = (await redis.zrange(log, '0', '-1')).filter((m) => !m.startsWith('other:'));
     expect(mine).toHaveLength(1);
     expect(Number(await redis.zscore(log, mine[0]!))).toBeGreaterThan(booked.at + 50);
     // Counted (the fresh time, due at once, may itself be reached a little late on a busy
@@ -183,7 +183,7 @@ describe('rate limiter', () => {
     const seen = new Map<string, number>();
     const givenBack = new Set<string>();
     const watch = async () => {
-      const [[, time], [, flat]] = (await redis.multi().time().zrange(limiterKeys(prefix, 'a').log, 0, -1, 'WITHSCORES').exec()) as [
+      const [[, time], [, flat]] = (await redis.multi().time().zrange(limiterKeys(prefix, 'a').log, '0', '-1', 'WITHSCORES').exec()) as [
         [null, [string, string]],
         [null, string[]],
       ];
@@ -231,7 +231,7 @@ describe('rate limiter', () => {
     let sampling = true;
     const sample = async () => {
       while (sampling) {
-        const [[, time], [, latest]] = (await redis.multi().time().zrange(limiterKeys(prefix, 'a').log, -1, -1, 'WITHSCORES').exec()) as [
+        const [[, time], [, latest]] = (await redis.multi().time().zrange(limiterKeys(prefix, 'a').log, '-1', '-1', 'WITHSCORES').exec()) as [
           [null, [string, string]],
           [null, string[]],
         ];
