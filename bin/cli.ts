@@ -1,41 +1,96 @@
-// The `cxone-fleet` command line: wiring only. Each command lives in its own module and
-// loads its implementation when it runs, so `--help` or a dry run does not pay for the
-// ingress, the dashboard or the simulator.
-import { createRequire } from 'node:module';
+// The `cxone-fleet` command line: wiring only. The producer commands (sms, email, audit,
+// dlq) pull in Redis, BullMQ, the validators and more, so they are loaded only when one of
+// them runs: `--help` and the light commands start without them. Every failure goes
+// through one handler: one line on stderr and a documented exit code (bin/exit-codes.ts).
 import { Command } from 'commander';
 import { demoCommand } from './commands/demo.ts';
 import { ingressCommand } from './commands/ingress.ts';
 import { simulatorCommand } from './commands/simulator.ts';
 import { workerCommand } from './commands/worker.ts';
-import { auditCommand } from '../producers/audit.cli.ts';
-import { dlqCommand } from '../producers/dlq.cli.ts';
-import { emailCommand } from '../producers/email.cli.ts';
-import { flowCommand } from '../producers/flow.cli.ts';
-import { smsCommand } from '../producers/sms.cli.ts';
+import { setShowPii } from '../src/cli/pii.ts';
+import { describeFailure, EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import { readPackageInfo } from './package-info.ts';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
+const pkg = readPackageInfo(import.meta.url);
 
-const program = new Command('cxone-fleet')
-  .description(pkg.description)
-  .version(pkg.version)
-  .showHelpAfterError()
-  .addCommand(demoCommand())
-  .addCommand(workerCommand())
-  .addCommand(simulatorCommand())
-  .addCommand(ingressCommand())
-  .addCommand(smsCommand())
-  .addCommand(emailCommand())
-  .addCommand(flowCommand())
-  .addCommand(auditCommand())
-  .addCommand(dlqCommand());
+interface LazyCommand {
+  name: string;
+  description: string;
+  load: () => Promise<Command>;
+}
+
+const LAZY: LazyCommand[] = [
+  { name: 'sms', description: 'send SMS batches, follow them, manage consent', load: async () => (await import('../producers/sms.cli.ts')).smsCommand() },
+  {
+    name: 'email',
+    description: 'email channels: validate and provision specs, bounces and suppressions, sender health, audit export, template preview',
+    load: async () => (await import('../producers/email.cli.ts')).emailCommand(),
+  },
+  { name: 'audit', description: 'the append-only audit trail (dispatches, status changes)', load: async () => (await import('../producers/audit.cli.ts')).auditCommand() },
+  { name: 'dlq', description: 'dead letters: jobs that exhausted their attempts (list, replay)', load: async () => (await import('../producers/dlq.cli.ts')).dlqCommand() },
+  { name: 'flow', description: 'call flows as code: validate, simulate, test with coverage', load: async () => (await import('../producers/flow.cli.ts')).flowCommand() },
+];
+
+/** Commander errors throw (and land in the one handler) instead of exiting on their own. */
+function throwInsteadOfExit(cmd: Command): Command {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) throwInsteadOfExit(sub);
+  return cmd;
+}
+
+function root(): Command {
+  return new Command('cxone-fleet')
+    .description(pkg.description)
+    .version(pkg.version)
+    .option('--show-pii', 'show phone numbers, addresses and texts unmasked')
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .hook('preAction', (cmd) => setShowPii(Boolean(cmd.opts<{ showPii?: boolean }>().showPii)));
+}
+
+/**
+ * A stand-in listed in the top-level help; when run, it loads the real command and parses
+ * the same arguments with it (so its own --help, options and errors are the real ones).
+ */
+function lazyCommand(spec: LazyCommand): Command {
+  return new Command(spec.name)
+    .description(spec.description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (_args: string[], _opts: unknown, self: Command) => {
+      const real = root().addCommand(await spec.load());
+      await throwInsteadOfExit(real).parseAsync([spec.name, ...self.args], { from: 'user' });
+    });
+}
+
+function fail(err: unknown): void {
+  const { code, line } = describeFailure(err);
+  if (line !== undefined) {
+    // A person reads this. The stack helps only whoever debugs the fleet itself.
+    const debugging = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '');
+    console.error(debugging && err instanceof Error ? err : `cxone-fleet: ${line}`);
+  }
+  process.exitCode = code;
+}
+
+// `... --json | head`: the reader went away; what is left to print has no reader.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  fail(err);
+});
+// An error no command caught (a stream's 'error' event nobody listened to) ends the same way.
+process.on('uncaughtException', (err) => {
+  fail(err);
+  process.exit();
+});
+
+const program = root().addCommand(demoCommand()).addCommand(workerCommand()).addCommand(simulatorCommand()).addCommand(ingressCommand());
+for (const spec of LAZY) program.addCommand(lazyCommand(spec));
 
 try {
-  await program.parseAsync(process.argv);
+  await throwInsteadOfExit(program).parseAsync(process.argv);
 } catch (err) {
-  // A person reads this: one line saying what went wrong. The stack helps only whoever
-  // debugs the fleet itself, so it comes with LOG_LEVEL=debug (or trace).
-  const debugging = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '');
-  if (err instanceof Error && !debugging) console.error(`cxone-fleet: ${err.message}`);
-  else console.error(err);
-  process.exitCode = 1;
+  fail(err);
 }

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so `npx cxone-fleet` works right after
-// `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// The `cxone-fleet` command. It runs the compiled CLI (dist/, `npm run build`; the only
+// form the image ships). In a clone that was never built it runs the TypeScript sources
+// through tsx, a dev dependency, so `npx cxone-fleet` works right after `npm ci`.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./cli.ts');
+const compiled = new URL('../dist/bin/cli.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./cli.ts');
+}

@@ -11,6 +11,7 @@ import type { ChannelStatus, EmailServices } from '../src/email/services.ts';
 import { formatOf, loadChannelSpec, type LoadSpecResult } from '../src/email/spec-store.ts';
 import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
 import { createRedis } from '../src/redis.ts';
+import { forOutput } from '../src/cli/pii.ts';
 
 // The email services, the CXone client and MJML (with its HTML and CSS toolchain) load
 // when an email command runs, not with the CLI: every other command would pay for them.
@@ -38,7 +39,7 @@ const timeArg = (name: string) => (v: string) => {
 };
 
 async function loadSpecFile(file: string): Promise<LoadSpecResult> {
-  return loadChannelSpec({ text: readFileSync(file, 'utf8'), format: formatOf(file), baseDir: path.dirname(path.resolve(file)), env: secretEnvironment() });
+  return loadChannelSpec({ text: readFileSync(file === '-' ? 0 : file, 'utf8'), format: formatOf(file), baseDir: path.dirname(path.resolve(file)), env: secretEnvironment() });
 }
 
 /** Prints errors (exit code 1) or warnings and the DNS record; true when the spec is usable. */
@@ -106,7 +107,10 @@ function suppressionsCommand(): Command {
     .action(async (o: { offset: number; count: number; json?: boolean }) =>
       withServices(async (svc) => {
         const page = await svc.suppressions.list(o.offset, o.count);
-        for (const s of page.items) console.log(o.json ? JSON.stringify(s) : formatSuppression(s));
+        for (const item of page.items) {
+          const s = forOutput(item);
+          console.log(o.json ? JSON.stringify(s) : formatSuppression(s));
+        }
         if (!o.json) console.error(`${page.items.length} of ${page.total} suppressed`);
       }),
     );
@@ -267,15 +271,22 @@ export function emailCommand(): Command {
     .command('resume')
     .description('resume sends through a channel paused by its sender health')
     .argument('<channel>', 'channel name')
-    .action(async (name: string) => withServices(async (svc) => console.log((await svc.resume(name)) ? `resumed "${name}"` : `"${name}" was not paused`)));
+    .option('--json', 'machine output')
+    .action(async (name: string, o: { json?: boolean }) =>
+      withServices(async (svc) => {
+        const resumed = await svc.resume(name);
+        console.log(o.json ? JSON.stringify({ channel: name, resumed }) : resumed ? `resumed "${name}"` : `"${name}" was not paused`);
+      }),
+    );
   email
     .command('settings')
     .description('show or change the fleet-wide bounce, suppression and sender-health thresholds')
     .option('--set <name=value...>', 'e.g. bounce.soft=5 health.bounceStop=0.08')
-    .action(async (o: { set?: string[] }) =>
+    .option('--json', 'one line of JSON (default: indented JSON)')
+    .action(async (o: { set?: string[]; json?: boolean }) =>
       withServices(async (svc) => {
         if (o.set) await svc.settings.set(Object.fromEntries(o.set.map((p) => p.split('=', 2) as [string, string])));
-        console.log(JSON.stringify(await svc.settings.get(), null, 2));
+        console.log(JSON.stringify(await svc.settings.get(), null, o.json ? undefined : 2));
       }),
     );
   email.addCommand(auditExportCommand());

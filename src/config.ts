@@ -1,12 +1,14 @@
 // The only module that reads process.env. Every variable is validated here, once, and a
 // bad start-up names each bad variable on its own line (value hidden when secret).
 import { z } from 'zod';
+import { productionProblems } from './config-production.ts';
 
 const SECRET_VARS = new Set([
   'CXONE_CLIENT_SECRET',
   'WEBHOOK_SECRETS',
   'ADMIN_PASSWORD',
   'ADMIN_TOKEN',
+  'METRICS_TOKEN',
   'REDIS_URL',
 ]);
 
@@ -73,6 +75,9 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
   WORKER_LOCK_MS: int(1_000).default(30_000),
   METRICS_PORT: int(0, 65_535).default(0),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: optionalString,
+  INGRESS_METRICS_PORT: int(0, 65_535).optional(),
 
   INGRESS_HOST: z.string().default('127.0.0.1'),
   INGRESS_PORT: int(0, 65_535).default(8080),
@@ -100,6 +105,9 @@ export const envSchema = z.object({
   SMS_INTAKE_REDIS_WAIT_S: int(0, 3600).default(60),
 
   EMAIL_SECRETS_DIR: z.string().default('.'),
+  // Secret references (an email spec's smtp.passwordEnv) may only name variables with one
+  // of these prefixes, so a spec cannot make a worker read CXONE_CLIENT_SECRET or REDIS_URL.
+  SECRET_ENV_PREFIXES: csv.pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9_]{2,}$/, 'prefixes of upper-case variable names, e.g. CXONE_SECRET_')).min(1)).default(['CXONE_SECRET_']),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -107,8 +115,10 @@ export type Env = z.infer<typeof envSchema>;
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   readonly retryable = false;
-  constructor(readonly lines: string[]) {
+  readonly lines: string[];
+  constructor(lines: string[]) {
     super(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    this.lines = lines;
     this.name = 'ConfigError';
   }
 }
@@ -124,6 +134,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return `${name}${shown}: ${issue.message}`;
     });
     throw new ConfigError(lines);
+  }
+  if (parsed.data.NODE_ENV === 'production') {
+    const lines = productionProblems(env);
+    if (lines.length > 0) throw new ConfigError(lines);
   }
   return toConfig(parsed.data);
 }
@@ -171,6 +185,8 @@ function toConfig(e: Env) {
     },
     rateLimitMaxRestarts: e.RATE_LIMIT_MAX_RESTARTS,
     worker: { concurrency: e.WORKER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, metricsPort: e.METRICS_PORT, lockMs: e.WORKER_LOCK_MS },
+    /** Where a process's /metrics, /healthz and /readyz listen when they have a port of their own. */
+    ops: { host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     ingress: {
       host: e.INGRESS_HOST,
       port: e.INGRESS_PORT,
@@ -179,6 +195,8 @@ function toConfig(e: Env) {
       webhookSecrets: e.WEBHOOK_SECRETS,
       webhookToleranceS: e.WEBHOOK_TOLERANCE_S,
       admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD, token: e.ADMIN_TOKEN },
+      /** When set, /metrics leaves the public port for METRICS_HOST:INGRESS_METRICS_PORT. */
+      metricsPort: e.INGRESS_METRICS_PORT,
     },
     sms: {
       maxSegments: e.SMS_MAX_SEGMENTS,
@@ -198,17 +216,21 @@ function toConfig(e: Env) {
       },
     },
     email: { secretsDir: e.EMAIL_SECRETS_DIR },
+    secretEnvPrefixes: e.SECRET_ENV_PREFIXES,
   } as const;
 }
 
 export type Config = ReturnType<typeof loadConfig>;
 
 /**
- * Where secrets named by reference live (an email spec's `smtp.passwordEnv`). Their names
- * are chosen by whoever writes the spec, so they cannot be declared above; they are read
- * here all the same, so this file stays the only reader of the environment.
+ * Where secrets named by reference live (an email spec's `smtp.passwordEnv`): the variables
+ * whose names start with an allowed prefix (SECRET_ENV_PREFIXES, default CXONE_SECRET_), and
+ * no others. Their names are chosen by whoever writes the spec, so they cannot be declared
+ * above; they are read here all the same, so this file stays the only reader of the environment.
  */
-export function secretEnvironment(): Readonly<Record<string, string | undefined>> {
-  return process.env;
+export function secretEnvironment(env: Record<string, string | undefined> = process.env): Readonly<Record<string, string | undefined>> {
+  const parsed = envSchema.shape.SECRET_ENV_PREFIXES.safeParse(env.SECRET_ENV_PREFIXES);
+  const prefixes = parsed.success ? parsed.data : ['CXONE_SECRET_'];
+  return Object.fromEntries(Object.entries(env).filter(([name]) => prefixes.some((p) => name.startsWith(p))));
 }
 export type CxoneAccountConfig = Config['cxone'];

@@ -63,12 +63,10 @@ export class TransientError extends FleetError {
  * queue for `retryAfterMs` without spending an attempt.
  */
 export class RateLimitedError extends FleetError {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-    opts: { code?: string; cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number, opts: { code?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, { retryable: true, ...opts, code: opts.code ?? ErrorCode.RateLimited });
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -79,26 +77,26 @@ export interface FieldIssue {
 
 /** Input that failed a schema: names every field and why. */
 export class ValidationError extends PermanentError {
-  constructor(
-    readonly subject: string,
-    readonly issues: FieldIssue[],
-  ) {
+  readonly subject: string;
+  readonly issues: FieldIssue[];
+  constructor(subject: string, issues: FieldIssue[]) {
     super(`${subject} is invalid: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, {
       code: ErrorCode.Validation,
       details: { issues },
     });
+    this.subject = subject;
+    this.issues = issues;
   }
 }
 
 /** An HTTP status from CXone, kept with the endpoint it came from. */
 export class CxoneHttpError extends FleetError {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly endpoint: string,
-    opts: FleetErrorOptions,
-  ) {
+  readonly status: number;
+  readonly endpoint: string;
+  constructor(message: string, status: number, endpoint: string, opts: FleetErrorOptions) {
     super(message, { ...opts, details: { ...opts.details, status, endpoint } });
+    this.status = status;
+    this.endpoint = endpoint;
   }
 }
 

@@ -4,6 +4,8 @@ import { secretEnvironment, type Config } from './config.ts';
 import { registerEmailRoutes } from './email/api-routes.ts';
 import { createEmailServices } from './email/services.ts';
 import { createIngressDeps } from './ingress/deps.ts';
+import { sampleQueueDepth } from './ingress/metrics-route.ts';
+import { redisAnswers, startOpsServer } from './metrics-server.ts';
 import { startIngress, type RunningIngress } from './ingress/server.ts';
 import type { Logger } from './logger.ts';
 import { waitForReady } from './redis.ts';
@@ -15,7 +17,7 @@ export async function startFleetIngress(
   config: Config,
   logger: Logger,
   opts: { host?: string; port?: number; metrics?: Metrics } = {},
-): Promise<RunningIngress & { shutdown(): Promise<void> }> {
+): Promise<RunningIngress & { opsUrl: string | undefined; shutdown(): Promise<void> }> {
   const deps = createIngressDeps(config, logger, opts.metrics ?? createMetrics({ defaultMetrics: true, labels: { role: 'ingress' } }));
   // Give Redis a moment so the first requests are not refused; if it stays down the
   // ingress still starts and answers 503 (CXone retries) until it is back.
@@ -23,9 +25,26 @@ export async function startFleetIngress(
   const running = await startIngress({ ...deps, host: opts.host ?? config.ingress.host, port: opts.port ?? config.ingress.port });
   registerSmsRoutes(running.ingress.apiRouter, createSmsServices(deps), { defaultRegion: config.sms.defaultRegion });
   registerEmailRoutes(running.ingress.apiRouter, { services: createEmailServices(deps), secretsDir: config.email.secretsDir, env: secretEnvironment() });
+  const ops =
+    config.ingress.metricsPort === undefined
+      ? undefined
+      : await startOpsServer({
+          registry: deps.metrics.registry,
+          host: config.ops.host,
+          port: config.ingress.metricsPort,
+          metricsToken: config.ops.token,
+          ready: async () => {
+            const redisOk = await redisAnswers(deps.redis);
+            return { ready: redisOk, checks: { redis: redisOk ? 'ok' : 'down' } };
+          },
+          beforeScrape: () => sampleQueueDepth(deps.queues, deps.metrics),
+        });
+  if (ops) logger.info({ url: ops.url }, 'ingress metrics listening (/metrics, /healthz, /readyz)');
   return {
     ...running,
+    opsUrl: ops?.url,
     async shutdown() {
+      await ops?.close();
       await running.close();
       await deps.close();
     },

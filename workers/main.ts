@@ -1,7 +1,8 @@
 // `cxone-fleet worker`: runs the workers of the named queues (all by default) in this
-// process, serves /metrics on METRICS_PORT when set, and shuts down on SIGTERM/SIGINT.
+// process, serves /metrics, /healthz and /readyz on METRICS_HOST:METRICS_PORT when a port
+// is set, and shuts down on SIGTERM/SIGINT.
 import { loadConfig } from '../src/config.ts';
-import { startMetricsServer } from '../src/metrics-server.ts';
+import { startOpsServer, workerReadiness } from '../src/metrics-server.ts';
 import { createRuntime, installShutdown } from '../src/runtime.ts';
 import { resolveQueueSelection, startWorkerPool, type ProcessorTable } from '../src/worker-pool.ts';
 import { smsSendWorker } from './sms-send.worker.ts';
@@ -16,17 +17,25 @@ export const PROCESSORS: ProcessorTable = {
   ...EMAIL_PROCESSORS,
 };
 
-export async function runWorkers(opts: { queues?: string[]; concurrency?: number; metricsPort?: number }) {
+export async function runWorkers(opts: { queues?: string[]; concurrency?: number; metricsPort?: number; metricsHost?: string }) {
   const config = loadConfig();
   const keys = resolveQueueSelection(opts.queues, PROCESSORS);
   const rt = createRuntime(config, { role: 'worker' });
   const pool = startWorkerPool(rt, PROCESSORS, keys, opts.concurrency ?? config.worker.concurrency);
   const port = opts.metricsPort ?? config.worker.metricsPort;
-  const metrics = port ? await startMetricsServer(rt.metrics.registry, port, config.ingress.host) : undefined;
-  if (metrics) rt.logger.info({ url: metrics.url }, 'worker metrics listening');
+  const ops = port
+    ? await startOpsServer({
+        registry: rt.metrics.registry,
+        port,
+        host: opts.metricsHost ?? config.ops.host,
+        metricsToken: config.ops.token,
+        ready: workerReadiness(rt.redis, pool.workers),
+      })
+    : undefined;
+  if (ops) rt.logger.info({ url: ops.url }, 'worker metrics listening (/metrics, /healthz, /readyz)');
   installShutdown(
     async () => {
-      await metrics?.close();
+      await ops?.close();
       await pool.close();
     },
     rt.logger,

@@ -129,10 +129,12 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   // CXone opens none). It reconnects by itself; meanwhile bookings still carry the pause.
   let subscriber: RedisConnection | undefined;
   const listen = () => {
-    subscriber = redis.duplicate();
-    subscriber.on('message', (_channel: string, ms: string) => heardPause(Number(ms)));
-    subscriber.on('error', () => undefined);
-    subscriber.subscribe(keys.channel).catch(() => undefined);
+    // Both Redis and Cluster duplicate; ioredis 6's union of their signatures is not callable.
+    const sub = (redis as { duplicate(): RedisConnection }).duplicate();
+    subscriber = sub;
+    sub.on('message', (_channel: string, ms: string) => heardPause(Number(ms)));
+    sub.on('error', () => undefined);
+    sub.subscribe(keys.channel).catch(() => undefined);
   };
   const refuse = (message: string, ms: number, source: string) =>
     new RateLimitedError(`account ${accountId} ${message}`, Math.max(1, Math.ceil(ms)), { details: { accountId, source } });

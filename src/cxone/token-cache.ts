@@ -72,7 +72,8 @@ export function createTokenCache(opts: TokenCacheOptions): TokenCache {
 
   async function ensureSubscribed(): Promise<void> {
     if (subscriber) return;
-    const sub = opts.redis.duplicate() as RedisConnection;
+    // Both Redis and Cluster duplicate; ioredis 6's union of their signatures is not callable.
+    const sub = (opts.redis as { duplicate(): RedisConnection }).duplicate();
     subscriber = sub;
     sub.on('error', (err: Error) => opts.logger.warn({ err }, 'token subscriber error'));
     sub.on('message', () => {

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { createProgress } from '../cli/progress.ts';
+import { cliEntryArgs } from '../cli-entry.ts';
 import { loadConfig } from '../config.ts';
 import { ensureRedis, type LocalRedis } from '../dev/local-redis.ts';
 import { startFleetIngress } from '../fleet-ingress.ts';
@@ -27,10 +27,10 @@ export interface DemoOptions {
   print: (line: string) => void;
 }
 
-const CLI = fileURLToPath(new URL('../../bin/cxone-fleet.js', import.meta.url));
+const CLI = cliEntryArgs();
 
 function spawnWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [CLI, 'worker', '--queues', 'sms-send,sms-status'], {
+  return spawn(process.execPath, [...CLI, 'worker', '--queues', 'sms-send,sms-status'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -15,6 +15,12 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** `Authorization: Bearer <token>` carries exactly `token` (constant time). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^bearer\s+(.+)$/i.exec(header ?? '');
+  return m !== null && sameSecret(m[1]!.trim(), token);
+}
+
 export function adminAuthConfigured(admin: AdminSettings): boolean {
   return Boolean((admin.user && admin.password) || admin.token);
 }
@@ -37,6 +43,16 @@ export function checkAdminAuthorization(header: string | undefined, admin: Admin
   }
   return false;
 }
+
+/** What the admin paths answer when no admin credentials are configured: off, and how to turn it on. */
+export const adminDisabled: RequestHandler = (_req, res) => {
+  sendError(
+    res,
+    404,
+    ErrorCodes.AdminDisabled,
+    'the admin surface (dashboard and control API) is disabled: no admin credentials are configured. Enable it by setting ADMIN_USER and ADMIN_PASSWORD, or ADMIN_TOKEN, and restarting the ingress',
+  );
+};
 
 export function adminAuth(admin: AdminSettings): RequestHandler | null {
   if (!adminAuthConfigured(admin)) return null;

@@ -1,6 +1,7 @@
 // The ingress as an Express app that tests can drive without a port: webhooks (signature
 // only), vital signs (open), and the admin surface (dashboard + control API) behind admin
-// credentials. Without credentials configured, the admin surface is not mounted at all.
+// credentials. Without credentials configured, the admin surface is not mounted: its paths
+// answer a JSON error that says so and how to enable it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
@@ -10,7 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Enqueuer } from '../queues/enqueue.ts';
 import type { QueueSet } from '../queues/queue-set.ts';
 import type { RedisConnection } from '../redis.ts';
-import { adminAuth } from './admin-auth.ts';
+import { adminAuth, adminDisabled } from './admin-auth.ts';
 import { createIdempotencyStore } from './api/idempotency.ts';
 import { registerControlRoutes } from './api/control-routes.ts';
 import { API_BASE_PATH, createApiRouter, type ApiRouter } from './api/router.ts';
@@ -77,11 +78,13 @@ export function createApp(deps: IngressDeps): IngressApp {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
   mountHealth(app, deps);
-  mountMetrics(app, deps);
+  // With a metrics port of its own (INGRESS_METRICS_PORT), the public port does not serve them.
+  if (deps.config.ingress.metricsPort === undefined) mountMetrics(app, { ...deps, token: deps.config.ops.token });
 
   const apiRouter = createApiRouter({
     idempotency: createIdempotencyStore({ redis: deps.redis, prefix }),
     bodyLimitBytes: API_BODY_LIMIT_BYTES,
+    allowedOrigins: deps.config.ingress.publicUrl ? [new URL(deps.config.ingress.publicUrl).origin] : [],
   });
   registerControlRoutes(apiRouter, { queues: deps.queues, rejections, version: '0.1.0' });
   registerTemplateRoutes(apiRouter);
@@ -91,6 +94,7 @@ export function createApp(deps: IngressDeps): IngressApp {
     app.use(DASHBOARD_PATH, auth, ...createDashboardHandlers(deps.queues, deps.logger));
     app.use(API_BASE_PATH, auth, apiRouter.router, notFound);
   } else {
+    app.use([DASHBOARD_PATH, API_BASE_PATH], adminDisabled);
     deps.logger.warn(
       'admin credentials not configured (ADMIN_USER + ADMIN_PASSWORD, or ADMIN_TOKEN): the dashboard and the control API are disabled',
     );

@@ -5,10 +5,13 @@ import type { ServerResponse } from 'node:http';
 export const ErrorCodes = {
   Validation: 'VALIDATION',
   InvalidJson: 'INVALID_JSON',
+  JsonTooComplex: 'JSON_TOO_COMPLEX',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   Unauthorized: 'UNAUTHORIZED',
   Forbidden: 'FORBIDDEN',
+  CrossSite: 'CROSS_SITE_REQUEST',
+  AdminDisabled: 'ADMIN_DISABLED',
   NotFound: 'NOT_FOUND',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
@@ -25,15 +28,17 @@ export type ErrorBody = {
 };
 
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCodeName | string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number;
+  readonly code: ErrorCodeName | string;
+  readonly details?: unknown;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: ErrorCodeName | string, message: string, details?: unknown, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
   }
 }
 

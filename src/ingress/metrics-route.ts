@@ -7,9 +7,11 @@ import type { Metrics } from '../metrics.ts';
 import type { QueueSet } from '../queues/queue-set.ts';
 import { ALL_QUEUE_KEYS, QUEUES } from '../queues/registry.ts';
 import { setRoute } from './context.ts';
-import { RedisUnavailableError, withTimeout } from './http-error.ts';
+import { bearerMatches } from './admin-auth.ts';
+import { ErrorCodes, RedisUnavailableError, sendError, withTimeout } from './http-error.ts';
 
-export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused', 'completed', 'failed'] as const;
+// BullMQ 6 has no 'paused' job state: a paused queue's jobs stay 'waiting'.
+export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
 export async function sampleQueueDepth(queues: QueueSet, metrics: Metrics): Promise<void> {
   await Promise.all(
@@ -22,9 +24,14 @@ export async function sampleQueueDepth(queues: QueueSet, metrics: Metrics): Prom
   );
 }
 
-export function mountMetrics(app: Express, deps: { metrics: Metrics; queues: QueueSet; logger: Logger; timeoutMs?: number }): void {
-  app.get('/metrics', async (_req, res) => {
+export function mountMetrics(app: Express, deps: { metrics: Metrics; queues: QueueSet; logger: Logger; timeoutMs?: number; token?: string }): void {
+  app.get('/metrics', async (req, res) => {
     setRoute(res, '/metrics');
+    if (deps.token && !bearerMatches(req.headers.authorization, deps.token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      sendError(res, 401, ErrorCodes.Unauthorized, 'metrics require Authorization: Bearer <METRICS_TOKEN>');
+      return;
+    }
     try {
       await withTimeout(sampleQueueDepth(deps.queues, deps.metrics), deps.timeoutMs ?? 1_000, () => new RedisUnavailableError('queue depth timed out'));
     } catch (err) {

@@ -4,8 +4,10 @@
 import type { IncomingMessage } from 'node:http';
 
 export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
+  readonly limit: number;
+  constructor(limit: number) {
     super(`body exceeds ${limit} bytes`);
+    this.limit = limit;
     this.name = 'BodyTooLargeError';
   }
 }
@@ -18,8 +20,10 @@ export class BodyAbortedError extends Error {
 }
 
 export class UnsupportedEncodingError extends Error {
-  constructor(readonly encoding: string) {
+  readonly encoding: string;
+  constructor(encoding: string) {
     super(`unsupported content-encoding ${encoding}`);
+    this.encoding = encoding;
     this.name = 'UnsupportedEncodingError';
   }
 }

@@ -17,6 +17,7 @@ import type { BeginRequest } from './request-id.ts';
 import { ErrorCodes, RedisUnavailableError, isRedisUnavailable, sendError, sendJson, unavailable, withTimeout } from './http-error.ts';
 import { BodyAbortedError, BodyTooLargeError, UnsupportedEncodingError, readRawBody } from './raw-body.ts';
 import type { RejectionReason, RejectionStore } from './rejections.ts';
+import { jsonShapeProblem } from './json-bounds.ts';
 import { checkSignature } from './signature.ts';
 import { WEBHOOK_KINDS, eventIdOf, jobIdOf, type WebhookKind } from './webhook-kinds.ts';
 
@@ -120,6 +121,8 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   } catch {
     return reject(400, 'invalid_json', ErrorCodes.InvalidJson, 'body is not valid JSON', raw);
   }
+  const tooComplex = jsonShapeProblem(json);
+  if (tooComplex) return reject(400, 'invalid_json', ErrorCodes.JsonTooComplex, tooComplex, raw);
   const parsed = kind.body.safeParse(json);
   if (!parsed.success) {
     const issues = zodIssuesToFields(parsed.error.issues).map((i) => ({ ...i, path: i.path || '(root)' }));

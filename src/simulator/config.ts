@@ -182,8 +182,10 @@ export interface ConfigIssue {
 
 /** Thrown by configure() and startSimulator() on a bad setting; /_sim/config answers 400. */
 export class SimulatorConfigError extends Error {
-  constructor(readonly issues: ConfigIssue[]) {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
     super(`invalid simulator config: ${issues.map((i) => `${i.field || '(root)'}: ${i.message}`).join('; ')}`);
+    this.issues = issues;
     this.name = 'SimulatorConfigError';
   }
 }

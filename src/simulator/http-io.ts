@@ -13,12 +13,14 @@ export interface SimResponse {
 
 /** A response raised from inside a handler; the pipeline turns it into JSON. */
 export class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, unknown>,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  constructor(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
     super(`${status} ${String(body.error ?? '')}`);
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
     this.name = 'HttpProblem';
   }
 

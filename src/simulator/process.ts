@@ -4,10 +4,10 @@
 // into a burst no real network would make, and count 429s the fleet never earned.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { cliEntryArgs } from '../cli-entry.ts';
 import type { SimulatorStats } from './server.ts';
 
-const CLI = fileURLToPath(new URL('../../bin/cxone-fleet.js', import.meta.url));
+const CLI = cliEntryArgs();
 /** The child writes its address here once it listens (stdout stays the log's). */
 const READY_FD = 3;
 
@@ -31,7 +31,7 @@ export interface SimulatorProcess {
 }
 
 export async function startSimulatorProcess(opts: SimulatorProcessOptions = {}): Promise<SimulatorProcess> {
-  const args = [...(opts.nodeArgs ?? []), CLI, 'simulator', '--port', '0', '--ready-fd', String(READY_FD)];
+  const args = [...(opts.nodeArgs ?? []), ...CLI, 'simulator', '--port', '0', '--ready-fd', String(READY_FD)];
   if (opts.rps) args.push('--rps', String(opts.rps));
   const child = spawn(process.execPath, args, {
     env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env },

@@ -63,7 +63,8 @@ export async function* readRows(path: string, format?: RowFormat): AsyncGenerato
 
 async function* fileBytes(path: string): AsyncGenerator<Buffer> {
   try {
-    for await (const chunk of createReadStream(path)) yield chunk as Buffer;
+    // "-" is standard input, as in `... | cxone-fleet sms send --file -`.
+    for await (const chunk of path === '-' ? process.stdin : createReadStream(path)) yield chunk as Buffer;
   } catch (err) {
     throw new InputFileError(`cannot read ${path}: ${(err as Error).message}`);
   }

@@ -4,6 +4,9 @@
 import { Worker } from 'node:worker_threads';
 import { prepareChunk, type ChunkContext, type IntakeRow, type PreparedChunk } from './prepare-chunk.ts';
 
+// Compiled, the thread runs its own JS; from the sources it must register tsx first.
+const THREAD_URL = new URL(import.meta.url.endsWith('.ts') ? './validation-thread-boot.mjs' : './validation-thread.js', import.meta.url);
+
 /**
  * What a validation thread sends back: the verdicts without the rows, which this thread
  * still holds. Sending the rows back too tripled the cost of copying a reply (3.0 vs
@@ -34,7 +37,7 @@ export function createThreadValidator(): RowValidator {
   };
   const start = (): Worker => {
     // A small heap: the thread holds one chunk at a time.
-    const w = new Worker(new URL('./validation-thread-boot.mjs', import.meta.url), {
+    const w = new Worker(THREAD_URL, {
       resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 },
     });
     w.on('message', (m: { id: number; result?: ThreadReply; error?: string }) => {

@@ -1,9 +1,11 @@
 // The fleet's long-running commands as an operator runs them.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/local-redis.ts';
-import { runCli } from '../helpers/cli.ts';
+import { CLI_ARGS, runCli } from '../helpers/cli.ts';
+import { descendantsOf } from '../helpers/processes.ts';
 import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 
 const prefix = testPrefix('fleet-cli');
@@ -15,7 +17,24 @@ afterAll(async () => {
 
 describe('long-running commands', () => {
   it('demo --exit runs the whole fleet, reports, and leaves nothing running', async () => {
-    const r = await runCli(['demo', '--exit', '--messages', '300', '--rps', '300'], { REDIS_URL, LOG_LEVEL: 'error' });
+    // Every process the demo starts (workers, simulator), with its command line, so the
+    // check below looks at these and not at whatever else runs on the machine.
+    const seen = new Map<number, string>();
+    const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const r = await runCli(['demo', '--exit', '--messages', '300', '--rps', '300'], { REDIS_URL, LOG_LEVEL: 'error' }, {
+      onSample: (pid) => {
+        for (const d of descendantsOf(pid, (f) => readFileSync(f, 'utf8'))) {
+          try {
+            // Read again on every sample: a child seen between fork and exec still shows the
+            // demo's command line, and a zombie (exited, not reaped) an empty one.
+            const c = cmdline(d);
+            if (c !== '') seen.set(d, c);
+          } catch {
+            // Gone between the listing and the read.
+          }
+        }
+      },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/accepted\s+260/);
     expect(r.stdout).toMatch(/rejected\s+40/); // 8 of each kind of bad row the generator mixes in
@@ -25,11 +44,18 @@ describe('long-running commands', () => {
     const delivered = Number(/^delivered\s+(\d+)$/m.exec(r.stdout)?.[1]);
     const undelivered = Number(/^undelivered\s+(\d+)$/m.exec(r.stdout)?.[1]);
     expect(delivered + undelivered).toBe(260);
-    // Its worker and simulator processes are gone with it (the demo starts them with
-    // exactly these flags).
-    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-    expect(ps).not.toContain('worker --queues sms-send,sms-status');
-    expect(ps).not.toContain('simulator --port 0 --ready-fd 3 --rps 300');
+    // Its worker and simulator processes were seen, and are gone with it.
+    const started = [...seen.values()].map((c) => c.split('\0').join(' '));
+    expect(started.filter((c) => c.includes('worker --queues sms-send,sms-status'))).toHaveLength(2);
+    expect(started.filter((c) => c.includes('simulator --port 0 --ready-fd 3'))).toHaveLength(1);
+    const alive = [...seen].filter(([pid, c]) => {
+      try {
+        return cmdline(pid) === c;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
     // Nor are its keys: the demo's own prefix is removed once nothing of it runs.
     const redis = createTestRedis();
     const [, left] = await redis.scan('0', 'MATCH', '{cxf-demo-*', 'COUNT', 10_000);
@@ -37,9 +63,9 @@ describe('long-running commands', () => {
     expect(left).toEqual([]);
   }, 120_000);
 
-  it('worker serves /metrics and drains on SIGTERM, exiting cleanly', async () => {
+  it('worker serves /metrics, /healthz and /readyz and drains on SIGTERM, exiting cleanly', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['bin/cxone-fleet.js', 'worker', '--queues', 'sms-status,sms-send', '--metrics-port', String(port)], {
+    const child = spawn(process.execPath, [...CLI_ARGS, 'worker', '--queues', 'sms-status,sms-send', '--metrics-port', String(port)], {
       env: { ...process.env, REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -53,6 +79,8 @@ describe('long-running commands', () => {
     });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain('cxone_fleet_jobs_total');
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toEqual({ status: 'ready', redis: 'ok', workers: '2/2 running' });
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);

@@ -1,4 +1,5 @@
-// The admin dashboard in a real browser (playwright-core driving Debian's Chromium): log in
+// The admin dashboard in a real browser (playwright-core driving a Chromium that
+// test/helpers/chromium.ts finds: CHROMIUM_PATH, Debian's, or @sparticuz/chromium's): log in
 // with basic credentials, see every queue with its counts, open a failed job, check that
 // its phone number and text are masked, and save a screenshot as a test artifact.
 import { existsSync } from 'node:fs';
@@ -13,9 +14,9 @@ import { createLogger } from '../../src/logger.ts';
 import { createIngressDeps } from '../../src/ingress/deps.ts';
 import { startIngress, type RunningIngress } from '../../src/ingress/server.ts';
 import { QUEUES } from '../../src/queues/registry.ts';
+import { findChromium } from '../helpers/chromium.ts';
 import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const prefix = testPrefix('dash');
 const config = loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', ADMIN_USER: 'admin', ADMIN_PASSWORD: 'dash-pw' });
@@ -70,12 +71,11 @@ afterAll(async () => {
 
 describe('admin dashboard in a browser', () => {
   it('logs in, shows the queues with counts, opens a failed job with masked data', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install chromium\` (CI's .ci/run does), or set CHROMIUM_PATH`);
-    }
+    const browser = await findChromium();
     profileDir = await mkdtemp(join(tmpdir(), 'cxf-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
+      executablePath: browser.executablePath,
+      env: { ...process.env, ...browser.env },
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       httpCredentials: { username: 'admin', password: 'dash-pw' },
@@ -121,4 +121,17 @@ describe('admin dashboard in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(existsSync(join(ARTIFACTS, 'dashboard.png'))).toBe(true);
   });
+
+  it('falls back to the Chromium inside @sparticuz/chromium, which launches here', async () => {
+    const bundled = await findChromium({}, { skipSystem: true });
+    expect(bundled.source).toBe('@sparticuz/chromium');
+    const browser = await chromium.launch({ executablePath: bundled.executablePath, env: { ...process.env, ...bundled.env }, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage();
+      await page.setContent('<h1>fleet</h1>');
+      expect(await page.textContent('h1')).toBe('fleet');
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 });

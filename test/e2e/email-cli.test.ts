@@ -60,7 +60,7 @@ describe('email validate (CLI)', () => {
 
     const noEnv = await cli(['email', 'validate', dir.file('channel.yaml')], { [SMTP_ENV]: '' });
     expect(noEnv.code).toBe(1);
-    expect(noEnv.stderr).toMatch(/✗ smtp\.passwordEnv: environment variable CXF_TEST_SMTP_PASSWORD is empty/);
+    expect(noEnv.stderr).toMatch(/✗ smtp\.passwordEnv: environment variable CXONE_SECRET_TEST_SMTP_PASSWORD is empty/);
 
     const badKey = makeSpecDir({ pem: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' });
     try {

@@ -1,7 +1,12 @@
-// Runs the CLI as a user types it (`node bin/cxone-fleet.js ...`) and, on Linux, samples
-// the process's peak resident memory (VmHWM) from /proc while it runs.
+// Runs the CLI as a user types it and, on Linux, samples the process's peak resident
+// memory (VmHWM) from /proc while it runs. It runs the sources (through tsx), never a
+// dist/ that may be older than them; test/e2e/compiled.test.ts covers the build.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cliEntryArgs } from '../../src/cli-entry.ts';
+
+/** Node arguments that start the CLI from the sources; append the command. */
+export const CLI_ARGS = cliEntryArgs();
 
 export interface CliRun {
   code: number | null;
@@ -10,9 +15,15 @@ export interface CliRun {
   peakRssMiB: number;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { keepStdout?: boolean } = {}): Promise<CliRun> {
+export interface RunCliOptions {
+  keepStdout?: boolean;
+  /** Called every 100 ms while the CLI runs, with its pid (e.g. to record its descendants). */
+  onSample?: (pid: number) => void;
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: RunCliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/cxone-fleet.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_ARGS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let lastLine = '';
@@ -24,6 +35,7 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const sample = setInterval(() => {
+      if (child.pid !== undefined) opts.onSample?.(child.pid);
       try {
         const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
         if (kb > peakKb) peakKb = kb;

@@ -54,7 +54,7 @@ describe('email provisioning', () => {
     const everything = await dumpPrefix(h.rt, h.fleet.prefix);
     expect(everything).not.toContain(SMTP_PASSWORD);
     expect(everything).not.toContain(h.specDir.pem.split('\n')[1]!);
-    expect(everything).toContain('CXF_TEST_SMTP_PASSWORD');
+    expect(everything).toContain('CXONE_SECRET_TEST_SMTP_PASSWORD');
 
     // Re-run of the same spec: the job runs again and finds every step recorded.
     const again = await h.svc.provision(spec, h.specDir.dir, FAST);
@@ -107,7 +107,7 @@ describe('email provisioning', () => {
 
   it('a FAILED channel fails with CXone lastError', async () => {
     h = await startEmailHarness('emfail', { email: { activation: { pendingPolls: 1, onBadCredentials: 'fail' } } });
-    process.env.CXF_TEST_SMTP_PASSWORD = 'wrong';
+    process.env.CXONE_SECRET_TEST_SMTP_PASSWORD = 'wrong';
     const spec = await h.load();
     await h.svc.provision(spec, h.specDir.dir, FAST);
     h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);

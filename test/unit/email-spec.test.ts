@@ -187,7 +187,7 @@ describe('parseChannelSpec: secrets and files', () => {
 
   it('refuses a passwordEnv pointing to an unset or empty variable', () => {
     expect(errorsOf(parseChannelSpec(readFixture('good.yaml'), 'yaml', opts({ env: {} })))).toEqual([
-      { path: 'smtp.passwordEnv', message: 'environment variable CXONE_SMTP_PASSWORD is not set' },
+      { path: 'smtp.passwordEnv', message: expect.stringMatching(/^environment variable CXONE_SMTP_PASSWORD is not set \(secret references must start with an allowed prefix/) },
     ]);
     expect(errorsOf(parseChannelSpec(readFixture('good.yaml'), 'yaml', opts({ env: { CXONE_SMTP_PASSWORD: '' } })))).toEqual([
       { path: 'smtp.passwordEnv', message: 'environment variable CXONE_SMTP_PASSWORD is empty' },

@@ -114,7 +114,8 @@ function resolvePassword(smtp: ChannelSpecInput['smtp'], env: ParseSpecOptions['
   if (smtp.passwordEnv !== undefined) {
     const value = env[smtp.passwordEnv];
     if (value === undefined) {
-      errors.push({ path: 'smtp.passwordEnv', message: `environment variable ${smtp.passwordEnv} is not set` });
+      // Names outside SECRET_ENV_PREFIXES are never offered (src/config.ts secretEnvironment).
+      errors.push({ path: 'smtp.passwordEnv', message: `environment variable ${smtp.passwordEnv} is not set (secret references must start with an allowed prefix, CXONE_SECRET_ unless SECRET_ENV_PREFIXES says otherwise)` });
       return null;
     }
     if (value === '') {

@@ -10,7 +10,9 @@ import { zodIssuesToFields } from '../../errors.ts';
 import { contextOf, setRoute } from '../context.ts';
 import { ErrorCodes, HttpError } from '../http-error.ts';
 import { BodyTooLargeError, UnsupportedEncodingError, readRawBody } from '../raw-body.ts';
+import { jsonShapeProblem } from '../json-bounds.ts';
 import { canonicalJson } from '../webhook-kinds.ts';
+import { crossSiteProblem, emptyBodyProblem, isJsonMediaType } from './cross-site.ts';
 import { IDEMPOTENCY_HEADER, fingerprintOf, isSaneIdempotencyKey, type IdempotencyStore } from './idempotency.ts';
 
 export const API_BASE_PATH = '/api';
@@ -95,16 +97,22 @@ async function readBody(req: Request, def: AnyRouteDefinition, defaultLimit: num
     if (err instanceof UnsupportedEncodingError) throw new HttpError(415, ErrorCodes.UnsupportedMediaType, 'content-encoding not supported');
     throw err;
   }
-  if (raw.length === 0) return { value: undefined, canonical: '' };
+  if (raw.length === 0) {
+    const problem = emptyBodyProblem(req.headers);
+    if (problem) throw new HttpError(403, ErrorCodes.CrossSite, problem);
+    return { value: undefined, canonical: '' };
+  }
   const types = def.bodyTypes ?? ['json'];
   const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (types.includes('json') && /^application\/([a-z0-9.+-]*\+)?json$/.test(mediaType)) {
+  if (types.includes('json') && isJsonMediaType(mediaType)) {
     let value: unknown;
     try {
       value = JSON.parse(raw.toString('utf8'));
     } catch {
       throw new HttpError(400, ErrorCodes.InvalidJson, 'body is not valid JSON');
     }
+    const tooComplex = jsonShapeProblem(value);
+    if (tooComplex) throw new HttpError(400, ErrorCodes.JsonTooComplex, tooComplex);
     return { value, canonical: canonicalJson(value) };
   }
   if (types.includes('text') && mediaType.startsWith('text/')) {
@@ -122,7 +130,12 @@ function send(res: Response, result: RouteResult, replayed = false): void {
   else res.status(result.status).json(result.body);
 }
 
-export function createApiRouter(deps: { idempotency: IdempotencyStore; bodyLimitBytes: number }): ApiRouter {
+export function createApiRouter(deps: {
+  idempotency: IdempotencyStore;
+  bodyLimitBytes: number;
+  /** Origins besides the request's own host that may change state (PUBLIC_URL's). */
+  allowedOrigins?: readonly string[];
+}): ApiRouter {
   const router = Router();
   const defs: AnyRouteDefinition[] = [];
 
@@ -139,6 +152,10 @@ export function createApiRouter(deps: { idempotency: IdempotencyStore; bodyLimit
       router[def.method](def.path, async (req, res) => {
         setRoute(res, `${API_BASE_PATH}${def.path}`);
         const ctx = contextOf(res);
+        if (WITH_BODY.has(def.method)) {
+          const crossSite = crossSiteProblem(req.headers, deps.allowedOrigins);
+          if (crossSite) throw new HttpError(403, ErrorCodes.CrossSite, crossSite);
+        }
         const body = WITH_BODY.has(def.method) ? await readBody(req, def, deps.bodyLimitBytes) : { value: undefined, canonical: '' };
         const context = {
           body: def.body ? validate(def.body, body.value, 'body') : undefined,
