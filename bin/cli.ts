@@ -1,14 +1,14 @@
 // The `cxone-fleet` command line: wiring only. The producer commands (sms, email, audit,
 // dlq) pull in Redis, BullMQ, the validators and more, so they are loaded only when one of
 // them runs: `--help` and the light commands start without them. Every failure goes
-// through one handler: one line on stderr and a documented exit code (bin/exit-codes.ts).
+// through one handler: one line on stderr and a documented exit code (src/cli/exit-codes.ts).
 import { Command } from 'commander';
 import { demoCommand } from './commands/demo.ts';
 import { ingressCommand } from './commands/ingress.ts';
 import { simulatorCommand } from './commands/simulator.ts';
 import { workerCommand } from './commands/worker.ts';
 import { setShowPii } from '../src/cli/pii.ts';
-import { describeFailure, EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import { describeFailure, EXIT, EXIT_CODES_HELP } from '../src/cli/exit-codes.ts';
 import { readPackageInfo } from './package-info.ts';
 
 const pkg = readPackageInfo(import.meta.url);

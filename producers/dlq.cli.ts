@@ -3,13 +3,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { table } from '../src/cli/output.ts';
 import { loadConfig } from '../src/config.ts';
-import { createAuditLog } from '../src/audit.ts';
-import { countDeadLetters, listDeadLetters, redriveDeadLetters, type RedriveReport, type ReplayGuard } from '../src/dead-letters.ts';
+import { countDeadLetters, listDeadLetters, redriveDeadLetters, type RedriveReport } from '../src/dead-letters.ts';
 import { maskJobData } from '../src/mask.ts';
-import { connectOrExplain, createProducerContext, type ProducerContext } from '../src/producer-context.ts';
+import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
 import { ALL_QUEUE_KEYS, QUEUES, queueKeyByName, type QueueKey } from '../src/queues/registry.ts';
-import { createSmsReplayGuard } from '../src/sms/replay-guard.ts';
-import { createConfiguredMessageStore } from '../src/sms/services.ts';
+import { replayGuardFor } from '../src/sms/replay-guard.ts';
 
 function queueArg(name: string): QueueKey {
   const key = queueKeyByName(name);
@@ -30,17 +28,6 @@ function limitOption(v: string): number {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** Queues whose replay must change state first say so here. */
-function guardFor(key: QueueKey, ctx: ProducerContext): ReplayGuard | undefined {
-  if (key !== 'smsSend') return undefined;
-  const prefix = ctx.config.redis.prefix;
-  return createSmsReplayGuard({
-    store: createConfiguredMessageStore(ctx.config, ctx.redis),
-    audit: createAuditLog({ redis: ctx.redis, prefix }),
-    accountId: ctx.config.cxone.accountId,
-  });
-}
 
 function printReport(r: RedriveReport) {
   console.log(`${r.dryRun ? 'would replay' : 'replayed'} ${r.replayed.length}, skipped ${r.skipped.length}, errors ${r.errors.length} (${r.queue})`);
@@ -94,7 +81,7 @@ export function dlqCommand(): Command {
     .option('--json', 'machine output')
     .action(async (key: QueueKey, o: { since?: number; limit?: number; id?: string[]; dryRun?: boolean; json?: boolean }) =>
       withQueues(async (ctx) => {
-        const report = await redriveDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit, ids: o.id, dryRun: o.dryRun, guard: guardFor(key, ctx) });
+        const report = await redriveDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit, ids: o.id, dryRun: o.dryRun, guard: replayGuardFor(key, ctx) });
         if (o.json) console.log(JSON.stringify(report));
         else printReport(report);
         if (report.errors.length) process.exitCode = 1;

@@ -10,7 +10,8 @@ import { connectOrExplain, createProducerContext } from '../src/producer-context
 import { followBatch, settledCount, stateLine } from '../src/sms/follow.ts';
 import type { BatchSummary, IntakeRow, RowVerdict } from '../src/sms/intake.ts';
 import { resumeCommand, type SendOptions } from '../src/sms/resume-command.ts';
-import { InputFileError, openRows, readRows } from '../src/sms/row-reader.ts';
+import { openRows, readRows } from '../src/sms/row-reader.ts';
+import { EXIT } from '../src/cli/exit-codes.ts';
 import { createThreadValidator, inlineValidator } from '../src/sms/row-validator.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import type { BatchRecord } from '../src/sms/message-store.ts';
@@ -26,8 +27,6 @@ async function withServices<T>(fn: (s: ReturnType<typeof createSmsServices>, con
   }
 }
 
-/** Exit codes of `sms send`, as documented in the README. */
-const EXIT = { failed: 1, rowsRejected: 3, unusableFile: 4 } as const;
 
 const BATCH_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -80,15 +79,8 @@ function sendCommand(): Command {
     .action(async (o: SendOptions) => {
       if (o.batchId && o.resume && o.batchId !== o.resume) throw new Error('--batch-id and --resume name different batches');
       const batchId = o.batchId ?? o.resume ?? `b-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
-      let rows;
-      try {
-        rows = await openRows(o.file, { ...(o.format ? { format: o.format } : {}), requiredColumns: ['to', 'text'] });
-      } catch (err) {
-        if (!(err instanceof InputFileError)) throw err;
-        console.error(`cxone-fleet: ${err.message}`);
-        process.exitCode = EXIT.unusableFile;
-        return;
-      }
+      // A file that cannot be a batch ends here, before any Redis work (exit code 4).
+      const rows = await openRows(o.file, { ...(o.format ? { format: o.format } : {}), requiredColumns: ['to', 'text'] });
       await withServices(async (services) => {
         // Known before the first row goes out, so a batch that stops can always be resumed.
         if (o.json) console.log(JSON.stringify({ batchId, ...(o.dryRun ? { dryRun: true } : {}) }));
@@ -102,7 +94,7 @@ function sendCommand(): Command {
           const message = (err as Error).message;
           if (o.json) console.log(JSON.stringify({ error: message, batchId, rowsDone: processed, resume }));
           console.error(`cxone-fleet: batch ${batchId} stopped after ${processed} rows: ${message}\nNothing is lost: rows already accepted are not sent again. Resume with:\n  ${resume}`);
-          process.exitCode = EXIT.failed;
+          process.exitCode = EXIT.failure;
         }
       });
     });

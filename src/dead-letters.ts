@@ -29,11 +29,6 @@ export interface DeadLetterQuery {
   limit?: number;
 }
 
-export interface ReplayResult {
-  replayed: number;
-  errors: { jobId: string; message: string }[];
-}
-
 const PAGE = 200;
 
 function toDeadLetter(queueName: string, job: Job): DeadLetter {
@@ -149,9 +144,4 @@ export async function redriveDeadLetters(queues: QueueSet, key: QueueKey, opts: 
     }
   }
   return report;
-}
-
-export async function replayDeadLetters(queues: QueueSet, key: QueueKey, query: DeadLetterQuery = {}): Promise<ReplayResult> {
-  const r = await redriveDeadLetters(queues, key, query);
-  return { replayed: r.replayed.length, errors: r.errors };
 }

@@ -17,6 +17,17 @@ export type { BatchRecord, MessageRecord } from './sms/message-store.ts';
 export { QUEUES } from './queues/registry.ts';
 export { analyzeSms, splitSms } from './domain/sms/encoding.ts';
 export { normalizePhone } from './domain/sms/phone.ts';
+// Call flows as code: parse, check every problem at once, walk, and test with coverage.
+export { checkFlow, validateFlow } from './domain/flows/check-flow.ts';
+export type { CheckResult, ValidateResult } from './domain/flows/check-flow.ts';
+export { loadCases, runCases } from './domain/flows/flow-cases.ts';
+export type { CasesReport, CaseResult, Coverage, FlowCase } from './domain/flows/flow-cases.ts';
+export { flowSchema } from './domain/flows/flow-schema.ts';
+export type { Flow, FlowAction, FlowNode, FlowTransition } from './domain/flows/flow-schema.ts';
+export { loadFlow, loadFlowFile } from './domain/flows/load-flow.ts';
+export { formatProblem, PROBLEM_CODES } from './domain/flows/problems.ts';
+export type { CheckOptions, FlowProblem, ProblemCode } from './domain/flows/problems.ts';
+export { countFlowPaths, walkFlow } from './domain/flows/simulate.ts';
 
 /** One message as a caller gives it; the same fields as a CSV row or JSONL line. */
 export interface SmsInput {

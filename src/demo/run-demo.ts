@@ -30,7 +30,7 @@ export interface DemoOptions {
 const CLI = cliEntryArgs();
 
 function spawnWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...CLI, 'worker', '--queues', 'sms-send,sms-status'], {
+  return spawn(process.execPath, [...CLI, 'worker', '--queues', 'sms-send,sms-status,sms-reconcile'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

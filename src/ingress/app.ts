@@ -14,6 +14,7 @@ import type { RedisConnection } from '../redis.ts';
 import { adminAuth, adminDisabled } from './admin-auth.ts';
 import { createIdempotencyStore } from './api/idempotency.ts';
 import { registerControlRoutes } from './api/control-routes.ts';
+import { replayGuardFor } from '../sms/replay-guard.ts';
 import { API_BASE_PATH, createApiRouter, type ApiRouter } from './api/router.ts';
 import { DASHBOARD_PATH, createDashboardHandlers } from './dashboard.ts';
 import { errorHandler, notFound } from './errors-middleware.ts';
@@ -86,7 +87,7 @@ export function createApp(deps: IngressDeps): IngressApp {
     bodyLimitBytes: API_BODY_LIMIT_BYTES,
     allowedOrigins: deps.config.ingress.publicUrl ? [new URL(deps.config.ingress.publicUrl).origin] : [],
   });
-  registerControlRoutes(apiRouter, { queues: deps.queues, rejections, version: '0.1.0' });
+  registerControlRoutes(apiRouter, { queues: deps.queues, rejections, version: '0.1.0', replayGuard: (key) => replayGuardFor(key, deps) });
   registerTemplateRoutes(apiRouter);
 
   const auth = adminAuth(deps.config.ingress.admin);

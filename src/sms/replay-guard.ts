@@ -3,11 +3,15 @@
 // 'queued' first, or its job would skip it as settled. The reopen is the one backward step
 // in the message lifecycle, made only here and audited. The job keeps its idempotency key,
 // so a message CXone did take answers with the same id and is not sent twice.
-import type { AuditLog } from '../audit.ts';
+import { createAuditLog, type AuditLog } from '../audit.ts';
+import type { Config } from '../config.ts';
 import { reopenForReplay, type MessageState } from '../domain/sms/message-state.ts';
 import type { ReplayGuard } from '../dead-letters.ts';
+import type { QueueKey } from '../queues/registry.ts';
+import type { RedisConnection } from '../redis.ts';
 import { maskPhone } from '../mask.ts';
 import type { MessageStore } from './message-store.ts';
+import { createConfiguredMessageStore } from './services.ts';
 
 export function createSmsReplayGuard(deps: { store: MessageStore; audit: AuditLog; accountId: string }): ReplayGuard {
   return async (job, dryRun) => {
@@ -35,4 +39,17 @@ export function createSmsReplayGuard(deps: { store: MessageStore; audit: AuditLo
     }
     return { replay: true };
   };
+}
+
+/**
+ * The guard a queue's replay needs, for every door that replays (CLI and control API):
+ * only sms-send must change state first.
+ */
+export function replayGuardFor(key: QueueKey, deps: { config: Config; redis: RedisConnection }): ReplayGuard | undefined {
+  if (key !== 'smsSend') return undefined;
+  return createSmsReplayGuard({
+    store: createConfiguredMessageStore(deps.config, deps.redis),
+    audit: createAuditLog({ redis: deps.redis, prefix: deps.config.redis.prefix }),
+    accountId: deps.config.cxone.accountId,
+  });
 }

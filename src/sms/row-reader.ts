@@ -61,13 +61,11 @@ export async function* readRows(path: string, format?: RowFormat): AsyncGenerato
   yield* await openRows(path, { ...(format ? { format } : {}), allowEmpty: true });
 }
 
+// A missing or unreadable file fails with its own errno error (ENOENT, EISDIR, with the
+// path), which the CLI turns into one line and exit code 4.
 async function* fileBytes(path: string): AsyncGenerator<Buffer> {
-  try {
-    // "-" is standard input, as in `... | cxone-fleet sms send --file -`.
-    for await (const chunk of path === '-' ? process.stdin : createReadStream(path)) yield chunk as Buffer;
-  } catch (err) {
-    throw new InputFileError(`cannot read ${path}: ${(err as Error).message}`);
-  }
+  // "-" is standard input, as in `... | cxone-fleet sms send --file -`.
+  for await (const chunk of path === '-' ? process.stdin : createReadStream(path)) yield chunk as Buffer;
 }
 
 async function* jsonlRows(lines: AsyncIterable<Line>): AsyncGenerator<IntakeRow> {

@@ -46,7 +46,7 @@ describe('long-running commands', () => {
     expect(delivered + undelivered).toBe(260);
     // Its worker and simulator processes were seen, and are gone with it.
     const started = [...seen.values()].map((c) => c.split('\0').join(' '));
-    expect(started.filter((c) => c.includes('worker --queues sms-send,sms-status'))).toHaveLength(2);
+    expect(started.filter((c) => c.includes('worker --queues sms-send,sms-status,sms-reconcile'))).toHaveLength(2);
     expect(started.filter((c) => c.includes('simulator --port 0 --ready-fd 3'))).toHaveLength(1);
     const alive = [...seen].filter(([pid, c]) => {
       try {

@@ -6,7 +6,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.ts';
-import { listDeadLetters, replayDeadLetters } from '../../src/dead-letters.ts';
+import { listDeadLetters, redriveDeadLetters } from '../../src/dead-letters.ts';
 import { createLogger } from '../../src/logger.ts';
 import { defineRoute } from '../../src/ingress/api/router.ts';
 import { createApp } from '../../src/ingress/app.ts';
@@ -182,10 +182,10 @@ describe('dead letters', () => {
     expect((await api('/api/dlq/no-such-queue')).status).toBe(404);
 
     const replay = await postJson('/api/dlq/flowPublish/replay', { since: new Date(t0).toISOString() });
-    expect(await replay.json()).toMatchObject({ queue: 'flow-publish', replayed: 1, errors: [] });
+    expect(await replay.json()).toMatchObject({ queue: 'flow-publish', dryRun: false, replayed: ['dlq-1'], skipped: [], errors: [] });
     expect(await queue.getJobState('dlq-1')).toBe('waiting');
     expect((await queue.getJob('dlq-1'))?.attemptsMade).toBe(0);
-    expect(await replayDeadLetters(deps.queues, 'flowPublish')).toEqual({ replayed: 0, errors: [] });
+    expect(await redriveDeadLetters(deps.queues, 'flowPublish')).toMatchObject({ replayed: [], errors: [] });
   });
 });
 

@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ENDPOINTS, buildPath } from '../../src/cxone/endpoints.ts';
 import type { SimulatorOptions } from '../../src/simulator/server.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/webhook-signature.ts';
-import { loadFlowFile, validateFlow } from '../../src/domain/flows/index.ts';
+import { validateFlow } from '../../src/domain/flows/check-flow.ts';
+import { loadFlowFile } from '../../src/domain/flows/load-flow.ts';
 import { fixture } from '../fixtures/flows/build.ts';
 import { simToken, useSimulator } from '../helpers/simulator.ts';
 

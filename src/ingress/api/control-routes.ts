@@ -1,6 +1,6 @@
 // The control API's own routes: the OpenAPI document, webhook rejections and dead letters.
 import { z } from 'zod';
-import { countDeadLetters, listDeadLetters, replayDeadLetters } from '../../dead-letters.ts';
+import { countDeadLetters, listDeadLetters, redriveDeadLetters, type ReplayGuard } from '../../dead-letters.ts';
 import type { QueueSet } from '../../queues/queue-set.ts';
 import { ALL_QUEUE_KEYS, QUEUES, queueKeyByName, type QueueKey } from '../../queues/registry.ts';
 import { ErrorCodes, HttpError } from '../http-error.ts';
@@ -34,7 +34,13 @@ const since = z.union([z.number().int().nonnegative(), sinceText]);
 const limit = z.coerce.number().int().min(1).max(1_000);
 const queueParams = z.object({ queue: z.string().min(1).max(100) });
 
-export function registerControlRoutes(api: ApiRouter, deps: { queues: QueueSet; rejections: RejectionStore; version: string }): void {
+export function registerControlRoutes(api: ApiRouter, deps: {
+    queues: QueueSet;
+    rejections: RejectionStore;
+    version: string;
+    /** What a queue's replay must do first (sms-send reopens the message), as the CLI does. */
+    replayGuard?: (key: QueueKey) => ReplayGuard | undefined;
+  }): void {
   api.route(
     defineRoute({
       method: 'get',
@@ -93,14 +99,17 @@ export function registerControlRoutes(api: ApiRouter, deps: { queues: QueueSet; 
     defineRoute({
       method: 'post',
       path: '/dlq/:queue/replay',
-      summary: 'Re-drive the dead letters of a queue (attempts reset)',
+      summary: 'Re-drive the dead letters of a queue (attempts reset); sms-send re-sends failed/unknown messages with their idempotency key',
       tags: ['dlq'],
       params: queueParams,
-      body: z.object({ since: since.optional(), limit: limit.optional() }).strict().optional(),
+      body: z
+        .object({ since: since.optional(), limit: limit.optional(), ids: z.array(z.string().min(1).max(200)).max(1_000).optional(), dryRun: z.boolean().optional() })
+        .strict()
+        .optional(),
       handler: async ({ params, body }) => {
         const key = resolveQueue(params.queue);
-        const result = await replayDeadLetters(deps.queues, key, body ?? {});
-        return { status: 200, body: { queue: QUEUES[key].name, ...result } };
+        const report = await redriveDeadLetters(deps.queues, key, { ...body, guard: deps.replayGuard?.(key) });
+        return { status: 200, body: report };
       },
     }),
   );

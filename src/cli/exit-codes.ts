@@ -48,6 +48,8 @@ export function describeFailure(err: unknown): { code: number; line?: string } {
   }
   const e = err as NodeJS.ErrnoException & { lines?: string[] };
   if (e?.name === 'ConfigError') return { code: EXIT.config, line: e.message };
+  // A file that cannot be a batch (empty, no header naming the required columns).
+  if (e?.code === 'INPUT_FILE') return { code: EXIT.input, line: e.message };
   if (typeof e?.code === 'string' && e.code in FILE_ERRORS && (typeof e.path === 'string' || e.syscall === 'read')) {
     const what = e.path === undefined ? 'the input' : e.path === '-' ? 'standard input' : e.path;
     return { code: EXIT.input, line: `cannot read ${what}: ${FILE_ERRORS[e.code]}` };
