@@ -45,7 +45,11 @@ function root(): Command {
     .option('--show-pii', 'show phone numbers, addresses and texts unmasked')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
-    .hook('preAction', (cmd) => setShowPii(Boolean(cmd.opts<{ showPii?: boolean }>().showPii)));
+    // Only ever turned on: a lazy command parses again with a fresh root that has not seen
+    // the flag, and must not turn it off.
+    .hook('preAction', (cmd) => {
+      if (cmd.opts<{ showPii?: boolean }>().showPii) setShowPii(true);
+    });
 }
 
 /**

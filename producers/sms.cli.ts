@@ -12,6 +12,8 @@ import type { BatchSummary, IntakeRow, RowVerdict } from '../src/sms/intake.ts';
 import { resumeCommand, type SendOptions } from '../src/sms/resume-command.ts';
 import { openRows, readRows } from '../src/sms/row-reader.ts';
 import { EXIT } from '../src/cli/exit-codes.ts';
+import { piiShown } from '../src/cli/pii.ts';
+import { maskPhone, maskPhonesInText } from '../src/mask.ts';
 import { createThreadValidator, inlineValidator } from '../src/sms/row-validator.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import type { BatchRecord } from '../src/sms/message-store.ts';
@@ -210,35 +212,35 @@ async function* numbersFromFile(path: string): AsyncGenerator<{ raw: string } | 
   }
 }
 
+/** Prints a consent change: a line for people, an object for --json. */
+function printConsent(json: boolean | undefined, key: string, label: string, n: number) {
+  console.log(json ? JSON.stringify({ [key]: n }) : `${label}: ${n}`);
+}
+
 function consentCommand(): Command {
   const consent = new Command('consent').description('manage SMS opt-in/opt-out per account (an opt-out always wins)');
-  consent
-    .command('add')
-    .description('record opt-in for numbers')
-    .argument('<numbers...>')
-    .action(async (numbers: string[]) =>
-      withServices(async ({ consent: c }, cfg) => console.log(`opted in: ${await c.optIn(parseNumbers(numbers, cfg.sms.defaultRegion))}`)),
-    );
-  consent
-    .command('opt-out')
-    .description('record opt-out for numbers')
-    .argument('<numbers...>')
-    .action(async (numbers: string[]) =>
-      withServices(async ({ consent: c }, cfg) => console.log(`opted out: ${await c.optOut(parseNumbers(numbers, cfg.sms.defaultRegion))}`)),
-    );
-  consent
-    .command('remove')
-    .description('forget numbers in both lists')
-    .argument('<numbers...>')
-    .action(async (numbers: string[]) =>
-      withServices(async ({ consent: c }, cfg) => console.log(`removed: ${await c.remove(parseNumbers(numbers, cfg.sms.defaultRegion))}`)),
-    );
+  const changes = [
+    { name: 'add', description: 'record opt-in for numbers', key: 'optedIn', label: 'opted in', apply: 'optIn' },
+    { name: 'opt-out', description: 'record opt-out for numbers', key: 'optedOut', label: 'opted out', apply: 'optOut' },
+    { name: 'remove', description: 'forget numbers in both lists', key: 'removed', label: 'removed', apply: 'remove' },
+  ] as const;
+  for (const ch of changes) {
+    consent
+      .command(ch.name)
+      .description(ch.description)
+      .argument('<numbers...>')
+      .option('--json', 'machine output')
+      .action(async (numbers: string[], o: { json?: boolean }) =>
+        withServices(async ({ consent: c }, cfg) => printConsent(o.json, ch.key, ch.label, await c[ch.apply](parseNumbers(numbers, cfg.sms.defaultRegion)))),
+      );
+  }
   consent
     .command('import')
     .description('import numbers from a CSV (column to, phone or number) or JSONL file')
     .argument('<file>')
     .option('--opt-out', 'import as opt-outs instead of opt-ins')
-    .action(async (file: string, o: { optOut?: boolean }) =>
+    .option('--json', 'machine output')
+    .action(async (file: string, o: { optOut?: boolean; json?: boolean }) =>
       withServices(async ({ consent: c }, cfg) => {
         let chunk: string[] = [];
         let imported = 0;
@@ -264,20 +266,29 @@ function consentCommand(): Command {
           if (chunk.length >= 5000) await flush();
         }
         await flush();
+        const shown = bad.map((b) => (piiShown() ? b : maskPhonesInText(b)));
+        if (o.json) {
+          console.log(JSON.stringify({ [o.optOut ? 'optedOut' : 'optedIn']: imported, invalid, firstInvalid: shown }));
+          return;
+        }
         console.log(`${o.optOut ? 'opted out' : 'opted in'}: ${imported} new, ${invalid} invalid`);
-        for (const b of bad) console.log(`  ${b}`);
+        for (const b of shown) console.log(`  ${b}`);
       }),
     );
   consent
     .command('list')
-    .description('list opted-in (or --opted-out) numbers')
+    .description('list opted-in (or --opted-out) numbers (masked unless --show-pii)')
     .option('--opted-out', 'list opt-outs')
-    .action(async (o: { optedOut?: boolean }) =>
+    .option('--json', 'machine output (JSONL)')
+    .action(async (o: { optedOut?: boolean; json?: boolean }) =>
       withServices(async ({ consent: c }) => {
         let cursor = '0';
         do {
           const page = await c.list(o.optedOut ? 'out' : 'in', cursor);
-          for (const n of page.numbers) console.log(n);
+          for (const n of page.numbers) {
+            const shown = piiShown() ? n : maskPhone(n);
+            console.log(o.json ? JSON.stringify({ number: shown, state: o.optedOut ? 'opted-out' : 'opted-in' }) : shown);
+          }
           cursor = page.cursor;
         } while (cursor !== '0');
       }),

@@ -104,7 +104,7 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
     const consented = valid.filter((v, i) => {
       const verdict = verdicts[i];
       if (verdict === 'opted-in') return true;
-      const message = verdict === 'opted-out' ? 'recipient opted out' : 'no SMS consent on record';
+      const message = verdict === 'opted-out' ? 'recipient opted out' : 'no SMS consent on record (add it: cxone-fleet sms consent add <number>, or consent import <file>)';
       refused.push({ row: v.row, to: v.payload.to, reasons: [{ field: 'to', message }] });
       return false;
     });

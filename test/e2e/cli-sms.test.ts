@@ -29,6 +29,25 @@ describe('cxone-fleet CLI', () => {
     expect(bad.stderr).toContain('--concurrency must be an integer');
   });
 
+  it('consent commands answer --json, and list numbers masked unless --show-pii', async () => {
+    const added = await runCli(['sms', 'consent', 'add', '+14153000001', '+14153000002', '--json'], env);
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toEqual({ optedIn: 2 });
+    const out = await runCli(['sms', 'consent', 'opt-out', '+14153000002', '--json'], env);
+    expect(JSON.parse(out.stdout)).toEqual({ optedOut: 1 });
+    const file = join(dir, 'consent.csv');
+    writeFileSync(file, 'to\n+14153000003\nnot-a-number\n');
+    const imported = await runCli(['sms', 'consent', 'import', file, '--json'], env);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ optedIn: 1, invalid: 1 });
+    const masked = await runCli(['sms', 'consent', 'list', '--json'], env);
+    const numbers = masked.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { number: string }).number);
+    expect(numbers).toHaveLength(2);
+    for (const n of numbers) expect(n).not.toMatch(/^\+1415300000\d$/);
+    const shown = await runCli(['--show-pii', 'sms', 'consent', 'list'], env);
+    expect(shown.stdout.trim().split('\n').sort()).toEqual(['+14153000001', '+14153000003']);
+    await runCli(['sms', 'consent', 'remove', '+14153000001', '+14153000002', '+14153000003'], env);
+  });
+
   it('a dry run reports every row (valid or why not), its encoding and segments, and sends nothing', async () => {
     const consent = await runCli(['sms', 'consent', 'add', '+14152000001', '+14152000002', '+14152000003'], env);
     expect(consent.code).toBe(0);
@@ -54,7 +73,7 @@ describe('cxone-fleet CLI', () => {
       { row: 2, to: '+14152000002', valid: true, encoding: 'UCS-2', segments: 1 },
       { row: 3, to: '+14152000003', valid: true, encoding: 'GSM-7', segments: 2 },
       { row: 4, to: 'not-a-number', valid: false, reason: 'to: not a phone number' },
-      { row: 5, to: '+14159999999', valid: false, reason: 'to: no SMS consent on record', encoding: 'GSM-7', segments: 1 },
+      { row: 5, to: '+14159999999', valid: false, reason: 'to: no SMS consent on record (add it: cxone-fleet sms consent add <number>, or consent import <file>)', encoding: 'GSM-7', segments: 1 },
       { row: 6, to: '+14152000001', valid: false, reason: 'text: must not be empty' },
     ]);
     expect(lines[6]).toMatchObject({ summary: { total: 6, accepted: 3, rejected: 3, segments: 4 } });
