@@ -12,7 +12,7 @@ import type { BatchSummary, IntakeRow, RowVerdict } from '../src/sms/intake.ts';
 import { resumeCommand, type SendOptions } from '../src/sms/resume-command.ts';
 import { openRows, readRows } from '../src/sms/row-reader.ts';
 import { EXIT } from '../src/cli/exit-codes.ts';
-import { piiShown } from '../src/cli/pii.ts';
+import { forOutput, piiShown } from '../src/cli/pii.ts';
 import { maskPhone, maskPhonesInText } from '../src/mask.ts';
 import { createThreadValidator, inlineValidator } from '../src/sms/row-validator.ts';
 import { createSmsServices } from '../src/sms/services.ts';
@@ -113,7 +113,7 @@ async function sendRows(
   // Per-row lines are buffered per chunk and written with backpressure: a million
   // rows into a slow pipe must not pile up in memory.
   let pending = '';
-  const onRow = o.dryRun && o.json ? (v: RowVerdict) => void (pending += `${JSON.stringify(dryRunLine(v))}\n`) : undefined;
+  const onRow = o.dryRun && o.json ? (v: RowVerdict) => void (pending += `${JSON.stringify(forOutput(dryRunLine(v)))}\n`) : undefined;
   // A file may hold millions of rows: when sending, validate them on another core
   // while this one enqueues. A dry run only validates, so a second heap buys nothing.
   const validator = o.dryRun ? inlineValidator : createThreadValidator();
@@ -174,7 +174,7 @@ function statusCommand(): Command {
         if (!batch) throw new Error(`no batch ${batchId} (unknown or past its retention)`);
         const rejections = await store.getRejections(batchId, 0, 99);
         if (o.json) {
-          console.log(JSON.stringify({ batch, rejections }));
+          console.log(JSON.stringify(forOutput({ batch, rejections })));
           return;
         }
         const rows: (string | number)[][] = [

@@ -64,7 +64,11 @@ describe('cxone-fleet CLI', () => {
         '+14152000001,,a6',
       ].join('\n'),
     );
-    const r = await runCli(['sms', 'send', '--file', file, '--dry-run', '--json', '--campaign', 'c1', '--from', 'ACME'], env);
+    // Numbers are masked unless asked for.
+    const masked = await runCli(['sms', 'send', '--file', file, '--dry-run', '--json', '--campaign', 'c1', '--from', 'ACME'], env);
+    expect(masked.code).toBe(3);
+    expect(JSON.parse(masked.stdout.trim().split('\n')[1]!)).toMatchObject({ row: 1, valid: true, to: expect.not.stringContaining('2000001') });
+    const r = await runCli(['--show-pii', 'sms', 'send', '--file', file, '--dry-run', '--json', '--campaign', 'c1', '--from', 'ACME'], env);
     expect(r.code).toBe(3); // some rows were rejected
     const [first, ...lines] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(first).toEqual({ batchId: expect.stringMatching(/^b-\d{8}-[0-9a-f]{8}$/), dryRun: true });
