@@ -5,6 +5,7 @@ import { table } from '../src/cli/output.ts';
 import { loadConfig } from '../src/config.ts';
 import { countDeadLetters, listDeadLetters, redriveDeadLetters, type RedriveReport } from '../src/dead-letters.ts';
 import { maskJobData } from '../src/mask.ts';
+import { piiShown } from '../src/cli/pii.ts';
 import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
 import { ALL_QUEUE_KEYS, QUEUES, queueKeyByName, type QueueKey } from '../src/queues/registry.ts';
 import { replayGuardFor } from '../src/sms/replay-guard.ts';
@@ -55,11 +56,11 @@ export function dlqCommand(): Command {
     .option('--since <time>', 'only those that failed at or after this time', sinceOption)
     .option('--limit <n>', 'at most this many', limitOption, 100)
     .option('--json', 'machine output (JSONL)')
-    .option('--show-pii', 'show phone numbers and message text (masked by default)')
-    .action(async (key: QueueKey, o: { since?: number; limit: number; json?: boolean; showPii?: boolean }) =>
+    .action(async (key: QueueKey, o: { since?: number; limit: number; json?: boolean }) =>
       withQueues(async (ctx) => {
         const listed = await listDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit });
-        const items = o.showPii ? listed : listed.map((d) => ({ ...d, data: maskJobData(d.data) }));
+        // Masked unless the global --show-pii was given.
+        const items = piiShown() ? listed : listed.map((d) => ({ ...d, data: maskJobData(d.data) }));
         if (o.json) {
           for (const d of items) console.log(JSON.stringify(d));
           return;
