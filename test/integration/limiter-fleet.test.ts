@@ -32,6 +32,13 @@ async function fourClients(simUrl: string, env: Record<string, string>): Promise
   const prefix = testPrefix('limfleet');
   const cfg = loadConfig({ CXONE_BASE_URL: simUrl, FLEET_PREFIX: prefix, ...env });
   const logger = createLogger({ level: 'silent' });
+  // Registered first, so it runs last (cleanups run in reverse): after every client has
+  // closed, no late write (a 429's rate cut) can leave a key behind.
+  const admin = new Redis(REDIS_URL);
+  cleanups.push(async () => {
+    await deleteKeysWithPrefix(admin, prefix);
+    await admin.quit();
+  });
   const clients = Array.from({ length: 4 }, () => {
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     const metrics = createMetrics();
@@ -41,11 +48,6 @@ async function fourClients(simUrl: string, env: Record<string, string>): Promise
       await redis.quit();
     });
     return { account, metrics };
-  });
-  const admin = new Redis(REDIS_URL);
-  cleanups.push(async () => {
-    await deleteKeysWithPrefix(admin, prefix);
-    await admin.quit();
   });
   return clients;
 }
