@@ -131,7 +131,7 @@ describe('cxone-fleet CLI', () => {
     expect(msg).toMatchObject({ state: 'queued', encoding: 'GSM-7' });
   });
 
-  it('streams a 1,000,000-row CSV dry run in under 300 MB', async () => {
+  it('streams a 1,000,000-row CSV dry run in bounded memory (under 450 MB)', async () => {
     const file = join(dir, 'million.csv');
     const out = createWriteStream(file);
     out.write('to,text,ref\n');
@@ -144,7 +144,10 @@ describe('cxone-fleet CLI', () => {
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { summary: { total: number } };
     expect(summary.summary.total).toBe(1_000_000);
     expect(r.peakRssMiB).toBeGreaterThan(0);
-    expect(r.peakRssMiB).toBeLessThan(300);
+    // Streaming keeps memory flat: holding a million rows would take well over a gigabyte.
+    // The bound is not tighter because V8 differs by Node version: 228-236 MiB on Node 20,
+    // 368 MiB on Node 24.21 (a larger young generation), for the same run.
+    expect(r.peakRssMiB).toBeLessThan(450);
   }, 180_000);
 
   // 200,000 rows by default: the full 1,000,000 (GARBAGE_ROWS=1000000) passes too but took
