@@ -74,6 +74,25 @@ async function writeLines(out: NodeJS.WritableStream, from: number, to: number) 
 
 const send = ['sms', 'send', '--json', '--campaign', 'c1', '--from', 'ACME'];
 
+/**
+ * An ephemeral Redis, send workers, and an intake reading a named pipe, fed until its first
+ * 1,000-row chunk is recorded in Redis: the moment both stall tests freeze Redis.
+ */
+async function intakeWithFirstChunkStored(pipeName: string, cliEnv: Record<string, string> = {}) {
+  redisServer = await startEphemeralRedis();
+  const { sms, env } = await setup({ REDIS_URL: redisServer.url });
+  startSendWorkers(env);
+  const pipe = fifo(pipeName);
+  const run = startCli([...send, '--file', pipe], { ...env, ...cliEnv });
+  const out = createWriteStream(pipe);
+  out.write('to,text\n');
+  await writeLines(out, 0, 1500);
+  await vi.waitFor(() => expect(jsonLines(run.stdout())[0]).toHaveProperty('batchId'), { timeout: 30_000, interval: 50 });
+  const { batchId } = jsonLines(run.stdout())[0] as { batchId: string };
+  await vi.waitFor(async () => expect((await sms.store.getBatch(batchId))?.accepted).toBe(1000), { timeout: 60_000, interval: 100 });
+  return { redis: redisServer, sms, env, pipe, run, out, batchId };
+}
+
 describe('SMS intake under faults', () => {
   it('a stray quote on row 2,501 of 3,000 rejects that row; the other 2,999 go out once, and a new run of the corrected file sends only the missing one', async () => {
     const { sms, env } = await setup();
@@ -139,19 +158,9 @@ describe('SMS intake under faults', () => {
   }, 240_000);
 
   it('a Redis stall during intake is waited out: the intake carries on and each message goes out once', async () => {
-    redisServer = await startEphemeralRedis();
-    const { sms, env } = await setup({ REDIS_URL: redisServer.url });
-    startSendWorkers(env);
-    const pipe = fifo('stall.csv');
-    const run = startCli([...send, '--file', pipe], env);
-    const out = createWriteStream(pipe);
-    out.write('to,text\n');
-    await writeLines(out, 0, 1500);
-    await vi.waitFor(() => expect(jsonLines(run.stdout())[0]).toHaveProperty('batchId'), { timeout: 30_000, interval: 50 });
-    const { batchId } = jsonLines(run.stdout())[0] as { batchId: string };
-    await vi.waitFor(async () => expect((await sms.store.getBatch(batchId))?.accepted).toBe(1000), { timeout: 60_000, interval: 100 });
+    const { redis, sms, run, out, batchId } = await intakeWithFirstChunkStored('stall.csv');
 
-    redisServer.freeze();
+    redis.freeze();
     try {
       await writeLines(out, 1500, ROWS);
       out.end();
@@ -160,7 +169,7 @@ describe('SMS intake under faults', () => {
       // The stall goes on past several command timeouts before Redis comes back.
       await new Promise((r) => setTimeout(r, 5_000));
     } finally {
-      redisServer.thaw();
+      redis.thaw();
     }
     expect(await run.exited).toBe(0);
     expect(jsonLines(run.stdout())[1]).toMatchObject({ summary: { total: 3000, accepted: 3000, rejected: 0 } });
@@ -170,26 +179,16 @@ describe('SMS intake under faults', () => {
   }, 240_000);
 
   it('an intake that outwaits its Redis stops, printing the batch id and the exact command that resumes it', async () => {
-    redisServer = await startEphemeralRedis();
-    const { sms, env } = await setup({ REDIS_URL: redisServer.url });
-    startSendWorkers(env);
-    const pipe = fifo('outage.csv');
-    const run = startCli([...send, '--file', pipe], { ...env, SMS_INTAKE_REDIS_WAIT_S: '3' });
-    const out = createWriteStream(pipe);
-    out.write('to,text\n');
-    await writeLines(out, 0, 1500);
-    await vi.waitFor(() => expect(jsonLines(run.stdout())[0]).toHaveProperty('batchId'), { timeout: 30_000, interval: 50 });
-    const { batchId } = jsonLines(run.stdout())[0] as { batchId: string };
-    await vi.waitFor(async () => expect((await sms.store.getBatch(batchId))?.accepted).toBe(1000), { timeout: 60_000, interval: 100 });
+    const { redis, sms, env, pipe, run, out, batchId } = await intakeWithFirstChunkStored('outage.csv', { SMS_INTAKE_REDIS_WAIT_S: '3' });
 
-    redisServer.freeze();
+    redis.freeze();
     let code: number | null;
     try {
       await writeLines(out, 1500, ROWS);
       out.end();
       code = await run.exited; // while Redis is still frozen: giving up must not hang
     } finally {
-      redisServer.thaw();
+      redis.thaw();
     }
     expect(code).toBe(1);
     const resume = `npx cxone-fleet sms send --file ${pipe} --campaign c1 --from ACME --batch-id ${batchId} --json`;
