@@ -20,6 +20,8 @@ export const ErrorCode = {
   Expired: 'EXPIRED',
   Refused: 'REFUSED',
   Deadline: 'DEADLINE_EXCEEDED',
+  FlowInvalid: 'FLOW_INVALID',
+  FlowJobFailed: 'FLOW_JOB_FAILED',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
