@@ -9,13 +9,12 @@ import {
   emailBouncePayload,
   emailHealthPayload,
   emailProvisionPayload,
-  flowEventPayload,
-  flowPublishPayload,
   pacingCheckPayload,
   smsSendPayload,
   smsReconcilePayload,
   smsStatusPayload,
 } from './payloads.ts';
+import { flowEventPayload, flowPublishPayload } from '../flows/payloads.ts';
 
 export interface QueueDefinition<S extends z.ZodType = z.ZodType> {
   /** Wire name in Redis. */

@@ -161,7 +161,7 @@ describe('dead letters', () => {
   it('lists failed jobs, and replays them with attempts reset', async () => {
     const queue = deps.queues.get('flowPublish');
     const t0 = Date.now();
-    await deps.enqueuer.enqueue('flowPublish', { accountId: 'a', requestId: 'req-dlq', publishId: 'p-1', flowKey: 'f-1' }, { jobId: 'dlq-1' });
+    await deps.enqueuer.enqueue('flowPublish', { accountId: 'a', requestId: 'req-dlq', publishId: 'p-1', flowKey: 'f'.repeat(64), name: 'f', baseRevision: 0, requestedAt: t0 }, { jobId: 'dlq-1' });
     const failedOnce = new Promise<void>((resolve) => {
       const worker = new Worker(queue.name, async () => { throw new UnrecoverableError('flow is invalid'); }, {
         connection: createTestRedis('worker'),
