@@ -176,28 +176,19 @@ function registerPublishing(cmd: Command): void {
     .requiredOption('--secret-env <NAME>', 'environment variable holding the signing secret (one of SECRET_ENV_PREFIXES)')
     .option('--event-types <list>', 'comma-separated subset of flow.created, flow.updated, flow.deleted', listArg)
     .action(async (o: { url: string; secretEnv: string; eventTypes?: string[] }) => {
-      const [{ secretEnvironment }, { createRedis }, { createCxoneAccount }, { registerSubscription }] = await Promise.all([
+      const [{ loadConfig }, { connectOrExplain, createProducerContext }, { subscribeOnce }] = await Promise.all([
         import('../src/config.ts'),
-        import('../src/redis.ts'),
-        import('../src/cxone/account.ts'),
-        import('../src/flows/subscriptions.ts'),
+        import('../src/producer-context.ts'),
+        import('../src/flows/subscribe-once.ts'),
       ]);
-      await withFlows(async (svc, config) => {
-        // A patient connection: the CLI shares the fleet's limiter and token cache.
-        const redis = createRedis(config.redis, 'worker');
-        const { createLogger } = await import('../src/logger.ts');
-        const account = createCxoneAccount(config.cxone, { redis, prefix: config.redis.prefix, logger: createLogger({ level: config.logLevel }) });
-        try {
-          const r = await registerSubscription(
-            { client: account.client, store: svc.subscriptions, env: secretEnvironment(), prefixes: config.secretEnvPrefixes },
-            { url: o.url, secretEnv: o.secretEnv, eventTypes: o.eventTypes },
-          );
-          console.log(`${r.created ? 'registered' : 'already registered'}: subscription ${r.id} for ${r.url} (${r.eventTypes.join(', ')}), signed with $${r.secretEnv}`);
-        } finally {
-          await account.close();
-          await redis.quit().catch(() => redis.disconnect());
-        }
-      });
+      const ctx = createProducerContext(loadConfig(), { role: 'cli' });
+      await connectOrExplain(ctx);
+      try {
+        const r = await subscribeOnce(ctx, { url: o.url, secretEnv: o.secretEnv, eventTypes: o.eventTypes });
+        console.log(`${r.created ? 'registered' : 'already registered'}: subscription ${r.id} for ${r.url} (${r.eventTypes.join(', ')}), signed with $${r.secretEnv}`);
+      } finally {
+        await ctx.close();
+      }
     });
 }
 
