@@ -1,5 +1,6 @@
 // The email domain: channels provisioned from specs, bounces and suppressions, sender health.
 import { defineDomainModule } from '../platform/domain-module.ts';
+import { withAdmin } from '../simulator/sim-module.ts';
 import { EMAIL_QUEUES } from './queues.ts';
 import { EMAIL_WEBHOOKS } from './webhooks.ts';
 
@@ -21,12 +22,5 @@ export const emailModule = defineDomainModule({
     description: 'email channels: validate and provision specs, bounces and suppressions, sender health, audit export, template preview',
     load: async () => (await import('../../producers/email.cli.ts')).emailCommand(),
   },
-  simulator: async () => {
-    const [{ createEmailModule }, { createEmailAdminHandler }, { withAdmin }] = await Promise.all([
-      import('../simulator/email.ts'),
-      import('../simulator/email-admin.ts'),
-      import('../simulator/sim-module.ts'),
-    ]);
-    return withAdmin(createEmailModule, createEmailAdminHandler);
-  },
+  simulator: async () => withAdmin((await import('../simulator/email.ts')).createEmailModule, (await import('../simulator/email-admin.ts')).createEmailAdminHandler),
 });

@@ -1,6 +1,6 @@
 // The email domain's webhook kinds: CXone bounce events into email-bounce.
 import { z } from 'zod';
-import { defineKind, eventIdField, webhookId } from '../ingress/webhook-kinds.ts';
+import { defineKind, eventFields, eventIdField, webhookId } from '../ingress/webhook-kinds.ts';
 
 export const EMAIL_WEBHOOKS = [
   defineKind({
@@ -19,16 +19,12 @@ export const EMAIL_WEBHOOKS = [
     }),
     known: ['eventId', 'id', 'channelId', 'messageId', 'bounceType', 'timestamp', 'recipient'],
     toPayload: (b, m) => ({
-      accountId: m.accountId,
-      requestId: m.requestId,
-      eventId: m.eventId,
+      ...eventFields(m),
       channelId: b.channelId,
       messageId: b.messageId,
       recipient: b.recipient,
       bounceType: b.bounceType,
       timestamp: b.timestamp,
-      receivedAt: m.receivedAt,
-      extra: m.extra,
     }),
   }),
 ];

@@ -2,6 +2,7 @@
 // fleet (its queues, webhooks and routes) comes with issue 18; its names are reserved in
 // src/queues/registry.ts.
 import { defineDomainModule } from '../platform/domain-module.ts';
+import { withAdmin } from '../simulator/sim-module.ts';
 
 export const flowsModule = defineDomainModule({
   name: 'flows',
@@ -12,12 +13,5 @@ export const flowsModule = defineDomainModule({
     description: 'call flows as code: validate, simulate, test with coverage',
     load: async () => (await import('../../producers/flow.cli.ts')).flowCommand(),
   },
-  simulator: async () => {
-    const [{ createFlowsModule }, { createFlowsAdminHandler }, { withAdmin }] = await Promise.all([
-      import('../simulator/flows.ts'),
-      import('../simulator/flows-admin.ts'),
-      import('../simulator/sim-module.ts'),
-    ]);
-    return withAdmin(createFlowsModule, createFlowsAdminHandler);
-  },
+  simulator: async () => withAdmin((await import('../simulator/flows.ts')).createFlowsModule, (await import('../simulator/flows-admin.ts')).createFlowsAdminHandler),
 });

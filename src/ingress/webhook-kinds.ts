@@ -20,6 +20,11 @@ export interface EventMeta {
   extra: Record<string, unknown> | undefined;
 }
 
+/** The fields every webhook job carries, from the event's metadata. */
+export function eventFields(m: EventMeta) {
+  return { accountId: m.accountId, requestId: m.requestId, eventId: m.eventId, receivedAt: m.receivedAt, extra: m.extra };
+}
+
 export interface WebhookKind {
   readonly kind: string;
   readonly path: string;

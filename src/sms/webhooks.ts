@@ -1,6 +1,6 @@
 // The SMS domain's webhook kinds: CXone delivery-status events into sms-status.
 import { z } from 'zod';
-import { defineKind, eventIdField, webhookId } from '../ingress/webhook-kinds.ts';
+import { defineKind, eventFields, eventIdField, webhookId } from '../ingress/webhook-kinds.ts';
 import { SMS_STATUSES } from '../queues/payloads.ts';
 
 export const SMS_WEBHOOKS = [
@@ -19,17 +19,6 @@ export const SMS_WEBHOOKS = [
       error: z.looseObject({ code: z.string().optional(), message: z.string().optional() }).optional(),
     }),
     known: ['eventId', 'id', 'messageId', 'status', 'to', 'timestamp', 'error'],
-    toPayload: (b, m) => ({
-      accountId: m.accountId,
-      requestId: m.requestId,
-      eventId: m.eventId,
-      messageId: b.messageId,
-      status: b.status,
-      to: b.to,
-      timestamp: b.timestamp,
-      error: b.error,
-      receivedAt: m.receivedAt,
-      extra: m.extra,
-    }),
+    toPayload: (b, m) => ({ ...eventFields(m), messageId: b.messageId, status: b.status, to: b.to, timestamp: b.timestamp, error: b.error }),
   }),
 ];
