@@ -63,7 +63,7 @@ type Unlisted<M extends readonly AnyDomainModule[]> = Exclude<QueueKey, QueuesOf
  * (so has a processor). A module left out fails to compile with the queues it would serve.
  */
 export function moduleList<const M extends readonly AnyDomainModule[]>(
-  modules: M & ([Unlisted<M>] extends [never] ? unknown : { readonly 'queues without a module': Unlisted<M> }),
+  modules: M & { readonly [K in Unlisted<M> as `no module serves queue ${K}`]: true },
 ): M {
   const names = modules.map((m) => m.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
