@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'test-artifacts/**', 'dist/**', '.test-build/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'test-artifacts/**', 'dist/**', '.test-build/**', 'test/fixtures/compile-errors/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

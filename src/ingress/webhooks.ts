@@ -2,7 +2,7 @@
 // the job under a deterministic id, and only then answer 2xx. A redelivered event finds its
 // job already there and is answered 200 "duplicate" without a second job.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Enqueuer } from '../queues/enqueue.ts';
@@ -19,7 +19,8 @@ import { BodyAbortedError, BodyTooLargeError, UnsupportedEncodingError, readRawB
 import type { RejectionReason, RejectionStore } from './rejections.ts';
 import { jsonShapeProblem } from './json-bounds.ts';
 import { checkSignature } from './signature.ts';
-import { WEBHOOK_KINDS, eventIdOf, jobIdOf, type WebhookKind } from './webhook-kinds.ts';
+import { WEBHOOK_KINDS } from '../platform/modules.ts';
+import { eventIdOf, jobIdOf, type WebhookKind } from './webhook-kinds.ts';
 
 export interface WebhookDeps {
   config: Config;
@@ -40,6 +41,9 @@ function isJsonContentType(header: string | undefined): boolean {
   return JSON_TYPE.test(header.split(';')[0]!.trim().toLowerCase());
 }
 
+/** Every webhook route is under this path. */
+export const WEBHOOKS_PATH = '/webhooks';
+
 export function mountWebhooks(app: Express, deps: WebhookDeps): void {
   for (const kind of WEBHOOK_KINDS) {
     // Opening every webhook queue up front: its first use must not pay BullMQ's connection set-up.
@@ -47,6 +51,12 @@ export function mountWebhooks(app: Express, deps: WebhookDeps): void {
     app.post(kind.path, (req, res) => handleWebhook(kind, deps, req, res));
   }
 }
+
+/** A webhook path no domain module serves: 404 naming the ones that exist, nothing stored. */
+export const unknownWebhook: RequestHandler = (req, res) => {
+  const webhooks = WEBHOOK_KINDS.map((k) => k.path);
+  sendError(res, 404, ErrorCodes.NotFound, `no webhook route ${req.method} ${req.originalUrl.split('?')[0]}; this fleet accepts ${webhooks.join(', ')}`, { webhooks });
+};
 
 /**
  * The webhook lane: POSTs to a webhook route answered on plain node:http, ahead of Express.

@@ -61,35 +61,13 @@ export const emailBouncePayload = z.object({
   ...extra,
 });
 
-export const campaignEventPayload = z.object({
-  ...traced,
-  eventId: id,
-  eventType: z.string().min(1),
-  campaignId: id,
-  timestamp: z.string(),
-  data: z.record(z.string(), z.unknown()).default({}),
-  receivedAt: epochMs,
-  ...extra,
-});
-
-export const flowEventPayload = z.object({
-  ...traced,
-  eventId: id,
-  eventType: z.string().min(1),
-  flowId: id,
-  timestamp: z.string(),
-  data: z.record(z.string(), z.unknown()).default({}),
-  receivedAt: epochMs,
-  ...extra,
-});
-
-export const ACTIVATION_KINDS = ['email-channel', 'campaign-start', 'flow-job'] as const;
+export const ACTIVATION_KINDS = ['email-channel'] as const;
 
 export const activationPollPayload = z.object({
   ...traced,
   kind: z.enum(ACTIVATION_KINDS),
   resourceId: id,
-  /** The owning operation (channel spec key, campaign launch id...) to resume when done. */
+  /** The owning operation (the channel's spec key) to resume when done. */
   ownerId: id,
   poll: z.number().int().nonnegative(),
   startedAt: epochMs,
@@ -101,12 +79,6 @@ export const activationPollPayload = z.object({
   channelName: z.string().min(1).max(200).optional(),
   /** email-channel polls: which activation run this poll belongs to (older runs are stale). */
   run: z.number().int().positive().optional(),
-});
-
-export const pacingCheckPayload = z.object({
-  ...traced,
-  campaignId: id,
-  targetAnswerRate: z.number().min(0).max(1),
 });
 
 export const emailProvisionPayload = z.object({
@@ -126,17 +98,4 @@ export const emailHealthPayload = z.object({
   ...traced,
   channelId: id,
   channelName: z.string().min(1).max(200),
-});
-
-export const campaignOperationPayload = z.object({
-  ...traced,
-  operationId: id,
-  op: z.enum(['launch', 'activate-preview', 'set-pacing', 'stop']),
-  params: z.record(z.string(), z.unknown()),
-});
-
-export const flowPublishPayload = z.object({
-  ...traced,
-  publishId: id,
-  flowKey: id,
 });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
+import { EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { SMTP_ENV } from '../fixtures/email-pipeline/spec-dir.ts';
 import { startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 

@@ -7,7 +7,7 @@ import { createEmailChannel } from '../../src/cxone/email.ts';
 import { exportChannelAudit } from '../../src/email/audit-export.ts';
 import { isChannelPaused } from '../../src/email/health.ts';
 import { startWorkerPool } from '../../src/worker-pool.ts';
-import { EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
+import { EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 
 let h: EmailHarness | undefined;

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
 import { channelRef, emailKeys } from '../../src/email/keys.ts';
-import { emailProcessorsWith, EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
+import { emailProcessorsWith, EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { dumpPrefix, SMTP_PASSWORD, startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 
 let h: EmailHarness | undefined;

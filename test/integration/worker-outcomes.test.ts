@@ -5,7 +5,7 @@ import { ValidationError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { defineWorker, type JobContext } from '../../src/queues/define-worker.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
-import { smsSendWorker } from '../../workers/sms-send.worker.ts';
+import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
 import { createTestRedis } from '../helpers/redis.ts';
 

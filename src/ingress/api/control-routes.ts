@@ -7,7 +7,7 @@ import { ErrorCodes, HttpError } from '../http-error.ts';
 import { maskJobData } from '../../mask.ts';
 import { buildOpenApi } from '../openapi.ts';
 import { REJECTION_REASONS, type RejectionStore } from '../rejections.ts';
-import { WEBHOOK_KINDS } from '../webhook-kinds.ts';
+import { WEBHOOK_KINDS } from '../../platform/modules.ts';
 import { defineRoute, type ApiRouter } from './router.ts';
 
 /** Accepts a registry key (smsStatus) or a wire name (sms-status). */

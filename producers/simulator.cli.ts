@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { LIMIT_MODES, type RateLimitConfig } from '../../src/simulator/config.ts';
+import { LIMIT_MODES, type RateLimitConfig } from '../src/simulator/config.ts';
 import { intOption, numberOption } from './options.ts';
 
 export function simulatorCommand(): Command {
@@ -26,8 +26,8 @@ export function simulatorCommand(): Command {
     // listening, so it can use --port 0 and need not parse the log.
     .addOption(new Option('--ready-fd <fd>', 'write {"url"} to this file descriptor once listening').argParser(intOption('--ready-fd', 3)).hideHelp())
     .action(async (o: { port: number; host: string; rps: number; limitMode: RateLimitConfig['mode']; limitBurst?: number; limitPerMin?: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; clientId: string; clientSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number; readyFd?: number }) => {
-      const [{ createLogger }, { startSimulator }] = await Promise.all([import('../../src/logger.ts'), import('../../src/simulator/server.ts')]);
-      const { DEFAULT_CLIENT } = await import('../../src/simulator/config.ts');
+      const [{ createLogger }, { startSimulator }] = await Promise.all([import('../src/logger.ts'), import('../src/simulator/server.ts')]);
+      const { DEFAULT_CLIENT } = await import('../src/simulator/config.ts');
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'cxone-simulator' });
       const sim = await startSimulator({
         host: o.host,

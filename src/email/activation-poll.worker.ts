@@ -1,11 +1,11 @@
 // activation-poll: wiring only. The queue is shared by every asynchronous CXone state
 // machine; each kind has its own poll logic, dispatched here by `kind`.
-import { createAuditLog } from '../src/audit.ts';
-import { createEmailActivationPoll } from '../src/email/activation-poll.ts';
-import { createProvisionState } from '../src/email/provision-state.ts';
-import { ErrorCode, PermanentError } from '../src/errors.ts';
-import type { Processor } from '../src/queues/define-worker.ts';
-import type { Runtime } from '../src/runtime.ts';
+import { createAuditLog } from '../audit.ts';
+import { createEmailActivationPoll } from './activation-poll.ts';
+import { createProvisionState } from './provision-state.ts';
+import { ErrorCode, PermanentError } from '../errors.ts';
+import type { Processor } from '../queues/define-worker.ts';
+import type { Runtime } from '../runtime.ts';
 
 export const activationPollWorker = (rt: Runtime): Processor<'activationPoll'> => {
   const { redis, config } = rt;
