@@ -19,6 +19,15 @@ export async function redisCpuMicros(redis: Pick<Redis, 'info'>): Promise<number
 }
 
 /**
+ * Calls of each Redis command (EVALSHA per script is one entry) the server has served so
+ * far, from INFO commandstats; the whole server's, so a private server gives the fleet's.
+ */
+export async function redisCommandCalls(redis: Pick<Redis, 'info'>): Promise<Record<string, number>> {
+  const info = await redis.info('commandstats');
+  return Object.fromEntries([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+/**
  * The simulator's scheduling: normal by default, as the machine is. With
  * BENCH_SIM_SCHEDULING=realtime it gets the CPU ahead of everything else (SCHED_FIFO via
  * `chrt`; needs root or CAP_SYS_NICE): it stands for CXone, whose edge does not share two
