@@ -2,6 +2,7 @@
 // processes against a simulator limited to LIMIT requests/s, and the intake's enqueue
 // rate against raw addBulk of the same payloads in the same run. Prints figures only.
 //   npx tsx bench/sms.bench.ts        (MESSAGES=20000 LIMIT=500 ROUNDS=5 WARMUP=5000 by default)
+// Redis CPU and commands are the server's: point REDIS_URL at a redis-server of its own.
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext, type ProducerContext } from '../src/producer-context.ts';
@@ -203,7 +204,7 @@ async function throughput(workerCount: number) {
     warmUp,
     workerPeakRssMiB: peakRss,
     // The simulator stands in for CXone but shares the machine's cores with the fleet.
-    // Redis commands per message sent, by command, and in all (the server's, see redisCommandCalls).
+    // Redis commands per message sent (those run inside scripts included), by command and in all.
     redisCallsPerMessage: callsPerMessage(callsBefore, callsAfter),
     cpuPerMessageUs: { workers: Math.round(workerCpu / MESSAGES), redis: Math.round(redisCpu / MESSAGES), simulator: Math.round((simCpuAfter - simCpuBefore) / MESSAGES) },
   };
