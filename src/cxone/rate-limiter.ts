@@ -12,8 +12,9 @@ import { defineScript } from '../redis-script.ts';
 
 // Redis's clock (every process books on one), and the per-second rate now: the configured
 // one, or the adaptive one (AIMD: a 429 cuts it by a share, then it climbs by `step` rps a
-// second, a share of the rate the 429 came at, up to the ceiling). ARGV[1] rps (the ceiling when adaptive), ARGV[2] '1' adaptive, ARGV[3] climb
-// (share a second), ARGV[4] starting rps; KEYS[3] the adaptive state {rate, at, step}.
+// second, a share of the rate the 429 came at, up to the ceiling). ARGV[1] rps (the ceiling
+// when adaptive), ARGV[2] '1' adaptive, ARGV[3] climb (share a second), ARGV[4] starting
+// rps; KEYS[3] the adaptive state {rate, at, step}.
 const NOW_RATE_LUA = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local function currentRate()
