@@ -2,7 +2,8 @@
 // processes against a simulator limited to LIMIT requests/s, and the intake's enqueue
 // rate against raw addBulk of the same payloads in the same run. Prints figures only.
 //   npx tsx bench/sms.bench.ts        (MESSAGES=20000 LIMIT=500 ROUNDS=5 WARMUP=5000 by default)
-// Redis CPU and commands are the server's: point REDIS_URL at a redis-server of its own.
+// Redis CPU and commands are the whole server's: give the bench a Redis of its own (REDIS_URL at
+// a port where nothing answers makes `npm run bench:sms` start an ephemeral one).
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext, type ProducerContext } from '../src/producer-context.ts';
