@@ -1,13 +1,11 @@
 // The email fragment of the worker table: spread into PROCESSORS in workers/main.ts.
 import type { ProcessorTable } from '../src/worker-pool.ts';
-import { activationPollWorker } from './activation-poll.worker.ts';
 import { emailBounceWorker } from './email-bounce.worker.ts';
 import { emailHealthWorker } from './email-health.worker.ts';
 import { emailProvisionWorker, type EmailProvisionHooks } from './email-provision.worker.ts';
 
 export const EMAIL_PROCESSORS: ProcessorTable = {
   emailProvision: (rt) => emailProvisionWorker(rt),
-  activationPoll: activationPollWorker,
   emailBounce: emailBounceWorker,
   emailHealth: emailHealthWorker,
 };

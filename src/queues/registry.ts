@@ -3,7 +3,6 @@
 import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import {
-  activationPollPayload,
   campaignEventPayload,
   campaignOperationPayload,
   emailBouncePayload,
@@ -111,14 +110,6 @@ export const QUEUES = {
     callsCxone: false,
     concurrency: 8,
   }),
-  activationPoll: defineQueue({
-    name: 'activation-poll',
-    description: 'Delayed polls of asynchronous CXone state (email channel, campaign start, flow job)',
-    schema: activationPollPayload,
-    jobOptions: { attempts: 5, backoff: backoff(2_000), ...keep(24 * 3600, 30 * 24 * 3600) },
-    callsCxone: true,
-    concurrency: 16,
-  }),
   pacingCheck: defineQueue({
     name: 'pacing-check',
     description: 'Scheduled pacing checks of running campaigns',
@@ -129,7 +120,7 @@ export const QUEUES = {
   }),
   emailProvision: defineQueue({
     name: 'email-provision',
-    description: 'Email channel provisioning (create, activate, routing rules)',
+    description: 'Email channel provisioning, one step job per request (create, await activation, routing rules, health schedule)',
     schema: emailProvisionPayload,
     jobOptions: { attempts: 6, backoff: backoff(2_000), ...keep(30 * 24 * 3600, 30 * 24 * 3600) },
     callsCxone: true,

@@ -1,8 +1,10 @@
 // Email channel provisioning end to end: real Redis, the simulator over HTTP, workers in
-// process. Activation polling runs on delayed jobs with small backoffs; nothing sleeps.
+// process. Provisioning is one step job per request; its activation polls are waits of that
+// job (delayed, small backoffs); nothing sleeps.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
-import { channelRef, emailKeys } from '../../src/email/keys.ts';
+import { emailKeys } from '../../src/email/keys.ts';
+import { savedStep } from '../../src/queues/step-job.ts';
 import { emailProcessorsWith, EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
 import { dumpPrefix, SMTP_PASSWORD, startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 
@@ -32,7 +34,7 @@ describe('email provisioning', () => {
     h = await startEmailHarness('emprov', { email: { activation: { pendingPolls: 4 } } });
     const spec = await h.load();
     const req = await h.svc.provision(spec, h.specDir.dir, FAST);
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
 
     const s = await untilStep(h, 'Pipeline inbox', 'done');
     expect(s.channelId).toBeTruthy();
@@ -44,11 +46,12 @@ describe('email provisioning', () => {
     expect(stats.rulesCreated).toBe(2);
     expect(stats.channels.ACTIVE).toBe(1);
 
-    // Each poll was its own delayed job with a deterministic id, not a loop in a worker.
-    const polls = (await h.rt.queues.get('activationPoll').getJobs(['completed'])) as Job[];
-    const owner = `email.${channelRef('Pipeline inbox')}.${s.activationId!}`;
-    expect(polls.map((j) => j.id).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `${owner}.poll.${n}`));
-    expect(polls.every((j) => j.opts.delay !== undefined && j.opts.delay >= 1)).toBe(true);
+    // One job from spec to rules: each poll was a wait of it (delayed, no attempt spent),
+    // not a loop in a worker and not a job of its own.
+    const jobs = (await h.rt.queues.get('emailProvision').getJobs(['completed', 'failed', 'delayed', 'waiting', 'active'])) as Job[];
+    expect(jobs.map((j) => j.id)).toEqual([req.jobId]);
+    expect(jobs[0]!.attemptsMade).toBe(1);
+    expect(savedStep(jobs[0]!.data)).toMatchObject({ step: 'health', polls: 5 });
 
     // Secrets never reach Redis: not in the spec record, the state, any job, or the audit stream.
     const everything = await dumpPrefix(h.rt, h.fleet.prefix);
@@ -72,7 +75,7 @@ describe('email provisioning', () => {
     h = await startEmailHarness('em409', { email: { activation: { pendingPolls: 1 } } });
     const spec = await h.load();
     await h.svc.provision(spec, h.specDir.dir, FAST);
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const first = await untilStep(h, 'Pipeline inbox', 'done');
     // Forget the fleet's state (as after losing Redis): CXone still has channel and rules.
     await h.rt.redis.del(emailKeys(h.fleet.prefix).channel('Pipeline inbox'));
@@ -91,14 +94,14 @@ describe('email provisioning', () => {
     h = await startEmailHarness('emnever', { email: { activation: { mode: 'never' } } });
     const spec = await h.load();
     await h.svc.provision(spec, h.specDir.dir, { ...FAST, pollMaxMs: 200, activationTimeoutMs: 1_500 });
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
 
     const s = await untilStep(h, 'Pipeline inbox', 'failed');
     expect(s.activation).toBe('failed');
     expect(s.lastError).toMatch(/still PENDING after \d+ polls/);
     expect(s.lastError).toMatch(/SMTP credentials/);
     expect(s.lastError).toMatch(/DKIM private key/);
-    const failed = (await h.rt.queues.get('activationPoll').getJobs(['failed'])) as Job[];
+    const failed = (await h.rt.queues.get('emailProvision').getJobs(['failed'])) as Job[];
     expect(failed).toHaveLength(1);
     expect(failed[0]!.attemptsMade).toBe(1); // permanent: no retries
     expect(failed[0]!.failedReason).toMatch(/DEADLINE_EXCEEDED: .*SMTP credentials.*DKIM private key/);
@@ -110,7 +113,7 @@ describe('email provisioning', () => {
     process.env.CXONE_SECRET_TEST_SMTP_PASSWORD = 'wrong';
     const spec = await h.load();
     await h.svc.provision(spec, h.specDir.dir, FAST);
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const s = await untilStep(h, 'Pipeline inbox', 'failed');
     expect(s.lastError).toMatch(/is FAILED: SMTP_AUTH_FAILED: SMTP authentication failed/);
   });
@@ -134,7 +137,7 @@ describe('email provisioning', () => {
     expect(mid.channelId).toBeTruthy();
     expect(mid.step).toBe('activating');
 
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const s = await untilStep(h, 'Pipeline inbox', 'done');
     expect(s.channelId).toBe(mid.channelId);
     const job = await h.rt.queues.get('emailProvision').getJob(req.jobId);
