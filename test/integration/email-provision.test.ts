@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
 import { emailKeys } from '../../src/email/keys.ts';
 import { savedStep } from '../../src/queues/step-job.ts';
+import { DEFAULT_CLIENT } from '../../src/simulator/config.ts';
+import { ALL_SCOPES, SCOPES } from '../../src/simulator/scopes.ts';
 import { emailProcessorsWith, EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
 import { dumpPrefix, SMTP_PASSWORD, startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 
@@ -116,6 +118,20 @@ describe('email provisioning', () => {
     h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const s = await untilStep(h, 'Pipeline inbox', 'failed');
     expect(s.lastError).toMatch(/is FAILED: SMTP_AUTH_FAILED: SMTP authentication failed/);
+  });
+
+  it('a job that fails for good marks its channel failed with the reason (the rules step is refused a scope)', async () => {
+    const noRules = { ...DEFAULT_CLIENT, scopes: ALL_SCOPES.filter((sc) => sc !== SCOPES.emailRulesWrite) };
+    h = await startEmailHarness('emforbid', { clients: [noRules], email: { activation: { pendingPolls: 1 } } });
+    const req = await h.svc.provision(await h.load(), h.specDir.dir, FAST);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
+    const s = await untilStep(h, 'Pipeline inbox', 'failed');
+    expect(s.lastError).toMatch(/^CXONE_FORBIDDEN: .*missing scope email:rules:write/);
+    expect(s.activation).toBe('active'); // the channel is there and active; the rules are not
+    expect(s.rules).toEqual({});
+    const job = (await h.rt.queues.get('emailProvision').getJob(req.jobId))!;
+    expect(await job.getState()).toBe('failed');
+    expect(savedStep(job.data)?.step).toBe('rules');
   });
 
   it('a worker that crashes between steps is resumed by a fresh worker without a second channel', async () => {
