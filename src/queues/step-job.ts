@@ -24,7 +24,8 @@
  * The deadline (`deadlineMs` after the job's first step started) is checked whenever the
  * job starts or resumes and before each wait; a wait is cut short to end on it. Past it the
  * job fails for good with DEADLINE_EXCEEDED (`deadlineDetail` may say what was waited for).
- * Steps chained with `next` in one run are not interrupted by it.
+ * Steps chained with `next` in one run are not interrupted by it. A dead letter replayed
+ * with its attempts reset (`dlq replay`) resumes at its saved step with a new deadline.
  *
  * @example
  * export const createWidgetProcessor = (deps: Deps) =>
@@ -141,6 +142,9 @@ export function defineStepJob<K extends QueueKey, S extends string, St>(def: Ste
       saved = next;
     };
     if (!saved) await persist({ step: def.first, state: def.initial(data), polls: 0, deadline: Date.now() + def.deadlineMs(data) });
+    // A saved step was written by an earlier start, so this is a replayed dead letter (its
+    // starts were reset): it resumes at its step with a new deadline.
+    else if (job.attemptsStarted === 1) await persist({ ...saved, deadline: Date.now() + def.deadlineMs(data) });
     let current = saved!;
     if (!Object.hasOwn(def.steps, current.step)) {
       throw new PermanentError(`${job.queueName} job ${job.id} is at unknown step "${current.step}"; steps: ${Object.keys(def.steps).join(', ')}`, { code: ErrorCode.Validation });

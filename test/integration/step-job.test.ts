@@ -4,6 +4,7 @@
 // are the subject (email provisioning runs the same helper against the simulator).
 import type { Job, JobsOptions } from 'bullmq';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { redriveDeadLetters } from '../../src/dead-letters.ts';
 import { ErrorCode, RateLimitedError, TransientError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { defineWorker } from '../../src/queues/define-worker.ts';
@@ -173,9 +174,10 @@ describe('step jobs', () => {
     expect(await metric(rt, 'cxone_fleet_jobs_total', { queue: 'email-provision', outcome: 'retry' })).toBe(1);
   });
 
-  it('a job past its deadline fails for good with DEADLINE_EXCEEDED and its final-failure hook names the step', async () => {
+  it('a job past its deadline fails for good with DEADLINE_EXCEEDED, its final-failure hook names the step, and a replay gets a new deadline', async () => {
     const { rt, start, add } = await setup('stepdeadline');
     const finals: { step: string | undefined; code: unknown; polls: number }[] = [];
+    let runs = 0;
     start(
       defineStepJob<'emailProvision', 'poll', Record<string, never>>({
         first: 'poll',
@@ -183,6 +185,7 @@ describe('step jobs', () => {
         deadlineMs: () => 300,
         steps: {
           async poll() {
+            runs++;
             return { wait: 100, then: 'poll' };
           },
         },
@@ -200,5 +203,12 @@ describe('step jobs', () => {
     expect(finals).toHaveLength(1);
     expect(finals[0]).toMatchObject({ step: 'poll', code: ErrorCode.Deadline });
     expect(finals[0]!.polls).toBeGreaterThanOrEqual(1);
+
+    // Replayed from the dead letters, it runs its step again before failing on a new deadline.
+    const runsBefore = runs;
+    expect((await redriveDeadLetters(rt.queues, 'emailProvision')).replayed).toEqual(['deadline']);
+    await vi.waitFor(() => expect(finals).toHaveLength(2), WAIT);
+    expect(runs).toBeGreaterThan(runsBefore);
+    expect(finals[1]!.polls).toBeGreaterThan(finals[0]!.polls);
   });
 });
