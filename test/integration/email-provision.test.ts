@@ -36,6 +36,8 @@ describe('email provisioning', () => {
     h = await startEmailHarness('emprov', { email: { activation: { pendingPolls: 4 } } });
     const spec = await h.load();
     const req = await h.svc.provision(spec, h.specDir.dir, FAST);
+    // Asking again while the job has not finished joins it.
+    expect((await h.svc.provision(spec, h.specDir.dir, FAST)).jobId).toBe(req.jobId);
     h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
 
     const s = await untilStep(h, 'Pipeline inbox', 'done');
@@ -162,5 +164,36 @@ describe('email provisioning', () => {
     expect(stats.channelsCreated).toBe(1);
     expect(stats.conflicts).toBe(0);
     expect(stats.rulesCreated).toBe(2);
+  });
+
+  it('a worker that dies after the first rule (its lock lapses) is taken over at the rules step', async () => {
+    h = await startEmailHarness('emdie', { email: { activation: { pendingPolls: 1 } } }, { WORKER_LOCK_MS: '1000' });
+    const steps: string[] = [];
+    const dying = h.fleet.workers(
+      emailProcessorsWith({
+        onStep: async (step) => {
+          steps.push(step);
+          // Never returns, as if the process had died right after recording the first rule.
+          if (step === 'rule-created') await new Promise(() => undefined);
+        },
+      }),
+      ['emailProvision'],
+    );
+    const req = await h.svc.provision(await h.load(), h.specDir.dir, FAST);
+    await vi.waitFor(() => expect(steps).toContain('rule-created'), WAIT);
+    await Promise.all(dying.workers.map((w) => w.close(true)));
+    expect(Object.keys((await h.svc.state.get('Pipeline inbox'))!.rules)).toHaveLength(1);
+
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
+    const s = await untilStep(h, 'Pipeline inbox', 'done');
+    expect(Object.keys(s.rules).sort()).toEqual(['partners', 'resellers']);
+    const job = (await h.rt.queues.get('emailProvision').getJob(req.jobId))!;
+    expect(await job.getState()).toBe('completed');
+    expect(job.attemptsMade).toBe(1); // a stall is not an attempt
+    const stats = h.fleet.sim.stats().email;
+    expect(stats.channelsCreated).toBe(1);
+    expect(stats.rulesCreated).toBe(2);
+    expect(stats.conflicts).toBe(0);
+    expect(stats.channelPolls).toBe(2); // activation was not polled again
   });
 });
