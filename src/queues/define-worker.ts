@@ -96,7 +96,7 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
         deps.metrics?.jobsTotal.inc({ queue: def.name, outcome: 'waiting' });
         deps.metrics?.jobDuration.observe({ queue: def.name }, (performance.now() - started) / 1000);
         deps.metrics?.stepWaits.inc({ queue: def.name, step });
-        deps.logger.debug({ ...bindings, outcome: 'waiting', step, delayMs: err instanceof StepWait ? err.delayMs : undefined }, 'job waiting');
+        if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ ...bindings, outcome: 'waiting', step, delayMs: err instanceof StepWait ? err.delayMs : undefined }, 'job waiting');
         throw err;
       }
       const outcome = err instanceof ValidationError ? { kind: 'unrecoverable' as const } : classifyError(err);

@@ -136,29 +136,26 @@ export function waitDelay(waitMs: number, now: number, deadline: number): number
 export function defineStepJob<K extends QueueKey, S extends string, St>(def: StepJobDefinition<K, S, St>): Processor<K> {
   const processor: Processor<K> = async (data, ctx) => {
     const { job } = ctx;
-    let saved = savedStep(job.data) as SavedStep<S, St> | undefined;
-    const persist = async (next: SavedStep<S, St>) => {
-      await job.updateData({ ...(job.data as Record<string, unknown>), [STEP_KEY]: next });
-      saved = next;
+    const resumed = savedStep(job.data) as SavedStep<S, St> | undefined;
+    let current: SavedStep<S, St> = resumed ?? { step: def.first, state: def.initial(data), polls: 0, deadline: Date.now() + def.deadlineMs(data) };
+    const persist = async (patch: Partial<SavedStep<S, St>>) => {
+      current = { ...current, ...patch };
+      await job.updateData({ ...(job.data as Record<string, unknown>), [STEP_KEY]: current });
     };
-    if (!saved) await persist({ step: def.first, state: def.initial(data), polls: 0, deadline: Date.now() + def.deadlineMs(data) });
-    // A saved step was written by an earlier start, so this is a replayed dead letter (its
-    // starts were reset): it resumes at its step with a new deadline.
-    else if (job.attemptsStarted === 1) await persist({ ...saved, deadline: Date.now() + def.deadlineMs(data) });
-    let current = saved!;
     if (!Object.hasOwn(def.steps, current.step)) {
       throw new PermanentError(`${job.queueName} job ${job.id} is at unknown step "${current.step}"; steps: ${Object.keys(def.steps).join(', ')}`, { code: ErrorCode.Validation });
     }
+    if (!resumed) await persist({});
+    // A saved step was written by an earlier start, so this is a replayed dead letter (its
+    // starts were reset): it resumes at its step with a new deadline.
+    else if (job.attemptsStarted === 1) await persist({ deadline: Date.now() + def.deadlineMs(data) });
 
     const stepCtx: StepContext<PayloadOf<K>, St, S> = {
       data,
       get state() {
         return current.state;
       },
-      async save(patch) {
-        await persist({ ...current, state: { ...current.state, ...patch } });
-        current = saved!;
-      },
+      save: (patch) => persist({ state: { ...current.state, ...patch } }),
       get step() {
         return current.step;
       },
@@ -188,15 +185,13 @@ export function defineStepJob<K extends QueueKey, S extends string, St>(def: Ste
       const outcome = await def.steps[current.step](stepCtx);
       if ('done' in outcome) return outcome.result;
       if ('next' in outcome) {
-        await persist({ ...current, step: outcome.next });
-        current = saved!;
+        await persist({ step: outcome.next });
         continue;
       }
       const now = Date.now();
       if (now >= current.deadline) throw await deadlineError();
       const delayMs = waitDelay(outcome.wait, now, current.deadline);
-      await persist({ ...current, step: outcome.then, polls: current.polls + 1 });
-      current = saved!;
+      await persist({ step: outcome.then, polls: current.polls + 1 });
       // A crash between the save and the move costs one early run of the next step.
       await job.moveToDelayed(now + delayMs, ctx.token);
       throw new StepWait(outcome.then, delayMs);
