@@ -19,7 +19,6 @@ export const emailProvisionWorker = (rt: Runtime, hooks: EmailProvisionHooks = {
     specs: createSpecStore({ redis, prefix }),
     state: createProvisionState({ redis, prefix }),
     secrets: createSecretResolver({ env: secretEnvironment() }),
-    enqueuer: rt.enqueuer,
     audit: createAuditLog({ redis, prefix }),
     accountId: config.cxone.accountId,
     scheduleHealth: createHealthScheduler({ queues: rt.queues, accountId: config.cxone.accountId }),

@@ -1,6 +1,5 @@
 // The email domain's worker table (src/email/module.ts loads it where workers run).
 import type { ProcessorsFor } from '../platform/domain-module.ts';
-import { activationPollWorker } from './activation-poll.worker.ts';
 import { emailBounceWorker } from './email-bounce.worker.ts';
 import { emailHealthWorker } from './email-health.worker.ts';
 import { emailProvisionWorker, type EmailProvisionHooks } from './email-provision.worker.ts';
@@ -10,7 +9,6 @@ export type EmailProcessors = ProcessorsFor<keyof typeof EMAIL_QUEUES>;
 
 export const EMAIL_PROCESSORS: EmailProcessors = {
   emailProvision: (rt) => emailProvisionWorker(rt),
-  activationPoll: activationPollWorker,
   emailBounce: emailBounceWorker,
   emailHealth: emailHealthWorker,
 };

@@ -1,7 +1,7 @@
 // The email domain's queues. Wire names never change once released (jobs in flight would be
 // orphaned).
 import { backoff, defineQueue, keep } from '../queues/queue-definition.ts';
-import { activationPollPayload, emailBouncePayload, emailHealthPayload, emailProvisionPayload } from '../queues/payloads.ts';
+import { emailBouncePayload, emailHealthPayload, emailProvisionPayload } from '../queues/payloads.ts';
 
 export const EMAIL_QUEUES = {
   emailBounce: defineQueue({
@@ -12,17 +12,9 @@ export const EMAIL_QUEUES = {
     callsCxone: false,
     concurrency: 16,
   }),
-  activationPoll: defineQueue({
-    name: 'activation-poll',
-    description: 'Delayed polls of an email channel\'s activation',
-    schema: activationPollPayload,
-    jobOptions: { attempts: 5, backoff: backoff(2_000), ...keep(24 * 3600, 30 * 24 * 3600) },
-    callsCxone: true,
-    concurrency: 16,
-  }),
   emailProvision: defineQueue({
     name: 'email-provision',
-    description: 'Email channel provisioning (create, activate, routing rules)',
+    description: 'Email channel provisioning, one step job per request (create, await activation, routing rules, health schedule)',
     schema: emailProvisionPayload,
     jobOptions: { attempts: 6, backoff: backoff(2_000), ...keep(30 * 24 * 3600, 30 * 24 * 3600) },
     callsCxone: true,

@@ -61,32 +61,12 @@ export const emailBouncePayload = z.object({
   ...extra,
 });
 
-export const ACTIVATION_KINDS = ['email-channel'] as const;
-
-export const activationPollPayload = z.object({
-  ...traced,
-  kind: z.enum(ACTIVATION_KINDS),
-  resourceId: id,
-  /** The owning operation (the channel's spec key) to resume when done. */
-  ownerId: id,
-  poll: z.number().int().nonnegative(),
-  startedAt: epochMs,
-  deadline: epochMs,
-  /** Backoff of the next poll: full jitter in [0, min(maxDelayMs, baseDelayMs * 2^poll)). */
-  baseDelayMs: z.number().int().min(1).max(3_600_000).default(2_000),
-  maxDelayMs: z.number().int().min(1).max(3_600_000).default(60_000),
-  /** email-channel polls: the channel's name (its provision state is keyed by it). */
-  channelName: z.string().min(1).max(200).optional(),
-  /** email-channel polls: which activation run this poll belongs to (older runs are stale). */
-  run: z.number().int().positive().optional(),
-});
-
 export const emailProvisionPayload = z.object({
   ...traced,
   /** Key of the stored, secret-free spec; secrets are resolved by the worker at run time. */
   specKey: id,
   channelName: z.string().min(1).max(200),
-  /** Activation polling: first backoff step and the overall deadline, from the request. */
+  /** Activation polls (full-jitter backoff) and the job's deadline, from the request. */
   pollBaseMs: z.number().int().min(1).max(3_600_000).default(2_000),
   pollMaxMs: z.number().int().min(1).max(3_600_000).default(60_000),
   activationTimeoutMs: z.number().int().min(1).max(7 * 24 * 3_600_000).default(10 * 60_000),

@@ -59,7 +59,7 @@ describe('email control API', () => {
     const posted = await call('POST', '/email/channels?pollBaseMs=20&pollMaxMs=100&healthEveryMs=0', spec);
     expect(posted.status).toBe(202);
     expect(posted.json.channelName).toBe('API inbox');
-    h!.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h!.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     await vi.waitFor(async () => expect(((await call('GET', '/email/channels/API%20inbox')).json.state as { step: string }).step).toBe('done'), { timeout: 20_000, interval: 25 });
     const st = (await call('GET', '/email/channels/API%20inbox')).json as { state: { rules: Record<string, string>; channelId: string } };
     expect(Object.keys(st.state.rules)).toEqual(['partners']);
