@@ -2,6 +2,7 @@
 // bad start-up names each bad variable on its own line (value hidden when secret).
 import { z } from 'zod';
 import { productionProblems } from './config-production.ts';
+import { ErrorCode, PermanentError } from './errors.ts';
 
 const SECRET_VARS = new Set([
   'CXONE_CLIENT_SECRET',
@@ -112,14 +113,11 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly retryable = false;
+export class ConfigError extends PermanentError {
   readonly lines: string[];
   constructor(lines: string[]) {
-    super(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    super(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`, { code: ErrorCode.ConfigInvalid });
     this.lines = lines;
-    this.name = 'ConfigError';
   }
 }
 

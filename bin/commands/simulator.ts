@@ -1,7 +1,8 @@
 import { writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { LIMIT_MODES, type RateLimitConfig } from '../../src/simulator/config.ts';
-import { intOption, numberOption } from './options.ts';
+import { intOption, numberOption } from '../../src/cli/options.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
 
 export function simulatorCommand(): Command {
   return new Command('simulator')
@@ -41,7 +42,7 @@ export function simulatorCommand(): Command {
       });
       logger.info({ url: sim.url }, 'CXone simulator listening (stats at /_sim/stats)');
       if (o.readyFd !== undefined) writeSync(o.readyFd, `${JSON.stringify({ url: sim.url })}\n`);
-      const stop = () => void sim.close().then(() => process.exit(0));
+      const stop = () => void sim.close().then(() => process.exit(EXIT.ok));
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });

@@ -3,7 +3,7 @@
 // deadline); ACTIVE records it and enqueues the provision job again to create the rules;
 // FAILED, or PENDING at the deadline, fails the job for good with the likely causes.
 import type { AuditLog } from '../audit.ts';
-import { ErrorCode, PermanentError } from '../errors.ts';
+import { ErrorCode, PermanentError, type ErrorCodeValue } from '../errors.ts';
 import type { JobContext } from '../queues/define-worker.ts';
 import type { Enqueuer } from '../queues/enqueue.ts';
 import type { PayloadOf } from '../queues/registry.ts';
@@ -49,7 +49,7 @@ export function createEmailActivationPoll(deps: ActivationPollDeps) {
     // A poll of an older run (the channel was re-provisioned) or of a settled activation.
     if (!s || s.activationId === undefined || emailJobIds.pollOwner(name, s.activationId) !== data.ownerId || s.activation !== 'pending') return { stale: true };
 
-    const fail = async (message: string, code: string) => {
+    const fail = async (message: string, code: ErrorCodeValue) => {
       await deps.state.fail(name, message, true);
       await deps.audit.append({ kind: 'email.channel.activation', accountId: deps.accountId, status: 'failed', entityId: name, cxoneId: data.resourceId, errorCode: code });
       log.warn({ channel: name, channelId: data.resourceId, polls: data.poll, code }, 'email channel activation failed');
