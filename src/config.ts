@@ -231,4 +231,17 @@ export function secretEnvironment(env: Record<string, string | undefined> = proc
   const prefixes = parsed.success ? parsed.data : ['CXONE_SECRET_'];
   return Object.fromEntries(Object.entries(env).filter(([name]) => prefixes.some((p) => name.startsWith(p))));
 }
+
+/**
+ * LOG_LEVEL alone, for what runs before (or without) a valid configuration: the CLI's
+ * failure line, the simulator and the demo. Not validated: a bad value is loadConfig's to name.
+ */
+export function logLevelSetting(fallback: string): string {
+  return process.env.LOG_LEVEL ?? fallback;
+}
+
+/** This process's environment with `overrides`: for child processes and configs built from it. */
+export function environmentWith(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { ...process.env, ...overrides };
+}
 export type CxoneAccountConfig = Config['cxone'];

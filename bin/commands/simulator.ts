@@ -29,7 +29,8 @@ export function simulatorCommand(): Command {
     .action(async (o: { port: number; host: string; rps: number; limitMode: RateLimitConfig['mode']; limitBurst?: number; limitPerMin?: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; clientId: string; clientSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number; readyFd?: number }) => {
       const [{ createLogger }, { startSimulator }] = await Promise.all([import('../../src/logger.ts'), import('../../src/simulator/server.ts')]);
       const { DEFAULT_CLIENT } = await import('../../src/simulator/config.ts');
-      const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'cxone-simulator' });
+      const { logLevelSetting } = await import('../../src/config.ts');
+      const logger = createLogger({ level: logLevelSetting('info'), name: 'cxone-simulator' });
       const sim = await startSimulator({
         host: o.host,
         port: o.port,

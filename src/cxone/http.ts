@@ -142,7 +142,7 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
     const ep = deps.endpoints[endpoint];
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) qs.set(k, String(v));
-    const path = basePath + buildPath(ep.path, req.params) + (qs.size ? `?${qs}` : '');
+    const path = basePath + buildPath(ep.path, req.params) + (qs.size ? `?${qs.toString()}` : '');
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}`, ...req.headers };
     if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
     if (req.ifMatch) headers['if-match'] = req.ifMatch;

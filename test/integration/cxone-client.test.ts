@@ -61,7 +61,7 @@ describe('CXone client', () => {
     const a = fleet.runtime().cxone;
     const b = fleet.runtime().cxone; // another "process" of the same account
     const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => sendSms(a.client, msg(`r${i}`))));
-    const limited = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as unknown);
+    const limited = results.filter((r) => r.status === 'rejected').map((r) => (r).reason as unknown);
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]).toBeInstanceOf(RateLimitedError);
     expect((limited[0] as RateLimitedError).retryAfterMs).toBe(3000);

@@ -23,7 +23,7 @@ let echoCalls = 0;
 let releaseSlow: (() => void) | undefined;
 let slowStarted: (() => void) | undefined;
 
-beforeAll(async () => {
+beforeAll(() => {
   ingress = h.ingress!;
   // A route defined the way later issues will add theirs.
   ingress.ingress.apiRouter.route(
@@ -163,7 +163,7 @@ describe('dead letters', () => {
     const t0 = Date.now();
     await deps.enqueuer.enqueue('flowPublish', { accountId: 'a', requestId: 'req-dlq', publishId: 'p-1', flowKey: 'f-1' }, { jobId: 'dlq-1' });
     const failedOnce = new Promise<void>((resolve) => {
-      const worker = new Worker(queue.name, async () => { throw new UnrecoverableError('flow is invalid'); }, {
+      const worker = new Worker(queue.name, () => Promise.reject(new UnrecoverableError('flow is invalid')), {
         connection: createTestRedis('worker'),
         prefix,
       });
