@@ -14,6 +14,7 @@ import { describeFailure, EXIT, EXIT_CODES_HELP } from '../src/cli/exit-codes.ts
 import type { DomainCommand } from '../src/platform/domain-module.ts';
 import { DOMAIN_MODULES } from '../src/platform/modules.ts';
 import { readPackageInfo } from './package-info.ts';
+import { logLevelSetting } from '../src/config.ts';
 
 const pkg = readPackageInfo(import.meta.url);
 
@@ -66,7 +67,7 @@ function fail(err: unknown): void {
   const { code, line } = describeFailure(err);
   if (line !== undefined) {
     // A person reads this. The stack helps only whoever debugs the fleet itself.
-    const debugging = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '');
+    const debugging = /^(debug|trace)$/.test(logLevelSetting(''));
     console.error(debugging && err instanceof Error ? err : `cxone-fleet: ${line}`);
   }
   process.exitCode = code;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { intOption, numberOption } from './options.ts';
+import { intOption, numberOption } from '../src/cli/options.ts';
 
 export function demoCommand(): Command {
   return new Command('demo')

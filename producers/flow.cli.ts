@@ -1,18 +1,14 @@
 // `cxone-fleet flow validate|simulate|test`: local commands on flow files, no Redis and no
 // CXone. Wiring only; the rules, the walk and the lines printed live in src/domain/flows.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { EXIT } from '../src/cli/exit-codes.ts';
+import { listOption, numberOption } from '../src/cli/options.ts';
 import { loadCases, runCases } from '../src/domain/flows/flow-cases.ts';
 import { formatOfFile, loadFlowFile, readFlowText } from '../src/domain/flows/load-flow.ts';
 import type { LoadResult } from '../src/domain/flows/load-flow.ts';
 import { casesLines, problemLines, validationLines, walkLines } from '../src/domain/flows/report.ts';
 import { walkFlow } from '../src/domain/flows/simulate.ts';
 
-const percentArg = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('--min-coverage must be a number from 0 to 100');
-  return n;
-};
-const listArg = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 const readFlow = (file: string, strict = false): LoadResult => loadFlowFile(file, { strict });
 
@@ -26,7 +22,7 @@ function usable(file: string, r: LoadResult): r is LoadResult & { flow: NonNulla
     return true;
   }
   for (const l of validationLines(file, r)) console.error(l);
-  process.exitCode = 1;
+  process.exitCode = EXIT.failure;
   return false;
 }
 
@@ -43,14 +39,14 @@ export function flowCommand(): Command {
         const r = readFlow(file, !!o.strict);
         if (o.json) console.log(json({ file, valid: r.valid, errors: r.errors, warnings: r.warnings, depth: r.depth, paths: r.paths, problems: r.problems }));
         else for (const l of validationLines(file, r)) console.log(l);
-        if (!r.valid) process.exitCode = 1;
+        if (!r.valid) process.exitCode = EXIT.failure;
       }
     });
   cmd
     .command('simulate')
     .description('walk the flow for a sequence of caller inputs and print the path and the terminal')
     .argument('<file>', 'flow file')
-    .option('--inputs <list>', 'comma-separated outcomes at collect nodes: keys, timeout or invalid', listArg, [])
+    .option('--inputs <list>', 'comma-separated outcomes at collect nodes: keys, timeout or invalid', listOption, [])
     .option('--json', 'machine output')
     .action((file: string, o: { inputs: string[]; json?: boolean }) => {
       const r = readFlow(file);
@@ -58,14 +54,14 @@ export function flowCommand(): Command {
       const walk = walkFlow(r.flow, o.inputs);
       if (o.json) console.log(json({ file, depth: r.depth, paths: r.paths, walk }));
       else for (const l of [...walkLines(walk), `paths from the entry to a terminal: ${r.paths ?? 'unbounded'}`]) console.log(l);
-      if (!walk.ok) process.exitCode = 1;
+      if (!walk.ok) process.exitCode = EXIT.failure;
     });
   cmd
     .command('test')
     .description('run test cases (inputs -> expected terminal) and print transition coverage; exit 1 on a failure or low coverage')
     .argument('<file>', 'flow file')
     .argument('<cases>', 'YAML or JSON list of {name, inputs, expect}')
-    .option('--min-coverage <percent>', 'fail when fewer transitions than this are covered', percentArg, 0)
+    .option('--min-coverage <percent>', 'fail when fewer transitions than this are covered', numberOption('--min-coverage', 0, 100), 0)
     .option('--json', 'machine output')
     .action((file: string, casesFile: string, o: { minCoverage: number; json?: boolean }) => {
       const r = readFlow(file);
@@ -74,13 +70,13 @@ export function flowCommand(): Command {
       const cases = text.ok ? loadCases(text.text, formatOfFile(casesFile)) : text;
       if (!cases.ok) {
         for (const l of problemLines(cases.problems)) console.error(`${casesFile}: ${l}`);
-        process.exitCode = 1;
+        process.exitCode = EXIT.failure;
         return;
       }
       const report = runCases(r.flow, cases.cases);
       if (o.json) console.log(json({ file, cases: casesFile, ...report }));
       else for (const l of casesLines(r.flow, report, o.minCoverage)) console.log(l);
-      if (report.failed > 0 || report.coverage.percent < o.minCoverage) process.exitCode = 1;
+      if (report.failed > 0 || report.coverage.percent < o.minCoverage) process.exitCode = EXIT.failure;
     });
   return cmd;
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { intOption } from './options.ts';
+import { intOption } from '../src/cli/options.ts';
 
 export function ingressCommand(): Command {
   return new Command('ingress')

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { intOption, listOption } from './options.ts';
+import { intOption, listOption } from '../src/cli/options.ts';
 
 export function workerCommand(): Command {
   return new Command('worker')

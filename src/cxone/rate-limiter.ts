@@ -166,8 +166,9 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       heardPause(ms);
       return ms;
     },
-    async close() {
+    close() {
       subscriber?.disconnect();
+      return Promise.resolve();
     },
   };
 }

@@ -9,12 +9,12 @@ import type { Enqueuer } from '../queues/enqueue.ts';
 import type { QueueSet } from '../queues/queue-set.ts';
 import { QUEUES } from '../queues/registry.ts';
 import type { RedisConnection } from '../redis.ts';
-import { zodIssuesToFields } from '../errors.ts';
+import { ErrorCode, httpStatusOf, zodIssuesToFields, type ErrorCodeValue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { contextOf, setRoute } from './context.ts';
 import { answerError } from './errors-middleware.ts';
 import type { BeginRequest } from './request-id.ts';
-import { ErrorCodes, RedisUnavailableError, isRedisUnavailable, sendError, sendJson, unavailable, withTimeout } from './http-error.ts';
+import { RedisUnavailableError, isRedisUnavailable, sendError, sendJson, unavailable, withTimeout } from './http-error.ts';
 import { BodyAbortedError, BodyTooLargeError, UnsupportedEncodingError, readRawBody } from './raw-body.ts';
 import type { RejectionReason, RejectionStore } from './rejections.ts';
 import { jsonShapeProblem } from './json-bounds.ts';
@@ -55,7 +55,7 @@ export function mountWebhooks(app: Express, deps: WebhookDeps): void {
 /** A webhook path no domain module serves: 404 naming the ones that exist, nothing stored. */
 export const unknownWebhook: RequestHandler = (req, res) => {
   const webhooks = WEBHOOK_KINDS.map((k) => k.path);
-  sendError(res, 404, ErrorCodes.NotFound, `no webhook route ${req.method} ${req.originalUrl.split('?')[0]}; this fleet accepts ${webhooks.join(', ')}`, { webhooks });
+  sendError(res, ErrorCode.NotFound, `no webhook route ${req.method} ${req.originalUrl.split('?')[0]}; this fleet accepts ${webhooks.join(', ')}`, { webhooks });
 };
 
 /**
@@ -87,12 +87,13 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   const ctx = contextOf(res);
   const limit = deps.config.ingress.bodyLimitBytes;
 
-  const reject = async (status: number, reason: RejectionReason, code: string, message: string, body?: Buffer, details?: unknown) => {
+  const reject = async (reason: RejectionReason, code: ErrorCodeValue, message: string, body?: Buffer, details?: unknown) => {
+    const status = httpStatusOf(code);
     deps.metrics.webhooks.inc({ kind: kind.kind, result: reason });
     // Detail for admins and the request's log line; the caller only learns the generic code.
     Object.assign(ctx.fields, { kind: kind.kind, rejected: reason });
     if (status === 413) res.setHeader('Connection', 'close');
-    sendError(res, status, code, message, details);
+    sendError(res, code, message, details);
     const issues = (details as { issues?: { path: string; message: string }[] } | undefined)?.issues;
     try {
       await deps.rejections.record(
@@ -108,9 +109,9 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   try {
     raw = await readRawBody(req, limit);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) return reject(413, 'payload_too_large', ErrorCodes.PayloadTooLarge, `body exceeds ${limit} bytes`);
+    if (err instanceof BodyTooLargeError) return reject('payload_too_large', ErrorCode.PayloadTooLarge, `body exceeds ${limit} bytes`);
     if (err instanceof UnsupportedEncodingError) {
-      return reject(415, 'unsupported_encoding', ErrorCodes.UnsupportedMediaType, 'content-encoding not supported');
+      return reject('unsupported_encoding', ErrorCode.UnsupportedMediaType, 'content-encoding not supported');
     }
     if (err instanceof BodyAbortedError) {
       ctx.fields.aborted = true;
@@ -120,24 +121,24 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   }
 
   const verdict = checkSignature(req, raw, deps.config.ingress, deps.now());
-  if (!verdict.ok) return reject(401, verdict.reason, ErrorCodes.Unauthorized, 'signature verification failed', raw);
+  if (!verdict.ok) return reject(verdict.reason, ErrorCode.Unauthorized, 'signature verification failed', raw);
 
   if (!isJsonContentType(req.headers['content-type'])) {
-    return reject(415, 'unsupported_media_type', ErrorCodes.UnsupportedMediaType, 'expected application/json', raw);
+    return reject('unsupported_media_type', ErrorCode.UnsupportedMediaType, 'expected application/json', raw);
   }
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch {
-    return reject(400, 'invalid_json', ErrorCodes.InvalidJson, 'body is not valid JSON', raw);
+    return reject('invalid_json', ErrorCode.InvalidJson, 'body is not valid JSON', raw);
   }
   const tooComplex = jsonShapeProblem(json);
-  if (tooComplex) return reject(400, 'invalid_json', ErrorCodes.JsonTooComplex, tooComplex, raw);
+  if (tooComplex) return reject('invalid_json', ErrorCode.JsonTooComplex, tooComplex, raw);
   const parsed = kind.body.safeParse(json);
   if (!parsed.success) {
     const issues = zodIssuesToFields(parsed.error.issues).map((i) => ({ ...i, path: i.path || '(root)' }));
     const message = `invalid ${kind.kind} event: ${issues.map((i) => i.path).join(', ')}`;
-    return reject(400, 'invalid_payload', ErrorCodes.Validation, message, raw, { issues });
+    return reject('invalid_payload', ErrorCode.Validation, message, raw, { issues });
   }
 
   const eventId = eventIdOf(parsed.data);
@@ -160,7 +161,7 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
     deps.metrics.webhooks.inc({ kind: kind.kind, result: 'unavailable' });
     ctx.log.warn({ err, kind: kind.kind }, 'webhook not stored: Redis unavailable');
     const e = unavailable();
-    sendError(res, e.status, e.code, e.message, undefined, e.headers);
+    sendError(res, e.code, e.message, undefined, e.headers);
     return;
   }
   const duplicate = (await existed.catch(() => 0)) === 1;

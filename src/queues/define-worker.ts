@@ -52,7 +52,7 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
   const run = async (job: Job, token?: string, signal?: AbortSignal) => {
     const started = performance.now();
     const attempt = job.attemptsMade + 1;
-    const bindings = { queue: def.name, jobId: job.id, attempt, requestId: job.data?.requestId };
+    const bindings = { queue: def.name, jobId: job.id, attempt, requestId: (job.data as { requestId?: string } | undefined)?.requestId };
     // A child logger runs redaction over its bindings when made, and that was one byte in
     // eight a worker allocated per job: it is made only for a processor that logs.
     let child: Logger | undefined;

@@ -51,7 +51,7 @@ beforeAll(async () => {
     { jobId: 'dash-failed-1' },
   );
   await new Promise<void>((done) => {
-    const worker = new Worker(QUEUES.smsSend.name, async () => { throw new UnrecoverableError('recipient opted out'); }, {
+    const worker = new Worker(QUEUES.smsSend.name, () => Promise.reject(new UnrecoverableError('recipient opted out')), {
       connection: createTestRedis('worker'),
       prefix,
     });

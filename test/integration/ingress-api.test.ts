@@ -23,7 +23,7 @@ let echoCalls = 0;
 let releaseSlow: (() => void) | undefined;
 let slowStarted: (() => void) | undefined;
 
-beforeAll(async () => {
+beforeAll(() => {
   ingress = h.ingress!;
   // A route defined the way later issues will add theirs.
   ingress.ingress.apiRouter.route(
@@ -163,7 +163,7 @@ describe('dead letters', () => {
     const t0 = Date.now();
     await deps.enqueuer.enqueue('emailHealth', { accountId: 'a', requestId: 'req-dlq', channelId: 'ch-1', channelName: 'support' }, { jobId: 'dlq-1' });
     const failedOnce = new Promise<void>((resolve) => {
-      const worker = new Worker(queue.name, async () => { throw new UnrecoverableError('channel is gone'); }, {
+      const worker = new Worker(queue.name, () => Promise.reject(new UnrecoverableError('channel is gone')), {
         connection: createTestRedis('worker'),
         prefix,
       });

@@ -76,7 +76,7 @@ describe('valid webhooks', () => {
       to: '+15551234567',
       extra: { carrier: 'acme', nested: { a: 1 } },
     });
-    expect(typeof job?.data.receivedAt).toBe('number');
+    expect(typeof (job?.data as { receivedAt?: unknown } | undefined)?.receivedAt).toBe('number');
   });
 
   it('answers a redelivery 200 duplicate and creates no second job', async () => {
@@ -112,7 +112,9 @@ describe('valid webhooks', () => {
       expect(res.status, path).toBe(202);
       expect(await jobCount(queue)).toBe(before + 1);
       const job = await deps.queues.get(queue).getJob(String(res.json.jobId));
-      expect(job?.data.eventId).toBe(String(body.eventId ?? body.id));
+      const data = job?.data as { eventId?: string; eventType?: string } | undefined;
+      expect(data?.eventId).toBe(String(body.eventId ?? body.id));
+      if (body.type) expect(data?.eventType).toBe(body.type);
     }
   });
 
@@ -203,7 +205,7 @@ describe('refused webhooks leave no job', () => {
       headers: { 'content-type': 'application/json', ...signWebhook('secret-current', 'whatever') },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(res.status).toBe(413);
     expect(await totalJobs()).toBe(before);
   });
@@ -241,7 +243,7 @@ describe('the webhook lane and the Express routes', () => {
           requestId: res.headers.get('x-request-id'),
           body: (await res.json()) as Record<string, unknown>,
           unsigned: { status: unsigned.status, body: (await unsigned.json()) as Record<string, unknown> },
-          stored: (await deps.queues.get('smsStatus').getJob(jobIdOf('sms-status', event.eventId)))?.data?.requestId,
+          stored: ((await deps.queues.get('smsStatus').getJob(jobIdOf('sms-status', event.eventId)))?.data as { requestId?: string } | undefined)?.requestId,
         });
       }
       const [lane, viaApp] = answers;

@@ -158,7 +158,7 @@ describe('step jobs', () => {
             runs.push('b');
             failures++;
             if (failures === 1) throw new RateLimitedError('CXone said 429', 20);
-            if (failures === 2) throw new TransientError('CXone answered 503', { code: ErrorCode.ServerError });
+            if (failures === 2) throw new TransientError('CXone answered 503', { code: ErrorCode.CxoneServerError });
             return { done: true };
           },
         },

@@ -165,10 +165,10 @@ describe('worker outcomes', () => {
     await rt.queues.get('smsSend').add('sms-send', { ...job(2), to: 'not-a-number' }, { jobId: 'logged-bad', attempts: 1 });
     const worker = defineWorker(
       'smsSend',
-      Object.assign(async (_data: unknown, ctx: JobContext) => {
+      (_data: unknown, ctx: JobContext) => {
         ctx.log.info({ step: 'inside' }, 'processor line');
-        return 'ok';
-      }),
+        return Promise.resolve('ok');
+      },
       { connection: rt.workerRedis, queues: rt.queues, logger, concurrency: 1, maxRateLimitRestarts: 3 },
     );
     closers.push(() => worker.close());
