@@ -71,7 +71,7 @@ const redis = new Redis(REDIS_URL);
 
 function cannon(opts: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon(opts, (err: unknown, result) => (err ? reject(err instanceof Error ? err : new Error('autocannon failed', { cause: err })) : resolve(result)));
   });
 }
 

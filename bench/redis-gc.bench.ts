@@ -41,7 +41,7 @@ async function run(autoPipelining: boolean) {
         const now = performance.now();
         nextSlot = Math.max(nextSlot, now) + PACE_MS;
         await delay(nextSlot - now);
-        await Promise.all([commands.hgetall(`${prefix}:msg:${job.id}`), commands.sismember(`${prefix}:out`, job.data.to)]);
+        await Promise.all([commands.hgetall(`${prefix}:msg:${job.id}`), commands.sismember(`${prefix}:out`, (job.data as { to: string }).to)]);
         await commands.hset(`${prefix}:msg:${job.id}`, 'state', 'dispatched');
       },
       { connection: new Redis(REDIS_URL, connection), prefix, concurrency: 32 },

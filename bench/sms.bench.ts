@@ -2,6 +2,8 @@
 // processes against a simulator limited to LIMIT requests/s, and the intake's enqueue
 // rate against raw addBulk of the same payloads in the same run. Prints figures only.
 //   npx tsx bench/sms.bench.ts        (MESSAGES=20000 LIMIT=500 ROUNDS=5 WARMUP=5000 by default)
+// Redis CPU and commands are the whole server's: give the bench a Redis of its own (REDIS_URL at
+// a port where nothing answers makes `npm run bench:sms` start an ephemeral one).
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext, type ProducerContext } from '../src/producer-context.ts';
@@ -11,7 +13,7 @@ import type { SimulatorStats } from '../src/simulator/server.ts';
 import { acceptedRatePerS } from '../src/simulator/sms.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import { createThreadValidator, type RowValidator } from '../src/sms/row-validator.ts';
-import { benchPrefix, deletePrefix, prioritiseSimulator, processCpuMicros, REDIS_URL, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, waitForAccepted, waitForDrained, waitUntilServing } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, prioritiseSimulator, processCpuMicros, REDIS_URL, redisCommandCalls, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, waitForAccepted, waitForDrained, waitUntilServing } from './lib/fleet-bench.ts';
 
 const MESSAGES = Number(process.env.MESSAGES ?? 20_000);
 const LIMIT = Number(process.env.LIMIT ?? 500);
@@ -128,6 +130,14 @@ function rateFigures(s: SimulatorStats) {
   return { achievedRps: Number(achieved.toFixed(1)), ratio: Number((achieved / LIMIT).toFixed(4)) };
 }
 
+function callsPerMessage(before: Record<string, number>, after: Record<string, number>) {
+  const per = Object.entries(after)
+    .map(([cmd, n]) => [cmd, Number(((n - (before[cmd] ?? 0)) / MESSAGES).toFixed(2))] as const)
+    .filter(([, n]) => n >= 0.01)
+    .sort((a, b) => b[1] - a[1]);
+  return { total: Number(per.reduce((a, [, n]) => a + n, 0).toFixed(2)), ...Object.fromEntries(per) };
+}
+
 async function throughput(workerCount: number) {
   const sim = await startSimulatorProcess({ rps: LIMIT });
   const simulatorScheduling = await prioritiseSimulator(sim.pid);
@@ -164,6 +174,7 @@ async function throughput(workerCount: number) {
   const workerCpuBefore = (await processCpuMicros(pids)).reduce((a, b) => a + b, 0);
   const [simCpuBefore = 0] = await processCpuMicros([sim.pid]);
   const redisCpuBefore = await redisCpuMicros(ctx.redis);
+  const callsBefore = await redisCommandCalls(ctx.redis);
   await queue.resume();
   let peakRss: number[] = [];
   const sampler = setInterval(() => {
@@ -175,6 +186,7 @@ async function throughput(workerCount: number) {
   const workerCpu = (await processCpuMicros(pids)).reduce((a, b) => a + b, 0) - workerCpuBefore;
   const redisCpu = (await redisCpuMicros(ctx.redis)) - redisCpuBefore;
   const [simCpuAfter = 0] = await processCpuMicros([sim.pid]);
+  const callsAfter = await redisCommandCalls(ctx.redis);
   await stopWorkers(workers);
   const s = await sim.stats();
   const result = {
@@ -193,6 +205,8 @@ async function throughput(workerCount: number) {
     warmUp,
     workerPeakRssMiB: peakRss,
     // The simulator stands in for CXone but shares the machine's cores with the fleet.
+    // Redis commands per message sent (those run inside scripts included), by command and in all.
+    redisCallsPerMessage: callsPerMessage(callsBefore, callsAfter),
     cpuPerMessageUs: { workers: Math.round(workerCpu / MESSAGES), redis: Math.round(redisCpu / MESSAGES), simulator: Math.round((simCpuAfter - simCpuBefore) / MESSAGES) },
   };
   await ctx.close();

@@ -1,35 +1,29 @@
-// The `cxone-fleet` command line: wiring only. The producer commands (sms, email, audit,
-// dlq) pull in Redis, BullMQ, the validators and more, so they are loaded only when one of
-// them runs: `--help` and the light commands start without them. Every failure goes
-// through one handler: one line on stderr and a documented exit code (src/cli/exit-codes.ts).
+// The `cxone-fleet` command line: wiring only. Every command lives in producers/: the
+// process roles (worker, ingress, simulator, demo) are light and built here; the fleet-wide
+// commands (audit, dlq) and each domain module's command pull in Redis, BullMQ, the
+// validators and more, so they are loaded only when one of them runs: `--help` and the
+// light commands start without them. Every failure goes through one handler: one line on
+// stderr and a documented exit code (src/cli/exit-codes.ts).
 import { Command } from 'commander';
-import { demoCommand } from './commands/demo.ts';
-import { ingressCommand } from './commands/ingress.ts';
-import { simulatorCommand } from './commands/simulator.ts';
-import { workerCommand } from './commands/worker.ts';
+import { demoCommand } from '../producers/demo.cli.ts';
+import { ingressCommand } from '../producers/ingress.cli.ts';
+import { simulatorCommand } from '../producers/simulator.cli.ts';
+import { workerCommand } from '../producers/worker.cli.ts';
 import { setShowPii } from '../src/cli/pii.ts';
 import { describeFailure, EXIT, EXIT_CODES_HELP } from '../src/cli/exit-codes.ts';
+import type { DomainCommand } from '../src/platform/domain-module.ts';
+import { DOMAIN_MODULES } from '../src/platform/modules.ts';
 import { readPackageInfo } from './package-info.ts';
+import { logLevelSetting } from '../src/config.ts';
 
 const pkg = readPackageInfo(import.meta.url);
 
-interface LazyCommand {
-  name: string;
-  description: string;
-  load: () => Promise<Command>;
-}
-
-const LAZY: LazyCommand[] = [
-  { name: 'sms', description: 'send SMS batches, follow them, manage consent', load: async () => (await import('../producers/sms.cli.ts')).smsCommand() },
-  {
-    name: 'email',
-    description: 'email channels: validate and provision specs, bounces and suppressions, sender health, audit export, template preview',
-    load: async () => (await import('../producers/email.cli.ts')).emailCommand(),
-  },
+const FLEET_COMMANDS: DomainCommand[] = [
   { name: 'audit', description: 'the append-only audit trail (dispatches, status changes)', load: async () => (await import('../producers/audit.cli.ts')).auditCommand() },
   { name: 'dlq', description: 'dead letters: jobs that exhausted their attempts (list, replay)', load: async () => (await import('../producers/dlq.cli.ts')).dlqCommand() },
-  { name: 'flow', description: 'call flows as code: validate, simulate, test with coverage', load: async () => (await import('../producers/flow.cli.ts')).flowCommand() },
 ];
+
+const LAZY: DomainCommand[] = [...DOMAIN_MODULES.flatMap((m) => (m.cli ? [m.cli] : [])), ...FLEET_COMMANDS];
 
 /** Commander errors throw (and land in the one handler) instead of exiting on their own. */
 function throwInsteadOfExit(cmd: Command): Command {
@@ -56,7 +50,7 @@ function root(): Command {
  * A stand-in listed in the top-level help; when run, it loads the real command and parses
  * the same arguments with it (so its own --help, options and errors are the real ones).
  */
-function lazyCommand(spec: LazyCommand): Command {
+function lazyCommand(spec: DomainCommand): Command {
   return new Command(spec.name)
     .description(spec.description)
     .helpOption(false)
@@ -73,7 +67,7 @@ function fail(err: unknown): void {
   const { code, line } = describeFailure(err);
   if (line !== undefined) {
     // A person reads this. The stack helps only whoever debugs the fleet itself.
-    const debugging = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '');
+    const debugging = /^(debug|trace)$/.test(logLevelSetting(''));
     console.error(debugging && err instanceof Error ? err : `cxone-fleet: ${line}`);
   }
   process.exitCode = code;

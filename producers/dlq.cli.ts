@@ -6,7 +6,9 @@ import { loadConfig } from '../src/config.ts';
 import { countDeadLetters, listDeadLetters, redriveDeadLetters, type RedriveReport } from '../src/dead-letters.ts';
 import { maskJobData } from '../src/mask.ts';
 import { piiShown } from '../src/cli/pii.ts';
-import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
+import { withCliProducer, type ProducerContext } from '../src/producer-context.ts';
+import { EXIT } from '../src/cli/exit-codes.ts';
+import { intOption, repeatableOption, timeOption } from '../src/cli/options.ts';
 import { ALL_QUEUE_KEYS, QUEUES, queueKeyByName, type QueueKey } from '../src/queues/registry.ts';
 import { replayGuardFor } from '../src/sms/replay-guard.ts';
 
@@ -16,19 +18,6 @@ function queueArg(name: string): QueueKey {
   return key;
 }
 
-function sinceOption(v: string): number {
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (Number.isNaN(t)) throw new InvalidArgumentError('--since must be an ISO 8601 time or epoch milliseconds');
-  return t;
-}
-
-function limitOption(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--limit must be a whole number >= 1');
-  return n;
-}
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function printReport(r: RedriveReport) {
   console.log(`${r.dryRun ? 'would replay' : 'replayed'} ${r.replayed.length}, skipped ${r.skipped.length}, errors ${r.errors.length} (${r.queue})`);
@@ -37,14 +26,8 @@ function printReport(r: RedriveReport) {
   for (const e of r.errors.slice(0, 50)) console.log(`  error ${e.jobId}: ${e.message}`);
 }
 
-async function withQueues<T>(fn: (ctx: ReturnType<typeof createProducerContext>) => Promise<T>): Promise<T> {
-  const ctx = createProducerContext(loadConfig(), { role: 'cli' });
-  await connectOrExplain(ctx);
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-  }
+function withQueues<T>(fn: (ctx: ProducerContext) => Promise<T>): Promise<T> {
+  return withCliProducer(loadConfig(), fn);
 }
 
 export function dlqCommand(): Command {
@@ -53,8 +36,8 @@ export function dlqCommand(): Command {
     .command('list')
     .description('list dead letters of a queue, newest first')
     .argument('<queue>', 'queue name, e.g. sms-send', queueArg)
-    .option('--since <time>', 'only those that failed at or after this time', sinceOption)
-    .option('--limit <n>', 'at most this many', limitOption, 100)
+    .option('--since <time>', 'only those that failed at or after this time', timeOption('--since'))
+    .option('--limit <n>', 'at most this many', intOption('--limit', 1), 100)
     .option('--json', 'machine output (JSONL)')
     .action(async (key: QueueKey, o: { since?: number; limit: number; json?: boolean }) =>
       withQueues(async (ctx) => {
@@ -75,9 +58,9 @@ export function dlqCommand(): Command {
     .command('replay')
     .description('re-drive dead letters of a queue (attempts reset); sms-send re-sends failed/unknown messages with their idempotency key')
     .argument('<queue>', 'queue name, e.g. sms-send', queueArg)
-    .option('--since <time>', 'only those that failed at or after this time', sinceOption)
-    .option('--limit <n>', 'replay at most this many', limitOption)
-    .option('--id <jobId>', 'only this job (repeatable)', collect)
+    .option('--since <time>', 'only those that failed at or after this time', timeOption('--since'))
+    .option('--limit <n>', 'replay at most this many', intOption('--limit', 1))
+    .option('--id <jobId>', 'only this job (repeatable)', repeatableOption)
     .option('--dry-run', 'report what would be replayed and skipped; change nothing')
     .option('--json', 'machine output')
     .action(async (key: QueueKey, o: { since?: number; limit?: number; id?: string[]; dryRun?: boolean; json?: boolean }) =>
@@ -85,7 +68,7 @@ export function dlqCommand(): Command {
         const report = await redriveDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit, ids: o.id, dryRun: o.dryRun, guard: replayGuardFor(key, ctx) });
         if (o.json) console.log(JSON.stringify(report));
         else printReport(report);
-        if (report.errors.length) process.exitCode = 1;
+        if (report.errors.length) process.exitCode = EXIT.failure;
       }),
     );
   return dlq;

@@ -2,14 +2,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { loadConfig, secretEnvironment, type Config } from '../src/config.ts';
 import type { MjmlIssue } from '../src/domain/email/mjml.ts';
 import { formatHealth, formatIssues, formatMjmlIssue, formatStatus, formatSuppression } from '../src/email/format.ts';
 import { describeState } from '../src/email/provision-state.ts';
 import type { ChannelStatus, EmailServices } from '../src/email/services.ts';
 import { formatOf, loadChannelSpec, type LoadSpecResult } from '../src/email/spec-store.ts';
-import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
+import { createProducerContext, withCliProducer } from '../src/producer-context.ts';
+import { intOption, timeOption } from '../src/cli/options.ts';
+import { EXIT } from '../src/cli/exit-codes.ts';
 import { createRedis } from '../src/redis.ts';
 import { forOutput } from '../src/cli/pii.ts';
 
@@ -17,26 +19,8 @@ import { forOutput } from '../src/cli/pii.ts';
 // when an email command runs, not with the CLI: every other command would pay for them.
 async function withServices<T>(fn: (s: EmailServices, config: Config) => Promise<T>): Promise<T> {
   const { createEmailServices } = await import('../src/email/services.ts');
-  const config = loadConfig();
-  const ctx = createProducerContext(config, { role: 'cli' });
-  await connectOrExplain(ctx);
-  try {
-    return await fn(createEmailServices(ctx), config);
-  } finally {
-    await ctx.close();
-  }
+  return withCliProducer(loadConfig(), (ctx) => fn(createEmailServices(ctx), ctx.config));
 }
-
-const intArg = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
-const timeArg = (name: string) => (v: string) => {
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (Number.isNaN(t)) throw new InvalidArgumentError(`${name} must be an ISO 8601 time or epoch milliseconds`);
-  return new Date(t);
-};
 
 async function loadSpecFile(file: string): Promise<LoadSpecResult> {
   return loadChannelSpec({ text: readFileSync(file === '-' ? 0 : file, 'utf8'), format: formatOf(file), baseDir: path.dirname(path.resolve(file)), env: secretEnvironment() });
@@ -56,7 +40,7 @@ function report(file: string, r: LoadSpecResult, json: boolean): boolean {
     const dns = r.spec.check.dns;
     if (dns) console.log(`publish this DNS TXT record:\n  ${dns.name}  TXT  "${dns.value}"`);
   }
-  if (!r.ok) process.exitCode = 1;
+  if (!r.ok) process.exitCode = EXIT.failure;
   return r.ok;
 }
 
@@ -66,10 +50,10 @@ function provisionCommand(): Command {
     .argument('<spec>', 'YAML or JSON channel spec; secrets as smtp.passwordEnv and dkim.privateKeyFile')
     .option('--wait', 'follow the step states until done or failed')
     .option('--json', 'machine output')
-    .option('--poll-base-ms <ms>', 'first activation poll backoff (default 2000)', intArg('--poll-base-ms'))
-    .option('--poll-max-ms <ms>', 'longest activation poll backoff (default 60000)', intArg('--poll-max-ms'))
-    .option('--activation-timeout-ms <ms>', 'give up on activation after this long (default 600000)', intArg('--activation-timeout-ms'))
-    .option('--health-every-ms <ms>', 'sender-health check period once active; 0 = none (default 900000)', intArg('--health-every-ms'))
+    .option('--poll-base-ms <ms>', 'first activation poll backoff (default 2000)', intOption('--poll-base-ms'))
+    .option('--poll-max-ms <ms>', 'longest activation poll backoff (default 60000)', intOption('--poll-max-ms'))
+    .option('--activation-timeout-ms <ms>', 'give up on activation after this long (default 600000)', intOption('--activation-timeout-ms'))
+    .option('--health-every-ms <ms>', 'sender-health check period once active; 0 = none (default 900000)', intOption('--health-every-ms'))
     .action(async (file: string, o: { wait?: boolean; json?: boolean; pollBaseMs?: number; pollMaxMs?: number; activationTimeoutMs?: number; healthEveryMs?: number }) => {
       const r = await loadSpecFile(file);
       if (!r.ok) return void report(file, r, !!o.json);
@@ -86,7 +70,7 @@ function provisionCommand(): Command {
           last = line;
           if (s?.step === 'done' || s?.step === 'failed') {
             if (o.json) console.log(JSON.stringify(s));
-            if (s.step === 'failed') process.exitCode = 1;
+            if (s.step === 'failed') process.exitCode = EXIT.failure;
             return;
           }
           // The CLI waits, not a worker: following progress is the point of --wait.
@@ -101,8 +85,8 @@ function suppressionsCommand(): Command {
   cmd
     .command('list')
     .description('list unexpired suppressions, soonest expiry first')
-    .option('--offset <n>', 'skip this many', intArg('--offset'), 0)
-    .option('--count <n>', 'at most this many', intArg('--count'), 100)
+    .option('--offset <n>', 'skip this many', intOption('--offset'), 0)
+    .option('--count <n>', 'at most this many', intOption('--count'), 100)
     .option('--json', 'machine output (JSONL)')
     .action(async (o: { offset: number; count: number; json?: boolean }) =>
       withServices(async (svc) => {
@@ -122,7 +106,7 @@ function suppressionsCommand(): Command {
       withServices(async (svc) => {
         const removed = await svc.suppressions.remove(address);
         console.log(removed ? `removed ${address}` : `${address} was not suppressed`);
-        if (!removed) process.exitCode = 1;
+        if (!removed) process.exitCode = EXIT.failure;
       }),
     );
   cmd
@@ -130,7 +114,7 @@ function suppressionsCommand(): Command {
     .description('suppress the addresses of a file: one per line, CSV (first column) or JSONL ({address} or {email})')
     .argument('<file>')
     .option('--reason <text>', 'reason recorded with each address', 'import')
-    .option('--ttl-days <n>', 'expiry in days (default: the suppression.ttlDays setting)', intArg('--ttl-days'))
+    .option('--ttl-days <n>', 'expiry in days (default: the suppression.ttlDays setting)', intOption('--ttl-days'))
     .action(async (file: string, o: { reason: string; ttlDays?: number }) =>
       withServices(async (svc) => {
         const ttlDays = o.ttlDays ?? (await svc.settings.get()).suppressionTtlDays;
@@ -158,11 +142,11 @@ function auditExportCommand(): Command {
   return new Command('audit')
     .description("export CXone's audit log of a channel as JSONL; resumable (re-run the same command to continue)")
     .argument('<channel>', 'channel name as provisioned (or its CXone id with --id)')
-    .requiredOption('--since <time>', 'ISO 8601 or epoch ms', timeArg('--since'))
-    .requiredOption('--until <time>', 'ISO 8601 or epoch ms', timeArg('--until'))
+    .requiredOption('--since <time>', 'ISO 8601 or epoch ms', timeOption('--since'))
+    .requiredOption('--until <time>', 'ISO 8601 or epoch ms', timeOption('--until'))
     .option('--id', 'the argument is a CXone channel id')
     .option('-o, --out <file>', 'output file (default: audit-<channel>.jsonl)')
-    .action(async (channel: string, o: { since: Date; until: Date; id?: boolean; out?: string }) => {
+    .action(async (channel: string, o: { since: number; until: number; id?: boolean; out?: string }) => {
       const config = loadConfig();
       const channelId = o.id ? channel : await withServices((svc) => svc.channelId(channel));
       const outFile = o.out ?? `audit-${channel.replace(/[^A-Za-z0-9._-]+/g, '_')}.jsonl`;
@@ -175,8 +159,8 @@ function auditExportCommand(): Command {
         const r = await exportChannelAudit({
           client: account.client,
           channelId,
-          since: o.since,
-          until: o.until,
+          since: new Date(o.since),
+          until: new Date(o.until),
           outFile,
           onPage: (p) => console.error(`  page ${p.page}: ${p.records} records (${p.total} total)${p.waitedMs ? `, waited ${p.waitedMs} ms for the rate limit` : ''}`),
         });
@@ -220,7 +204,7 @@ function previewCommand(): Command {
       for (const w of r.warnings) console.error(`warning: ${formatMjmlIssue(file, w)}`);
       if (r.errors.length > 0) {
         for (const e of r.errors) console.error(`error: ${formatMjmlIssue(file, e)}`);
-        process.exitCode = 1;
+        process.exitCode = EXIT.failure;
         return;
       }
       const out = file.replace(/\.mjml$/i, '') + '.html';

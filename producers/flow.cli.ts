@@ -2,7 +2,9 @@
 // publish, status, revisions, diff, rollback and metrics go through Redis and the
 // flow-publish queue; subscribe registers the flow.* event subscription with CXone.
 // Wiring only; the rules live in src/domain/flows, the rest in src/flows.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { EXIT } from '../src/cli/exit-codes.ts';
+import { intOption, listOption, numberOption } from '../src/cli/options.ts';
 import type { Config } from '../src/config.ts';
 import type { FlowServices, PublishAccepted } from '../src/flows/services.ts';
 import { loadCases, runCases } from '../src/domain/flows/flow-cases.ts';
@@ -12,12 +14,6 @@ import type { Flow } from '../src/domain/flows/flow-schema.ts';
 import { casesLines, problemLines, validationLines, walkLines } from '../src/domain/flows/report.ts';
 import { walkFlow } from '../src/domain/flows/simulate.ts';
 
-const percentArg = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('--min-coverage must be a number from 0 to 100');
-  return n;
-};
-const listArg = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 const readFlow = (file: string, strict = false): LoadResult => loadFlowFile(file, { strict });
 
@@ -31,32 +27,19 @@ function usable(file: string, r: LoadResult): r is LoadResult & { flow: NonNulla
     return true;
   }
   for (const l of validationLines(file, r)) console.error(l);
-  process.exitCode = 1;
+  process.exitCode = EXIT.failure;
   return false;
 }
 
 // Redis, BullMQ and the services load when a command that needs them runs.
 async function withFlows<T>(fn: (svc: FlowServices, config: Config) => Promise<T>): Promise<T> {
-  const [{ loadConfig }, { connectOrExplain, createProducerContext }, { flowServicesFor }] = await Promise.all([
+  const [{ loadConfig }, { withCliProducer }, { flowServicesFor }] = await Promise.all([
     import('../src/config.ts'),
     import('../src/producer-context.ts'),
     import('../src/flows/producer.ts'),
   ]);
-  const config = loadConfig();
-  const ctx = createProducerContext(config, { role: 'cli' });
-  await connectOrExplain(ctx);
-  try {
-    return await fn(flowServicesFor(ctx), config);
-  } finally {
-    await ctx.close();
-  }
+  return withCliProducer(loadConfig(), (ctx) => fn(flowServicesFor(ctx), ctx.config));
 }
-
-const intArg = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer of at least ${min}`);
-  return n;
-};
 
 interface PublishOpts {
   message?: string;
@@ -75,14 +58,14 @@ async function announce(svc: FlowServices, accepted: PublishAccepted, o: Publish
   const rec = await svc.waitForPublish(accepted.publishId, (l) => (o.json ? undefined : console.log(stepLine(l))), { timeoutMs: o.timeout * 1000 });
   if (o.json) console.log(json(await svc.publishStatus(accepted.publishId)));
   else for (const l of outcomeLines(rec)) console.log(l);
-  if (rec.status === 'failed') process.exitCode = 1;
+  if (rec.status === 'failed') process.exitCode = EXIT.failure;
 }
 
 function publishOptions(c: Command): Command {
   return c
     .option('-m, --message <text>', 'what changed (kept with the revision)')
     .option('--wait', 'follow the publish: print each step, then the flow id and revision (exit 1 when it fails)')
-    .option('--timeout <seconds>', 'with --wait: stop following after this long (the publish goes on)', intArg('--timeout', 1), 300)
+    .option('--timeout <seconds>', 'with --wait: stop following after this long (the publish goes on)', intOption('--timeout', 1), 300)
     .option('--json', 'machine output');
 }
 
@@ -103,7 +86,7 @@ function registerPublishing(cmd: Command): void {
       .command('rollback')
       .description('publish the content of an earlier revision again, as a new revision')
       .argument('<name>', 'flow name')
-      .requiredOption('--to <revision>', 'the revision whose content to publish', intArg('--to', 1)),
+      .requiredOption('--to <revision>', 'the revision whose content to publish', intOption('--to', 1)),
   ).action(async (name: string, o: PublishOpts & { to: number }) => {
     await withFlows(async (svc) => announce(svc, await svc.rollback(name, o.to, { message: o.message }), o));
   });
@@ -155,7 +138,7 @@ function registerPublishing(cmd: Command): void {
       const { diffLines } = await import('../src/flows/format.ts');
       if (o.json) console.log(json(changes));
       else for (const l of diffLines(changes)) console.log(l);
-      if (changes.length > 0) process.exitCode = 1;
+      if (changes.length > 0) process.exitCode = EXIT.failure;
     });
   cmd
     .command('metrics')
@@ -174,21 +157,15 @@ function registerPublishing(cmd: Command): void {
     .description('register the flow.* event subscription with CXone once (409 = already there); the secret by variable name only')
     .requiredOption('--url <url>', 'where CXone sends the events (this fleet\'s /webhooks/flows/events)')
     .requiredOption('--secret-env <NAME>', 'environment variable holding the signing secret (one of SECRET_ENV_PREFIXES)')
-    .option('--event-types <list>', 'comma-separated subset of flow.created, flow.updated, flow.deleted', listArg)
+    .option('--event-types <list>', 'comma-separated subset of flow.created, flow.updated, flow.deleted', listOption)
     .action(async (o: { url: string; secretEnv: string; eventTypes?: string[] }) => {
-      const [{ loadConfig }, { connectOrExplain, createProducerContext }, { subscribeOnce }] = await Promise.all([
+      const [{ loadConfig }, { withCliProducer }, { subscribeOnce }] = await Promise.all([
         import('../src/config.ts'),
         import('../src/producer-context.ts'),
         import('../src/flows/subscribe-once.ts'),
       ]);
-      const ctx = createProducerContext(loadConfig(), { role: 'cli' });
-      await connectOrExplain(ctx);
-      try {
-        const r = await subscribeOnce(ctx, { url: o.url, secretEnv: o.secretEnv, eventTypes: o.eventTypes });
-        console.log(`${r.created ? 'registered' : 'already registered'}: subscription ${r.id} for ${r.url} (${r.eventTypes.join(', ')}), signed with $${r.secretEnv}`);
-      } finally {
-        await ctx.close();
-      }
+      const r = await withCliProducer(loadConfig(), (ctx) => subscribeOnce(ctx, { url: o.url, secretEnv: o.secretEnv, eventTypes: o.eventTypes }));
+      console.log(`${r.created ? 'registered' : 'already registered'}: subscription ${r.id} for ${r.url} (${r.eventTypes.join(', ')}), signed with $${r.secretEnv}`);
     });
 }
 
@@ -205,14 +182,14 @@ export function flowCommand(): Command {
         const r = readFlow(file, !!o.strict);
         if (o.json) console.log(json({ file, valid: r.valid, errors: r.errors, warnings: r.warnings, depth: r.depth, paths: r.paths, problems: r.problems }));
         else for (const l of validationLines(file, r)) console.log(l);
-        if (!r.valid) process.exitCode = 1;
+        if (!r.valid) process.exitCode = EXIT.failure;
       }
     });
   cmd
     .command('simulate')
     .description('walk the flow for a sequence of caller inputs and print the path and the terminal')
     .argument('<file>', 'flow file')
-    .option('--inputs <list>', 'comma-separated outcomes at collect nodes: keys, timeout or invalid', listArg, [])
+    .option('--inputs <list>', 'comma-separated outcomes at collect nodes: keys, timeout or invalid', listOption, [])
     .option('--json', 'machine output')
     .action((file: string, o: { inputs: string[]; json?: boolean }) => {
       const r = readFlow(file);
@@ -220,14 +197,14 @@ export function flowCommand(): Command {
       const walk = walkFlow(r.flow, o.inputs);
       if (o.json) console.log(json({ file, depth: r.depth, paths: r.paths, walk }));
       else for (const l of [...walkLines(walk), `paths from the entry to a terminal: ${r.paths ?? 'unbounded'}`]) console.log(l);
-      if (!walk.ok) process.exitCode = 1;
+      if (!walk.ok) process.exitCode = EXIT.failure;
     });
   cmd
     .command('test')
     .description('run test cases (inputs -> expected terminal) and print transition coverage; exit 1 on a failure or low coverage')
     .argument('<file>', 'flow file')
     .argument('<cases>', 'YAML or JSON list of {name, inputs, expect}')
-    .option('--min-coverage <percent>', 'fail when fewer transitions than this are covered', percentArg, 0)
+    .option('--min-coverage <percent>', 'fail when fewer transitions than this are covered', numberOption('--min-coverage', 0, 100), 0)
     .option('--json', 'machine output')
     .action((file: string, casesFile: string, o: { minCoverage: number; json?: boolean }) => {
       const r = readFlow(file);
@@ -236,13 +213,13 @@ export function flowCommand(): Command {
       const cases = text.ok ? loadCases(text.text, formatOfFile(casesFile)) : text;
       if (!cases.ok) {
         for (const l of problemLines(cases.problems)) console.error(`${casesFile}: ${l}`);
-        process.exitCode = 1;
+        process.exitCode = EXIT.failure;
         return;
       }
       const report = runCases(r.flow, cases.cases);
       if (o.json) console.log(json({ file, cases: casesFile, ...report }));
       else for (const l of casesLines(r.flow, report, o.minCoverage)) console.log(l);
-      if (report.failed > 0 || report.coverage.percent < o.minCoverage) process.exitCode = 1;
+      if (report.failed > 0 || report.coverage.percent < o.minCoverage) process.exitCode = EXIT.failure;
     });
   registerPublishing(cmd);
   return cmd;

@@ -6,7 +6,7 @@ import { createProgress } from '../src/cli/progress.ts';
 import { table } from '../src/cli/output.ts';
 import { loadConfig } from '../src/config.ts';
 import { normalizePhone } from '../src/domain/sms/phone.ts';
-import { connectOrExplain, createProducerContext } from '../src/producer-context.ts';
+import { withCliProducer } from '../src/producer-context.ts';
 import { followBatch, settledCount, stateLine } from '../src/sms/follow.ts';
 import type { BatchSummary, IntakeRow, RowVerdict } from '../src/sms/intake.ts';
 import { resumeCommand, type SendOptions } from '../src/sms/resume-command.ts';
@@ -18,15 +18,8 @@ import { createThreadValidator, inlineValidator } from '../src/sms/row-validator
 import { createSmsServices } from '../src/sms/services.ts';
 import type { BatchRecord } from '../src/sms/message-store.ts';
 
-async function withServices<T>(fn: (s: ReturnType<typeof createSmsServices>, config: ReturnType<typeof loadConfig>) => Promise<T>) {
-  const config = loadConfig();
-  const ctx = createProducerContext(config, { role: 'cli' });
-  await connectOrExplain(ctx);
-  try {
-    return await fn(createSmsServices(ctx), config);
-  } finally {
-    await ctx.close();
-  }
+function withServices<T>(fn: (s: ReturnType<typeof createSmsServices>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
+  return withCliProducer(loadConfig(), (ctx) => fn(createSmsServices(ctx), ctx.config));
 }
 
 

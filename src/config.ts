@@ -2,6 +2,7 @@
 // bad start-up names each bad variable on its own line (value hidden when secret).
 import { z } from 'zod';
 import { productionProblems } from './config-production.ts';
+import { ErrorCode, PermanentError } from './errors.ts';
 
 const SECRET_VARS = new Set([
   'CXONE_CLIENT_SECRET',
@@ -125,14 +126,11 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly retryable = false;
+export class ConfigError extends PermanentError {
   readonly lines: string[];
   constructor(lines: string[]) {
-    super(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    super(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`, { code: ErrorCode.ConfigInvalid });
     this.lines = lines;
-    this.name = 'ConfigError';
   }
 }
 
@@ -255,5 +253,18 @@ export function secretEnvironment(env: Record<string, string | undefined> = proc
   const parsed = envSchema.shape.SECRET_ENV_PREFIXES.safeParse(env.SECRET_ENV_PREFIXES);
   const prefixes = parsed.success ? parsed.data : ['CXONE_SECRET_'];
   return Object.fromEntries(Object.entries(env).filter(([name]) => prefixes.some((p) => name.startsWith(p))));
+}
+
+/**
+ * LOG_LEVEL alone, for what runs before (or without) a valid configuration: the CLI's
+ * failure line, the simulator and the demo. Not validated: a bad value is loadConfig's to name.
+ */
+export function logLevelSetting(fallback: string): string {
+  return process.env.LOG_LEVEL ?? fallback;
+}
+
+/** This process's environment with `overrides`: for child processes and configs built from it. */
+export function environmentWith(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { ...process.env, ...overrides };
 }
 export type CxoneAccountConfig = Config['cxone'];

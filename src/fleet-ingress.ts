@@ -1,8 +1,6 @@
 // The ingress as the fleet runs it: webhooks, dashboard and control API from src/ingress,
-// plus the routes of each job kind mounted on the control API.
-import { secretEnvironment, type Config } from './config.ts';
-import { registerEmailRoutes } from './email/api-routes.ts';
-import { createEmailServices } from './email/services.ts';
+// plus the routes of each domain module mounted on the control API.
+import type { Config } from './config.ts';
 import { createIngressDeps } from './ingress/deps.ts';
 import { sampleQueueDepth } from './ingress/metrics-route.ts';
 import { redisAnswers, startOpsServer } from './metrics-server.ts';
@@ -10,8 +8,7 @@ import { startIngress, type RunningIngress } from './ingress/server.ts';
 import type { Logger } from './logger.ts';
 import { waitForReady } from './redis.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { registerSmsRoutes } from './sms/api-routes.ts';
-import { createSmsServices } from './sms/services.ts';
+import { DOMAIN_MODULES } from './platform/modules.ts';
 
 export async function startFleetIngress(
   config: Config,
@@ -22,9 +19,10 @@ export async function startFleetIngress(
   // Give Redis a moment so the first requests are not refused; if it stays down the
   // ingress still starts and answers 503 (CXone retries) until it is back.
   await waitForReady(deps.redis, 3_000).catch(() => logger.warn('Redis is not answering yet: webhooks get 503 until it does'));
+  // Loaded before listening, so the routes are there from the first request.
+  const registrars = await Promise.all(DOMAIN_MODULES.map((m) => m.routes?.()));
   const running = await startIngress({ ...deps, host: opts.host ?? config.ingress.host, port: opts.port ?? config.ingress.port });
-  registerSmsRoutes(running.ingress.apiRouter, createSmsServices(deps), { defaultRegion: config.sms.defaultRegion });
-  registerEmailRoutes(running.ingress.apiRouter, { services: createEmailServices(deps), secretsDir: config.email.secretsDir, env: secretEnvironment() });
+  for (const register of registrars) register?.(running.ingress.apiRouter, deps);
   const ops =
     config.ingress.metricsPort === undefined
       ? undefined

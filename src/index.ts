@@ -53,7 +53,7 @@ export interface FleetClientOptions {
 }
 
 export function createFleetClient(opts: FleetClientOptions = {}) {
-  const config = loadConfig(opts.env ?? process.env);
+  const config = loadConfig(opts.env);
   const ctx = createProducerContext(config, { role: 'library' });
   const sms = createSmsServices(ctx);
   const flows = flowServicesFor(ctx);

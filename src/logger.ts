@@ -80,6 +80,7 @@ export function createLogger(opts: { level: string; name?: string }, destination
   // pino applies a bindings formatter to the root's bindings only, never a child's, so the
   // bindings are redacted on their way in. Children inherit this method (pino makes a child
   // with Object.create(parent)), so grandchildren are covered too.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(this): each child passes itself on
   const pinoChild = logger.child as unknown as (this: Logger, bindings: Bindings, options?: ChildLoggerOptions) => Logger;
   logger.child = function (this: Logger, bindings: Bindings, options?: ChildLoggerOptions) {
     return pinoChild.call(this, redactSecrets(bindings), options);

@@ -5,7 +5,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { ErrorCode, httpStatusOf, type ErrorCodeValue } from './errors.ts';
 import { bearerMatches } from './ingress/admin-auth.ts';
+import { errorBody } from './ingress/http-error.ts';
 import type { RedisConnection } from './redis.ts';
 
 export interface ReadyReport {
@@ -32,10 +34,11 @@ export interface OpsServer {
 }
 
 const json = (status: number, body: unknown) => ({ status, type: 'application/json', text: JSON.stringify(body) });
+const refusal = (code: ErrorCodeValue, message: string) => json(httpStatusOf(code), errorBody(code, message));
 
 export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
   const answer = async (method: string, path: string, authorization: string | undefined) => {
-    if (method !== 'GET' && method !== 'HEAD') return json(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'GET only' } });
+    if (method !== 'GET' && method !== 'HEAD') return refusal(ErrorCode.MethodNotAllowed, 'GET only');
     if (path === '/healthz') return json(200, { status: 'ok' });
     if (path === '/readyz') {
       const report = await o.ready().catch((err: Error) => ({ ready: false, checks: { error: err.message } }));
@@ -43,12 +46,12 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
     }
     if (path === '/metrics') {
       if (o.metricsToken && !bearerMatches(authorization, o.metricsToken)) {
-        return json(401, { error: { code: 'UNAUTHORIZED', message: 'metrics require Authorization: Bearer <METRICS_TOKEN>' } });
+        return refusal(ErrorCode.Unauthorized, 'metrics require Authorization: Bearer <METRICS_TOKEN>');
       }
       await o.beforeScrape?.().catch(() => undefined);
       return { status: 200, type: o.registry.contentType, text: await o.registry.metrics() };
     }
-    return json(404, { error: { code: 'NOT_FOUND', message: 'serves /metrics, /healthz and /readyz' } });
+    return refusal(ErrorCode.NotFound, 'serves /metrics, /healthz and /readyz');
   };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;

@@ -12,8 +12,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
     registry,
     jobsTotal: new Counter({
       name: 'cxone_fleet_jobs_total',
-      help: 'Jobs finished by queue and outcome (completed, retry, unrecoverable, rate_limited)',
+      help: 'Jobs finished by queue and outcome (completed, retry, unrecoverable, rate_limited, waiting)',
       labelNames: ['queue', 'outcome'] as const,
+      registers: r,
+    }),
+    stepWaits: new Counter({
+      name: 'cxone_fleet_step_waits_total',
+      help: 'Waits of step jobs (a delayed resume that spends no attempt) by queue and the step they resume at',
+      labelNames: ['queue', 'step'] as const,
       registers: r,
     }),
     jobDuration: new Histogram({

@@ -50,3 +50,14 @@ export async function connectOrExplain(ctx: ProducerContext): Promise<void> {
     throw new Error(`Redis does not answer at ${ctx.config.redis.url.replace(/\/\/[^@]*@/, '//')}: start one or set REDIS_URL`);
   }
 }
+
+/** For CLI commands: a connected producer context for the length of `fn`, closed after it. */
+export async function withCliProducer<T>(config: Config, fn: (ctx: ProducerContext) => Promise<T>): Promise<T> {
+  const ctx = createProducerContext(config, { role: 'cli' });
+  await connectOrExplain(ctx);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}

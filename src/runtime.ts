@@ -3,6 +3,7 @@
 // close it on shutdown; nothing here is a module-level singleton.
 import type { Config } from './config.ts';
 import { createCxoneAccount, type CxoneAccount } from './cxone/account.ts';
+import { EXIT } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createProducerContext, type ProducerContext } from './producer-context.ts';
@@ -52,24 +53,24 @@ export function installShutdown(close: () => Promise<void>, logger: Logger, time
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) {
       logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
+      process.exit(EXIT.interrupted);
     }
     closing = true;
     logger.info({ signal, timeoutMs }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown timed out: exiting');
-      process.exit(1);
+      process.exit(EXIT.failure);
     }, timeoutMs);
     timer.unref();
     close().then(
       () => {
         clearTimeout(timer);
         logger.info('shutdown complete');
-        process.exit(0);
+        process.exit(EXIT.ok);
       },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        process.exit(EXIT.failure);
       },
     );
   };

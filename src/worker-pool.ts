@@ -6,7 +6,10 @@ import { QUEUES, type QueueKey } from './queues/registry.ts';
 import type { Runtime } from './runtime.ts';
 
 export type ProcessorFactory<K extends QueueKey = QueueKey> = (rt: Runtime) => Processor<K>;
-export type ProcessorTable = { [K in QueueKey]?: ProcessorFactory<K> };
+/** A processor for every queue of the registry (src/platform/modules.ts builds it). */
+export type WorkerTable = { readonly [K in QueueKey]: ProcessorFactory<K> };
+/** Some of them: what a test or one domain runs. */
+export type ProcessorTable = Partial<WorkerTable>;
 
 export interface WorkerPool {
   workers: Worker[];

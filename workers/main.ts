@@ -1,27 +1,18 @@
 // `cxone-fleet worker`: runs the workers of the named queues (all by default) in this
 // process, serves /metrics, /healthz and /readyz on METRICS_HOST:METRICS_PORT when a port
-// is set, and shuts down on SIGTERM/SIGINT.
+// is set, and shuts down on SIGTERM/SIGINT. The processors come from the domain modules.
 import { loadConfig } from '../src/config.ts';
 import { startOpsServer, workerReadiness } from '../src/metrics-server.ts';
+import { loadWorkerTable } from '../src/platform/modules.ts';
 import { createRuntime, installShutdown } from '../src/runtime.ts';
-import { resolveQueueSelection, startWorkerPool, type ProcessorTable } from '../src/worker-pool.ts';
-import { smsSendWorker } from './sms-send.worker.ts';
-import { smsReconcileWorker } from './sms-reconcile.worker.ts';
-import { smsStatusWorker } from './sms-status.worker.ts';
-import { EMAIL_PROCESSORS } from './email.processors.ts';
-
-export const PROCESSORS: ProcessorTable = {
-  smsSend: smsSendWorker,
-  smsStatus: smsStatusWorker,
-  smsReconcile: smsReconcileWorker,
-  ...EMAIL_PROCESSORS,
-};
+import { resolveQueueSelection, startWorkerPool } from '../src/worker-pool.ts';
 
 export async function runWorkers(opts: { queues?: string[]; concurrency?: number; metricsPort?: number; metricsHost?: string }) {
   const config = loadConfig();
-  const keys = resolveQueueSelection(opts.queues, PROCESSORS);
+  const processors = await loadWorkerTable();
+  const keys = resolveQueueSelection(opts.queues, processors);
   const rt = createRuntime(config, { role: 'worker' });
-  const pool = startWorkerPool(rt, PROCESSORS, keys, opts.concurrency ?? config.worker.concurrency);
+  const pool = startWorkerPool(rt, processors, keys, opts.concurrency ?? config.worker.concurrency);
   const port = opts.metricsPort ?? config.worker.metricsPort;
   const ops = port
     ? await startOpsServer({

@@ -11,11 +11,20 @@ import type { SimulatorProcess } from '../../src/simulator/process.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** CPU time the Redis server has used so far (user + system), in µs, from INFO cpu. */
+/**
+ * CPU time the Redis server has used so far (user + system), in µs, from INFO cpu: the whole
+ * server's, so a Redis shared with anything else (tests, other benches) inflates it.
+ */
 export async function redisCpuMicros(redis: Pick<Redis, 'info'>): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
+
+/** Calls of each Redis command the server has served so far (INFO commandstats; whole server). */
+export async function redisCommandCalls(redis: Pick<Redis, 'info'>): Promise<Record<string, number>> {
+  const info = await redis.info('commandstats');
+  return Object.fromEntries([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
 /**

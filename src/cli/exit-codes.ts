@@ -1,22 +1,9 @@
 // The CLI's exit codes and the one line a person reads when a command fails. Every failure
 // ends here (bin/cli.ts), so no command prints a stack trace or picks its own code.
 import { CommanderError } from 'commander';
+import { EXIT, ErrorCode, exitCodeOf, isFleetError, type ExitCode } from '../errors.ts';
 
-export const EXIT = {
-  ok: 0,
-  /** The command ran and failed: Redis or CXone unreachable, a refused request, a bad spec. */
-  failure: 1,
-  /** Bad usage: unknown command or option, a bad option value, a missing argument. */
-  usage: 2,
-  /** `sms send`: the batch went in, but some rows were rejected (reported per row). */
-  rowsRejected: 3,
-  /** An input file is missing or unreadable. */
-  input: 4,
-  /** The environment is invalid (each bad variable on its own line). */
-  config: 5,
-  /** Interrupted (SIGINT). */
-  interrupted: 130,
-} as const;
+export { EXIT, type ExitCode } from '../errors.ts';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -40,19 +27,21 @@ const FILE_ERRORS: Record<string, string> = {
   EMFILE: 'too many open files',
 };
 
-/** The exit code and the line to print (undefined: commander already printed it). */
-export function describeFailure(err: unknown): { code: number; line?: string } {
+/**
+ * The one mapping of any error to the CLI's exit code and the line to print (undefined:
+ * commander already printed it). A fleet error's code decides (exitCodeOf); a file the
+ * system could not read is an input error; anything else is a failure.
+ */
+export function describeFailure(err: unknown): { code: ExitCode; line?: string } {
   if (err instanceof CommanderError) {
     // Help and --version "fail" with 0; everything else commander reports is usage.
     return { code: err.exitCode === 0 ? EXIT.ok : EXIT.usage };
   }
-  const e = err as NodeJS.ErrnoException & { lines?: string[] };
-  if (e?.name === 'ConfigError') return { code: EXIT.config, line: e.message };
-  // A file that cannot be a batch (empty, no header naming the required columns).
-  if (e?.code === 'INPUT_FILE') return { code: EXIT.input, line: e.message };
+  if (isFleetError(err)) return { code: exitCodeOf(err.code), line: err.message };
+  const e = err as Partial<NodeJS.ErrnoException> | null | undefined;
   if (typeof e?.code === 'string' && e.code in FILE_ERRORS && (typeof e.path === 'string' || e.syscall === 'read')) {
     const what = e.path === undefined ? 'the input' : e.path === '-' ? 'standard input' : e.path;
-    return { code: EXIT.input, line: `cannot read ${what}: ${FILE_ERRORS[e.code]}` };
+    return { code: exitCodeOf(ErrorCode.InputFile), line: `cannot read ${what}: ${FILE_ERRORS[e.code]}` };
   }
   if (err instanceof Error) return { code: EXIT.failure, line: err.message };
   return { code: EXIT.failure, line: String(err) };

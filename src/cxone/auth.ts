@@ -46,26 +46,26 @@ export function createClientCredentialsFetcher(c: ClientCredentials, dispatcher:
     try {
       res = await dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body, signal });
     } catch (err) {
-      throw new TransientError(`token request failed: ${(err as Error).message}`, { code: ErrorCode.Network, cause: err });
+      throw new TransientError(`token request failed: ${(err as Error).message}`, { code: ErrorCode.CxoneNetwork, cause: err });
     }
     const text = await res.body.text();
     if (res.statusCode >= 500 || res.statusCode === 429) {
-      throw new TransientError(`token endpoint answered ${res.statusCode}`, { code: ErrorCode.ServerError });
+      throw new TransientError(`token endpoint answered ${res.statusCode}`, { code: ErrorCode.CxoneServerError });
     }
     if (res.statusCode >= 400) {
       // The body names the OAuth error (invalid_client, invalid_scope); it holds no secret.
       throw new PermanentError(`token request refused (${res.statusCode}): ${text.slice(0, 200)}`, {
-        code: ErrorCode.Unauthorized,
+        code: ErrorCode.CxoneUnauthorized,
       });
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new TransientError('token endpoint answered with non-JSON', { code: ErrorCode.BadResponse });
+      throw new TransientError('token endpoint answered with non-JSON', { code: ErrorCode.CxoneBadResponse });
     }
     const parsed = tokenResponse.safeParse(json);
-    if (!parsed.success) throw new TransientError('token response lacks access_token/expires_in', { code: ErrorCode.BadResponse });
+    if (!parsed.success) throw new TransientError('token response lacks access_token/expires_in', { code: ErrorCode.CxoneBadResponse });
     return { accessToken: parsed.data.access_token, expiresInS: parsed.data.expires_in };
   };
 }

@@ -53,7 +53,7 @@ interface CallOpts {
 
 /** The id CXone put in a 409 body, if any. */
 function conflictId(err: unknown): string | undefined {
-  if (!(err instanceof CxoneHttpError) || err.code !== ErrorCode.Conflict) return undefined;
+  if (!(err instanceof CxoneHttpError) || err.code !== ErrorCode.CxoneConflict) return undefined;
   const response = err.details?.response as Record<string, unknown> | undefined;
   const id = response?.id ?? (response?.existing as Record<string, unknown> | undefined)?.id;
   return typeof id === 'string' || typeof id === 'number' ? String(id) : '';

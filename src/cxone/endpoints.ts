@@ -31,22 +31,7 @@ export const DEFAULT_ENDPOINTS = {
   emailAnalytics: { method: 'POST', path: '/api/v2/analytics/email' },
   auditLogs: { method: 'GET', path: '/api/v2/auditlogs' },
 
-  outboundCampaignList: { method: 'GET', path: '/api/v2/outbound/campaigns' },
-  outboundCampaignGet: { method: 'GET', path: '/api/v2/outbound/campaigns/{id}' },
-  outboundCampaignCreate: { method: 'POST', path: '/api/v2/outbound/campaigns' },
-  outboundCampaignUpdate: { method: 'PUT', path: '/api/v2/outbound/campaigns/{id}' },
-  outboundContacts: { method: 'GET', path: '/api/v2/outbound/contactlists/{id}/contacts' },
-  outboundSuppressions: { method: 'GET', path: '/api/v2/outbound/suppressions' },
-  webhookRegister: { method: 'POST', path: '/api/v2/webhooks' },
-
-  contactListGet: { method: 'GET', path: '/api/contactlists/{id}' },
-  campaignCreate: { method: 'POST', path: '/api/campaigns' },
-  campaignStart: { method: 'POST', path: '/api/campaigns/{id}/start' },
-  campaignGet: { method: 'GET', path: '/api/campaigns/{id}' },
-  campaignRealtime: { method: 'GET', path: '/api/campaigns/{id}/realtime' },
-  campaignUpdate: { method: 'PATCH', path: '/api/campaigns/{id}' },
-  campaignStatistics: { method: 'GET', path: '/api/campaigns/{id}/statistics' },
-
+  // The flows simulator's (src/simulator/flows.ts); the fleet's flow publish comes with issue 18.
   flowCreate: { method: 'POST', path: '/api/flows' },
   jobGet: { method: 'GET', path: '/api/jobs/{id}' },
   eventSubscriptionCreate: { method: 'POST', path: '/api/events/subscriptions' },

@@ -62,7 +62,7 @@ export async function createFlowJob(client: CxoneClient, body: unknown, opts: Ca
     if (!(err instanceof CxoneHttpError) || err.status !== 422) throw err;
     const problems = serverProblems(err.details?.response);
     throw new PermanentError(`CXone flowCreate answered 422: ${problemText(problems) || 'no reason given'}`, {
-      code: ErrorCode.BadRequest,
+      code: ErrorCode.CxoneBadRequest,
       cause: err,
       details: { status: 422, endpoint: 'flowCreate', problems },
     });
@@ -92,7 +92,7 @@ export async function createEventSubscription(client: CxoneClient, body: Subscri
     const res = await client.request('eventSubscriptionCreate', { body, signal: opts.signal, schema: z.object({ id: idValue }).passthrough() });
     return { id: res.body.id, created: true };
   } catch (err) {
-    if (!(err instanceof CxoneHttpError) || err.code !== ErrorCode.Conflict) throw err;
+    if (!(err instanceof CxoneHttpError) || err.code !== ErrorCode.CxoneConflict) throw err;
     const id = (err.details?.response as Record<string, unknown> | undefined)?.id;
     return { id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined, created: false };
   }

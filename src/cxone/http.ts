@@ -97,16 +97,16 @@ export function errorForStatus(status: number, endpoint: string, body: Record<st
   if (status === 403) {
     const scope = typeof body.scope === 'string' ? body.scope : undefined;
     return new CxoneHttpError(msg(scope ? `(missing scope ${scope})` : '(forbidden)'), status, endpoint, {
-      code: ErrorCode.Forbidden,
+      code: ErrorCode.CxoneForbidden,
       retryable: false,
       details: { scope, response: body },
     });
   }
-  if (status === 404) return new CxoneHttpError(msg('(not found)'), status, endpoint, { code: ErrorCode.NotFound, retryable: false, details: { response: body } });
-  if (status === 409) return new CxoneHttpError(msg('(conflict)'), status, endpoint, { code: ErrorCode.Conflict, retryable: true, details: { response: body } });
-  if (status === 412) return new CxoneHttpError(msg('(precondition failed)'), status, endpoint, { code: ErrorCode.PreconditionFailed, retryable: true, details: { response: body } });
-  if (status >= 500) return new CxoneHttpError(msg('(server error)'), status, endpoint, { code: ErrorCode.ServerError, retryable: true, details: { response: body } });
-  return new CxoneHttpError(msg('(request refused)'), status, endpoint, { code: ErrorCode.BadRequest, retryable: false, details: { response: body } });
+  if (status === 404) return new CxoneHttpError(msg('(not found)'), status, endpoint, { code: ErrorCode.CxoneNotFound, retryable: false, details: { response: body } });
+  if (status === 409) return new CxoneHttpError(msg('(conflict)'), status, endpoint, { code: ErrorCode.CxoneConflict, retryable: true, details: { response: body } });
+  if (status === 412) return new CxoneHttpError(msg('(precondition failed)'), status, endpoint, { code: ErrorCode.CxonePreconditionFailed, retryable: true, details: { response: body } });
+  if (status >= 500) return new CxoneHttpError(msg('(server error)'), status, endpoint, { code: ErrorCode.CxoneServerError, retryable: true, details: { response: body } });
+  return new CxoneHttpError(msg('(request refused)'), status, endpoint, { code: ErrorCode.CxoneBadRequest, retryable: false, details: { response: body } });
 }
 
 // Failures that prove the request never left: nothing reached CXone.
@@ -128,7 +128,7 @@ function transportError(err: unknown, endpoint: string): FleetError {
     err instanceof undiciErrors.BodyTimeoutError ||
     err instanceof undiciErrors.ConnectTimeoutError;
   return new TransientError(`CXone ${endpoint} call failed: ${e.message}`, {
-    code: timeout ? ErrorCode.Timeout : ErrorCode.Network,
+    code: timeout ? ErrorCode.CxoneTimeout : ErrorCode.CxoneNetwork,
     cause: err,
     details,
   });
@@ -142,7 +142,7 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
     const ep = deps.endpoints[endpoint];
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) qs.set(k, String(v));
-    const path = basePath + buildPath(ep.path, req.params) + (qs.size ? `?${qs}` : '');
+    const path = basePath + buildPath(ep.path, req.params) + (qs.size ? `?${qs.toString()}` : '');
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}`, ...req.headers };
     if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
     if (req.ifMatch) headers['if-match'] = req.ifMatch;
@@ -199,7 +199,7 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
         if (res.status >= 500 || mustRecordSuccess) await deps.breaker.record(res.status < 500);
         if (res.status === 401) {
           throw new CxoneHttpError(`CXone ${endpoint} answered 401 after a token refresh`, 401, endpoint, {
-            code: ErrorCode.Unauthorized,
+            code: ErrorCode.CxoneUnauthorized,
             retryable: false,
           });
         }
@@ -208,7 +208,7 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
         const json = parseJson(res.text);
         if (!json.ok) {
           throw new PermanentError(`CXone ${endpoint} answered ${res.status} with a body that is not JSON`, {
-            code: ErrorCode.BadResponse,
+            code: ErrorCode.CxoneBadResponse,
           });
         }
         const latencyMs = Math.round(res.latencyMs);
@@ -216,7 +216,7 @@ export function createCxoneClient(deps: CxoneClientDeps): CxoneClient {
         const checked = req.schema.safeParse(json.value);
         if (!checked.success) {
           throw new PermanentError(`CXone ${endpoint} answered an unexpected body: ${checked.error.issues[0]?.message}`, {
-            code: ErrorCode.BadResponse,
+            code: ErrorCode.CxoneBadResponse,
             details: { issues: checked.error.issues.slice(0, 5) },
           });
         }

@@ -10,14 +10,14 @@ import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
 
-const NOW_LUA = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000`;
-
-// The per-second rate now: the configured one, or the adaptive one (AIMD: a 429 cuts it by
-// a share, then it climbs by `step` rps a second, a share of the rate the 429 came at, up to
-// the ceiling). ARGV[1] rps (the ceiling when adaptive), ARGV[2] '1' adaptive, ARGV[3] climb
-// (share a second), ARGV[4] starting rps; KEYS[3] the adaptive state {rate, at, step}.
-const RATE_LUA = `local function currentRate()
+// Redis's clock (every process books on one), and the per-second rate now: the configured
+// one, or the adaptive one (AIMD: a 429 cuts it by a share, then it climbs by `step` rps a
+// second, a share of the rate the 429 came at, up to the ceiling). ARGV[1] rps (the ceiling
+// when adaptive), ARGV[2] '1' adaptive, ARGV[3] climb (share a second), ARGV[4] starting
+// rps; KEYS[3] the adaptive state {rate, at, step}.
+const NOW_RATE_LUA = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local function currentRate()
   local rate = tonumber(ARGV[1])
   if ARGV[2] ~= '1' then return rate end
   local s = redis.call('HMGET', KEYS[3], 'rate', 'at', 'step')
@@ -31,22 +31,21 @@ end`;
 
 // KEYS[1] theoretical arrival time (ms), KEYS[2] pause-until (ms), KEYS[3] adaptive state.
 // ARGV[5] least interval ms (the per-minute and per-hour budgets), ARGV[6] burst, ARGV[7]
-// max wait ms. Returns {wait ms, 1 booked / 0 refused, ms left of the pause, rate} (numbers as
-// strings: Redis truncates Lua numbers to integers).
-const RESERVE_LUA = `${NOW_LUA}
-${RATE_LUA}
+// max wait ms: a slot further away is not booked. Returns {wait ms, ms left of the pause,
+// rate} as strings (Redis truncates Lua numbers to integers).
+const RESERVE_LUA = `${NOW_RATE_LUA}
 local rate = currentRate()
 local interval = math.max(1000 / rate, tonumber(ARGV[5]))
 local tolerance = (tonumber(ARGV[6]) - 1) * interval
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
 local slot = math.max(now, tat - tolerance, pause)
-local wait, pauseLeft = slot - now, tostring(math.max(0, pause - now))
-if wait > tonumber(ARGV[7]) then return {tostring(wait), 0, pauseLeft, tostring(rate)} end
-local newTat = math.max(tat, slot) + interval
--- string.format: Lua's tostring keeps one decimal of an epoch-ms time.
-redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
-return {tostring(wait), 1, pauseLeft, tostring(rate)}
+if slot - now <= tonumber(ARGV[7]) then
+  local newTat = math.max(tat, slot) + interval
+  -- string.format: Lua's tostring keeps one decimal of an epoch-ms time.
+  redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
+end
+return {tostring(slot - now), tostring(math.max(0, pause - now)), tostring(rate)}
 `;
 
 // After a 429. KEYS[4] backoff exponent. ARGV[5] Retry-After ms ('' if none), ARGV[6] backoff
@@ -55,8 +54,7 @@ return {tostring(wait), 1, pauseLeft, tostring(rate)}
 // A 429 while the account is already paused answers a call sent before the pause: it only
 // lengthens the pause to its Retry-After, and neither backs off further nor cuts the rate.
 // Returns the ms left of the pause.
-const PAUSE_LUA = `${NOW_LUA}
-${RATE_LUA}
+const PAUSE_LUA = `${NOW_RATE_LUA}
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
 local retryAfter = tonumber(ARGV[5])
 if pause > now and (retryAfter == nil or now + retryAfter <= pause) then return tostring(pause - now) end
@@ -106,7 +104,7 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-const reserveScript = defineScript<[string, number, string, string]>('cxfReserve', 3, RESERVE_LUA);
+const reserveScript = defineScript<[string, string, string]>('cxfReserve', 3, RESERVE_LUA);
 const pauseScript = defineScript<string>('cxfPause', 4, PAUSE_LUA);
 
 export function limiterKeys(prefix: string, accountId: string) {
@@ -115,10 +113,13 @@ export function limiterKeys(prefix: string, accountId: string) {
 }
 
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
-  const { redis, accountId, lateMs } = opts;
+  const { redis, accountId, lateMs, maxWaitMs, metrics } = opts;
   const keys = limiterKeys(opts.prefix, accountId);
   const keyList = [keys.tat, keys.pause, keys.adaptive];
   const rateArgs = [opts.rps, opts.adaptive ? '1' : '0', opts.adaptive?.climb ?? 0, Math.min(opts.rps, opts.adaptive?.startRps ?? opts.rps)];
+  const reserveArgs = [...rateArgs, opts.minIntervalMs, opts.burst, maxWaitMs];
+  const labels = { account: accountId };
+  let lastRate = '';
   // When the account is paused, as this process last heard (its own 429, a booking's
   // answer, or another process's 429 on the channel).
   let pausedUntil = 0;
@@ -130,8 +131,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   let subscriber: RedisConnection | undefined;
   const listen = () => {
     // Both Redis and Cluster duplicate; ioredis 6's union of their signatures is not callable.
-    const sub = (redis as { duplicate(): RedisConnection }).duplicate();
-    subscriber = sub;
+    const sub = (subscriber = (redis as { duplicate(): RedisConnection }).duplicate());
     sub.on('message', (_channel: string, ms: string) => heardPause(Number(ms)));
     sub.on('error', () => undefined);
     sub.subscribe(keys.channel).catch(() => undefined);
@@ -143,20 +143,20 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     async acquire(signal) {
       if (!subscriber) listen();
       for (let booking = 1; ; booking++) {
-        const [waitText, booked, pauseLeft, rate] = await reserveScript.run(redis, keyList, [...rateArgs, opts.minIntervalMs, opts.burst, opts.maxWaitMs]);
+        const [waitText, pauseLeft, rate] = await reserveScript.run(redis, keyList, reserveArgs);
         heardPause(Number(pauseLeft));
-        opts.metrics?.limiterRate.set({ account: accountId }, Number(rate));
+        if (rate !== lastRate) metrics?.limiterRate.set(labels, Number((lastRate = rate)));
         const waitMs = Number(waitText);
-        if (booked !== 1) throw refuse(`budget is booked for ${Math.round(waitMs)} ms`, waitMs, 'limiter');
-        opts.metrics?.limiterWaitSeconds.observe({ account: accountId }, waitMs / 1000);
+        if (waitMs > maxWaitMs) throw refuse(`budget is booked for ${Math.round(waitMs)} ms`, waitMs, 'limiter');
+        metrics?.limiterWaitSeconds.observe(labels, waitMs / 1000);
         // Timers run on a cached loop clock and may fire early: a call sent before its slot
         // would crowd the second before, so the rest is waited out.
         const dueAt = performance.now() + waitMs;
-        for (let left = dueAt - performance.now(); left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
+        for (let left = waitMs; left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
         const pauseMs = pausedUntil - performance.now();
         if (pauseMs > 0) throw refuse('is paused after a 429', pauseMs, 'pause');
         if (performance.now() - dueAt <= lateMs || booking > MAX_REBOOKINGS) return;
-        opts.metrics?.limiterRebookings.inc({ account: accountId });
+        metrics?.limiterRebookings.inc(labels);
       }
     },
     async rateLimited(retryAfterMs) {
@@ -166,8 +166,9 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       heardPause(ms);
       return ms;
     },
-    async close() {
+    close() {
       subscriber?.disconnect();
+      return Promise.resolve();
     },
   };
 }

@@ -58,7 +58,7 @@ async function notFoundAsUndefined(call: Promise<{ body: SmsStatusAnswer }>): Pr
   try {
     return (await call).body;
   } catch (err) {
-    if (isFleetError(err) && err.code === ErrorCode.NotFound) return undefined;
+    if (isFleetError(err) && err.code === ErrorCode.CxoneNotFound) return undefined;
     throw err;
   }
 }

@@ -184,12 +184,13 @@ export function createTokenCache(opts: TokenCacheOptions): TokenCache {
       if (local?.token === staleToken) local = undefined;
       await opts.redis.eval(INVALIDATE_LUA, 1, keys.token, staleToken);
     },
-    async close() {
+    close() {
       for (const wake of [...waiters]) wake();
       if (subscriber) {
         subscriber.disconnect();
         subscriber = undefined;
       }
+      return Promise.resolve();
     },
   };
 }

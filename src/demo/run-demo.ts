@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createProgress } from '../cli/progress.ts';
 import { cliEntryArgs } from '../cli-entry.ts';
-import { loadConfig } from '../config.ts';
+import { environmentWith, loadConfig, logLevelSetting } from '../config.ts';
 import { ensureRedis, type LocalRedis } from '../dev/local-redis.ts';
 import { startFleetIngress } from '../fleet-ingress.ts';
 import { createLogger } from '../logger.ts';
@@ -31,7 +31,7 @@ const CLI = cliEntryArgs();
 
 function spawnWorker(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [...CLI, 'worker', '--queues', 'sms-send,sms-status,sms-reconcile'], {
-    env: { ...process.env, ...env },
+    env: environmentWith(env),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -49,7 +49,7 @@ async function purge(url: string, prefix: string) {
 export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
   const started = Date.now();
   const base = loadConfig();
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'cxone-fleet:demo' });
+  const logger = createLogger({ level: logLevelSetting('warn'), name: 'cxone-fleet:demo' });
   let redis: LocalRedis | undefined;
   let prefix: string | undefined;
   const workers: ChildProcess[] = [];
@@ -75,9 +75,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
       WEBHOOK_SECRETS: secret,
       ADMIN_USER: 'admin',
       ADMIN_PASSWORD: adminPassword,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: logLevelSetting('warn'),
     };
-    const ingressConfig = loadConfig({ ...process.env, ...env, INGRESS_PORT: '0' });
+    const ingressConfig = loadConfig(environmentWith({ ...env, INGRESS_PORT: '0' }));
     const ingress = await startFleetIngress(ingressConfig, logger, { port: 0 });
     cleanups.push(() => ingress.shutdown());
     env.PUBLIC_URL = ingress.url;
@@ -88,7 +88,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
     for (let i = 0; i < o.workers; i++) workers.push(spawnWorker(env));
     o.print(`workers    ${o.workers} processes: ${workers.map((w) => w.pid).join(', ')}`);
 
-    const config = loadConfig({ ...process.env, ...env });
+    const config = loadConfig(environmentWith(env));
     const ctx = createProducerContext(config, { role: 'demo', logger });
     cleanups.push(() => ctx.close());
     await waitForReady(ctx.redis);

@@ -3,7 +3,8 @@
 // an inline password or key is refused with a 400 naming the field, before anything reads it.
 import { z } from 'zod';
 import { defineRoute, type ApiRouter } from '../ingress/api/router.ts';
-import { ErrorCodes, HttpError } from '../ingress/http-error.ts';
+import { ErrorCode } from '../errors.ts';
+import { HttpError } from '../ingress/http-error.ts';
 import type { EmailServices } from './services.ts';
 import { loadChannelSpec } from './spec-store.ts';
 
@@ -26,7 +27,7 @@ const nameParams = z.object({ name: z.string().min(1).max(200) });
 const addressParams = z.object({ address: z.string().min(3).max(320) });
 const listQuery = z.object({ offset: z.coerce.number().int().min(0).default(0), count: z.coerce.number().int().min(1).max(1000).default(100) });
 
-const notFound = (message: string) => new HttpError(404, ErrorCodes.NotFound, message);
+const notFound = (message: string) => new HttpError(ErrorCode.NotFound, message);
 
 function refuseInlineSecrets(body: Record<string, unknown>): void {
   const issues: { path: string; message: string }[] = [];
@@ -34,7 +35,7 @@ function refuseInlineSecrets(body: Record<string, unknown>): void {
   const dkim = body.dkim as Record<string, unknown> | undefined;
   if (smtp && typeof smtp === 'object' && smtp.password !== undefined) issues.push({ path: 'smtp.password', message: 'secrets are not accepted over HTTP; use smtp.passwordEnv' });
   if (dkim && typeof dkim === 'object' && dkim.privateKey !== undefined) issues.push({ path: 'dkim.privateKey', message: 'secrets are not accepted over HTTP; use dkim.privateKeyFile' });
-  if (issues.length > 0) throw new HttpError(400, ErrorCodes.Validation, `invalid body: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { in: 'body', issues });
+  if (issues.length > 0) throw new HttpError(ErrorCode.Validation, `invalid body: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { in: 'body', issues });
 }
 
 export function registerEmailRoutes(api: ApiRouter, deps: EmailRouteDeps): void {
@@ -51,7 +52,7 @@ export function registerEmailRoutes(api: ApiRouter, deps: EmailRouteDeps): void 
         refuseInlineSecrets(body);
         const loaded = await loadChannelSpec({ text: JSON.stringify(body), format: 'json', baseDir: deps.secretsDir, env: deps.env });
         if (!loaded.ok) {
-          throw new HttpError(400, ErrorCodes.Validation, `invalid spec: ${loaded.errors.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { in: 'body', issues: loaded.errors, warnings: loaded.warnings });
+          throw new HttpError(ErrorCode.Validation, `invalid spec: ${loaded.errors.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { in: 'body', issues: loaded.errors, warnings: loaded.warnings });
         }
         const r = await svc.provision(loaded.spec, deps.secretsDir, { ...query, requestId });
         return { status: 202, body: { ...r, warnings: loaded.spec.warnings, dns: loaded.spec.check.dns } };

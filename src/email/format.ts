@@ -22,7 +22,7 @@ export function formatStatus(st: ChannelStatus): string[] {
     `channel     ${s.name}`,
     `step        ${s.step}${s.lastError ? ` (${s.lastError})` : ''}`,
     `  created   ${s.channelId ? `${s.channelId}${s.channelCreated === false ? ' (existed)' : ''}` : 'no'}`,
-    `  activation ${s.activation ?? '-'}${s.cxoneState ? ` (CXone ${s.cxoneState})` : ''}, ${s.polls} polls, run ${s.run}, deadline ${iso(s.deadline)}`,
+    `  activation ${s.activation ?? '-'}${s.cxoneState ? ` (CXone ${s.cxoneState})` : ''}, ${s.polls} polls, deadline ${iso(s.deadline)}`,
     `  rules     ${Object.keys(s.rules).length}/${s.rulesTotal}`,
     ...ruleLines,
     `spec        ${s.specKey.slice(0, 16)}…  requested ${iso(s.requestedAt)}  updated ${iso(s.updatedAt)}`,

@@ -18,8 +18,6 @@ export function emailKeys(prefix: string) {
     channel: (name: string) => k('channel', channelRef(name)),
     /** Hash: channel name → channelRef, for listing. */
     channels: () => k('channels'),
-    /** Hash: CXone channel id → channel name. */
-    channelById: () => k('channel-by-id'),
     /** Processed marker of one bounce event (idempotency). */
     bounceSeen: (eventId: string) => k('bounce', 'seen', eventId),
     /** Hash: hard / soft / complaint totals and last raw type of one address. */
@@ -41,12 +39,10 @@ export function emailKeys(prefix: string) {
 
 export type EmailKeys = ReturnType<typeof emailKeys>;
 
-/** Job ids: deterministic per step so a duplicate enqueue is a no-op. */
+/** Job ids and deduplication ids. */
 export const emailJobIds = {
-  /** ownerId of an activation's polls: the channel and the activation clock's id. */
-  pollOwner: (name: string, activationId: string) => `email.${channelRef(name)}.${activationId}`,
-  poll: (ownerId: string, n: number) => `${ownerId}.poll.${n}`,
-  afterActivation: (ownerId: string) => `${ownerId}.activated`,
+  /** One provision job at a time per channel and spec: a request while one runs joins it. */
+  provisionDedup: (name: string, specKey: string) => `email-provision.${channelRef(name)}.${specKey}`,
   healthScheduler: (channelId: string) => `email-health.${channelId.replace(/:/g, '_')}`,
 } as const;
 

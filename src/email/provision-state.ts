@@ -1,8 +1,7 @@
-// Step states of one channel's provisioning, in one Redis hash, so any worker can pick up
-// where another stopped: created (channelId), activation (pending|active|failed, polls,
-// run, deadline), rules (one id per rule name), done. Every writer only moves forward;
-// re-running a step that is recorded is skipped, which is what makes a crash harmless.
-import { randomBytes } from 'node:crypto';
+// The record of one channel's provisioning, in one Redis hash: what exists in CXone
+// (channelId, one id per rule) and the progress `email status` shows. The provision job
+// (a step job, see provision-processor.ts) writes it at each step and reads it to skip
+// what exists already, which is what makes a re-run or a crash harmless.
 import type { RedisConnection } from '../redis.ts';
 import { emailKeys } from './keys.ts';
 
@@ -18,13 +17,10 @@ export interface ProvisionState {
   /** Whether this fleet created the channel (false: it existed already). */
   channelCreated?: boolean | undefined;
   activation?: ActivationState | undefined;
-  /** Activation attempts (a re-provision after a failure starts run + 1). */
-  run: number;
+  /** Activation polls (GETs of the channel) of the current request. */
   polls: number;
   cxoneState?: string | undefined;
-  /** Unique per activation clock: poll job ids carry it, so old jobs never collide. */
-  activationId?: string | undefined;
-  activationStartedAt?: number | undefined;
+  /** When the provision job gives up (its step-job deadline). */
   deadline?: number | undefined;
   activatedAt?: number | undefined;
   rules: Record<string, string>;
@@ -32,23 +28,7 @@ export interface ProvisionState {
   lastError?: string | undefined;
   requestedAt?: number | undefined;
   updatedAt?: number | undefined;
-  /** Options of the last request, for the steps that run after activation. */
-  options: ProvisionOptions;
 }
-
-export interface ProvisionOptions {
-  pollBaseMs: number;
-  pollMaxMs: number;
-  activationTimeoutMs: number;
-  healthEveryMs: number;
-}
-
-export const DEFAULT_PROVISION_OPTIONS: ProvisionOptions = {
-  pollBaseMs: 2_000,
-  pollMaxMs: 60_000,
-  activationTimeoutMs: 10 * 60_000,
-  healthEveryMs: 15 * 60_000,
-};
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
@@ -63,11 +43,8 @@ function parse(h: Record<string, string>): ProvisionState | undefined {
     channelId: h.channelId,
     channelCreated: h.channelCreated === undefined ? undefined : h.channelCreated === '1',
     activation: h.activation as ActivationState | undefined,
-    run: num(h.run) ?? 1,
     polls: num(h.polls) ?? 0,
     cxoneState: h.cxoneState,
-    activationId: h.activationId,
-    activationStartedAt: num(h.activationStartedAt),
     deadline: num(h.deadline),
     activatedAt: num(h.activatedAt),
     rules,
@@ -75,7 +52,6 @@ function parse(h: Record<string, string>): ProvisionState | undefined {
     lastError: h.lastError,
     requestedAt: num(h.requestedAt),
     updatedAt: num(h.updatedAt),
-    options: h.options ? { ...DEFAULT_PROVISION_OPTIONS, ...(JSON.parse(h.options) as Partial<ProvisionOptions>) } : DEFAULT_PROVISION_OPTIONS,
   };
 }
 
@@ -95,48 +71,27 @@ export function createProvisionState(deps: { redis: RedisConnection; prefix: str
       return (await deps.redis.hkeys(keys.channels())).sort();
     },
 
-    async nameOf(channelId: string): Promise<string | undefined> {
-      return (await deps.redis.hget(keys.channelById(), channelId)) ?? undefined;
-    },
-
     /**
-     * A provision request. Keeps every recorded step; only a failed activation is reset
-     * (a new run with a new deadline), since asking again is how an admin retries it.
+     * A provision request. Keeps what exists in CXone; a failed or finished channel goes
+     * back to queued (asking again is how an admin retries a failure).
      */
-    async request(name: string, specKey: string, rulesTotal: number, options: ProvisionOptions): Promise<ProvisionState> {
+    async request(name: string, specKey: string, rulesTotal: number): Promise<ProvisionState> {
       const key = keys.channel(name);
       const current = parse(await deps.redis.hgetall(key));
-      const fields: Record<string, string | number> = { name, specKey, rulesTotal, requestedAt: now(), options: JSON.stringify(options) };
-      if (!current) Object.assign(fields, { step: 'queued', run: 1, polls: 0 });
-      else if (current.step === 'failed' || current.activation === 'failed') {
-        Object.assign(fields, { step: 'queued', run: current.run + 1, polls: 0, activation: 'pending' });
-        await deps.redis.hdel(key, 'activationId', 'activationStartedAt', 'deadline', 'lastError', 'cxoneState');
-      } else if (current.step === 'done') fields.step = 'queued';
+      const fields: Record<string, string | number> = { name, specKey, rulesTotal, requestedAt: now() };
+      if (!current || current.step === 'failed' || current.step === 'done') Object.assign(fields, { step: 'queued', polls: 0 });
+      if (current?.step === 'failed') await deps.redis.hdel(key, 'lastError', 'cxoneState', 'deadline', ...(current.activation === 'failed' ? ['activation'] : []));
       await set(name, fields);
       await deps.redis.hset(keys.channels(), name, key);
       return parse(await deps.redis.hgetall(key))!;
     },
 
-    async setStep(name: string, step: ProvisionStep) {
-      await set(name, { step });
+    async setStep(name: string, step: ProvisionStep, fields: Record<string, string | number> = {}) {
+      await set(name, { ...fields, step });
     },
 
     async setChannel(name: string, channelId: string, created: boolean) {
-      await set(name, { channelId, channelCreated: created ? '1' : '0', step: 'activating' });
-      await deps.redis.hset(keys.channelById(), channelId, name);
-    },
-
-    /** Starts the activation clock once per run; later calls return the same clock. */
-    async startActivation(name: string, timeoutMs: number): Promise<{ run: number; activationId: string; startedAt: number; deadline: number }> {
-      const key = keys.channel(name);
-      const startedAt = now();
-      // HSETNX: two provision jobs racing start one clock, not two.
-      await deps.redis.hsetnx(key, 'activationId', randomBytes(4).toString('hex'));
-      await deps.redis.hsetnx(key, 'activationStartedAt', String(startedAt));
-      await deps.redis.hsetnx(key, 'deadline', String(startedAt + timeoutMs));
-      await deps.redis.hsetnx(key, 'activation', 'pending');
-      const s = parse(await deps.redis.hgetall(key))!;
-      return { run: s.run, activationId: s.activationId!, startedAt: s.activationStartedAt ?? startedAt, deadline: s.deadline ?? startedAt + timeoutMs };
+      await set(name, { channelId, channelCreated: created ? '1' : '0' });
     },
 
     async recordPoll(name: string, cxoneState: string) {

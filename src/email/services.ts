@@ -5,14 +5,18 @@ import { createAuditLog } from '../audit.ts';
 import type { Config } from '../config.ts';
 import { ValidationError } from '../errors.ts';
 import type { Enqueuer } from '../queues/enqueue.ts';
+import type { PayloadOf } from '../queues/registry.ts';
 import type { QueueSet } from '../queues/queue-set.ts';
 import type { RedisConnection } from '../redis.ts';
 import { createPauseStore, readChannelHealth } from './health.ts';
 import { channelRef, emailJobIds } from './keys.ts';
-import { createProvisionState, DEFAULT_PROVISION_OPTIONS, type ProvisionOptions, type ProvisionState } from './provision-state.ts';
+import { createProvisionState, type ProvisionState } from './provision-state.ts';
 import { createEmailSettings } from './settings.ts';
 import { createSpecStore, secretRefsOf, type LoadedSpec } from './spec-store.ts';
 import { createSuppressionStore } from './suppression-store.ts';
+
+/** Activation polls, deadline and health period of a request; absent ones take the payload's defaults. */
+export type ProvisionOptions = Partial<Pick<PayloadOf<'emailProvision'>, 'pollBaseMs' | 'pollMaxMs' | 'activationTimeoutMs' | 'healthEveryMs'>>;
 
 export interface ChannelStatus {
   state: ProvisionState;
@@ -49,18 +53,17 @@ export function createEmailServices(deps: { config: Config; redis: RedisConnecti
      * Stores the redacted spec and its secret references, records the request and
      * enqueues the provision job. Inline secrets are refused (ValidationError naming them).
      */
-    async provision(spec: LoadedSpec, baseDir: string, opts: Partial<ProvisionOptions> & { requestId?: string } = {}) {
+    async provision(spec: LoadedSpec, baseDir: string, opts: ProvisionOptions & { requestId?: string } = {}) {
       const secrets = secretRefsOf(spec.resolved, baseDir);
-      const options: ProvisionOptions = { ...DEFAULT_PROVISION_OPTIONS, ...stripUndefined(opts) };
       await specs.put(spec.specKey, spec.redacted, secrets);
       const name = spec.redacted.name;
-      const recorded = await state.request(name, spec.specKey, spec.redacted.rules.length, options);
+      const recorded = await state.request(name, spec.specKey, spec.redacted.rules.length);
       const job = await deps.enqueuer.enqueue(
         'emailProvision',
-        { accountId, requestId: opts.requestId, specKey: spec.specKey, channelName: name, ...options },
-        // A fresh id per request: the job is idempotent, and a re-run must run again to
-        // pick up a failed activation or a new rule.
-        { jobId: `email.${channelRef(name)}.req.${randomUUID()}` },
+        { accountId, requestId: opts.requestId, specKey: spec.specKey, channelName: name, ...stripUndefined(opts) },
+        // A fresh job per request, since a re-run must run again to pick up a failed
+        // activation or a new rule; a request while one runs for the same spec joins it.
+        { jobId: `email.${channelRef(name)}.req.${randomUUID()}`, deduplication: { id: emailJobIds.provisionDedup(name, spec.specKey) } },
       );
       return { channelName: name, specKey: spec.specKey, jobId: String(job.id), state: recorded };
     },

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ValidateResult } from '../domain/flows/check-flow.ts';
 import { ErrorCode, FleetError } from '../errors.ts';
 import { defineRoute, type ApiRouter } from '../ingress/api/router.ts';
-import { ErrorCodes, HttpError } from '../ingress/http-error.ts';
+import { HttpError } from '../ingress/http-error.ts';
 import type { FlowServices } from './services.ts';
 import type { SubscribeRequest, SubscriptionRecord } from './subscriptions.ts';
 
@@ -28,11 +28,11 @@ function checkBody(r: ValidateResult) {
 }
 
 const invalid = (r: ValidateResult, message: string) =>
-  new HttpError(422, ErrorCode.FlowInvalid, message, { problems: r.problems, errors: r.errors, warnings: r.warnings });
+  new HttpError(ErrorCode.FlowInvalid, message, { problems: r.problems, errors: r.errors, warnings: r.warnings });
 
 function refuseInlineSecret(body: Record<string, unknown>): void {
   if (body.secret !== undefined) {
-    throw new HttpError(400, ErrorCodes.Validation, 'invalid body: secret: secrets are not accepted over HTTP; use secretEnv', {
+    throw new HttpError(ErrorCode.Validation, 'invalid body: secret: secrets are not accepted over HTTP; use secretEnv', {
       in: 'body',
       issues: [{ path: 'secret', message: 'secrets are not accepted over HTTP; use secretEnv' }],
     });
@@ -79,7 +79,7 @@ export function registerFlowRoutes(api: ApiRouter, deps: FlowRouteDeps): void {
           return { status: 202, body: { ...r, status: 'queued', statusUrl: `/api/flows/publishes/${r.publishId}` } };
         } catch (err) {
           if (err instanceof FleetError && err.code === ErrorCode.FlowInvalid) {
-            throw new HttpError(422, ErrorCode.FlowInvalid, err.message, err.details);
+            throw new HttpError(ErrorCode.FlowInvalid, err.message, err.details);
           }
           throw err;
         }
@@ -97,7 +97,7 @@ export function registerFlowRoutes(api: ApiRouter, deps: FlowRouteDeps): void {
         params,
         handler: async (ctx) => {
           const found = await load(ctx.params);
-          if (found === undefined) throw new HttpError(404, ErrorCodes.NotFound, missing(ctx.params));
+          if (found === undefined) throw new HttpError(ErrorCode.NotFound, missing(ctx.params));
           return { status: 200, body: found };
         },
       }),
@@ -131,7 +131,7 @@ export function registerFlowRoutes(api: ApiRouter, deps: FlowRouteDeps): void {
           .safeParse(body);
         if (!parsed.success) {
           const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
-          throw new HttpError(400, ErrorCodes.Validation, `invalid body: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { in: 'body', issues });
+          throw new HttpError(ErrorCode.Validation, `invalid body: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { in: 'body', issues });
         }
         const r = await deps.subscribe(parsed.data);
         return { status: r.created ? 201 : 200, body: r };

@@ -8,7 +8,7 @@ import { defineScript } from '../redis-script.ts';
 import type { RedisConnection } from '../redis.ts';
 import type { FlowMetrics } from './flow-metrics.ts';
 import { flowKeys } from './keys.ts';
-import type { FlowEventData } from './payloads.ts';
+import type { FlowEventData } from '../queues/payloads.ts';
 import type { FlowStore } from './revisions.ts';
 
 const RETENTION_S = 30 * 24 * 3600;

@@ -18,10 +18,10 @@ import { ErrorCode, FleetError, PermanentError } from '../errors.ts';
 import type { BuildCounters, FlowMetrics } from './flow-metrics.ts';
 import { countValidation } from './flow-metrics.ts';
 import { flowIdempotencyKey } from './keys.ts';
-import type { FlowPublishData } from './payloads.ts';
+import type { FlowPublishData } from '../queues/payloads.ts';
 import type { PublishRecords } from './publish-record.ts';
 import type { FlowStore } from './revisions.ts';
-import type { StepContext, StepOutcome } from './step-shape.ts';
+import type { StepContext, StepOutcome } from '../queues/step-job.ts';
 import { registerSubscription } from './subscriptions.ts';
 import type { SubscriptionDeps } from './subscriptions.ts';
 
@@ -48,7 +48,7 @@ export interface PublishDeps {
   /** Wait between polls: pollMs plus up to half of it again at random (F-45). */
   pollMs: number;
   maxPolls: number;
-  /** How long a publish may take in all, from its request (retries, 429 deferrals, polls). */
+  /** How long a publish may take in all, from its first step (retries, 429 deferrals, polls). */
   deadlineMs: number;
   metrics?: FlowMetrics;
   /** The subscription to register after a publish when none is recorded for its URL (F-54). */
@@ -59,7 +59,7 @@ export interface PublishDeps {
   now?: () => number;
 }
 
-type Ctx = StepContext<FlowPublishData, PublishState>;
+type Ctx = StepContext<FlowPublishData, PublishState, PublishStepName>;
 
 /** Problems the seed finds by walking paths (its "simulate" step, CF 138-173); the rest are its "validate". */
 const PATH_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['DEPTH_EXCEEDED', 'CYCLE', 'DEAD_END', 'UNREACHABLE', 'DISCLOSURE_NOT_FIRST', 'ENTRY_MISSING']);
@@ -168,7 +168,7 @@ export function createPublishSteps(deps: PublishDeps) {
 
   async function completed(ctx: Ctx, jobId: string, flowId: string | undefined, polls: number): Promise<StepOutcome<PublishStepName>> {
     const { data } = ctx;
-    if (!flowId) throw new PermanentError(`CXone job ${jobId} completed without a flow_id`, { code: ErrorCode.BadResponse });
+    if (!flowId) throw new PermanentError(`CXone job ${jobId} completed without a flow_id`, { code: ErrorCode.CxoneBadResponse });
     const { revision, isNew } = await deps.store.recordRevision(data.name, {
       flowKey: data.flowKey,
       message: data.message,
@@ -216,7 +216,9 @@ export function createPublishSteps(deps: PublishDeps) {
   return {
     first: 'validate' as const,
     steps: { validate, compare, submit, poll, subscribe },
-    deadlineMs: (data: FlowPublishData) => data.requestedAt + deps.deadlineMs,
+    deadlineMs: () => deps.deadlineMs,
+    /** What a publish past its deadline was waiting for. */
+    deadlineDetail: (ctx: Ctx) => (ctx.state.cxoneJobId ? `CXone job ${ctx.state.cxoneJobId} of "${ctx.data.name}" still ${ctx.state.lastJobStatus ?? 'unpolled'} after ${ctx.state.polls ?? 0} poll(s)` : undefined),
     /** The publish is over and failed: its record says why; an unaudited failure gets its audit here. */
     async onFinalFailure(data: FlowPublishData, err: unknown, state?: PublishState): Promise<void> {
       const fe = err instanceof FleetError ? err : undefined;

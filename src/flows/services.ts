@@ -18,7 +18,7 @@ import type { RedisConnection } from '../redis.ts';
 import { flowEvents, type RecordedEvent } from './events.ts';
 import { countValidation, createBuildCounters, type FlowMetrics } from './flow-metrics.ts';
 import { flowJobIds } from './keys.ts';
-import type { FlowPublishData } from './payloads.ts';
+import type { FlowPublishData } from '../queues/payloads.ts';
 import { flowInvalidError } from './publish-steps.ts';
 import { createPublishRecords, isFinalStatus, type PublishRecord, type PublishStepLine } from './publish-record.ts';
 import { createFlowStore, type FlowHead, type FlowRevision } from './revisions.ts';
@@ -73,7 +73,7 @@ export function createFlowServices(deps: FlowServicesDeps) {
     const rev = await store.revision(name, revision);
     if (!rev) throw new ValidationError('revision', [{ path: 'revision', message: `flow "${name}" has no revision ${revision}` }]);
     const flow = await store.getSpec(rev.flowKey);
-    if (!flow) throw new PermanentError(`the content of "${name}" revision ${revision} (${rev.flowKey}) is not stored`, { code: ErrorCode.NotFound });
+    if (!flow) throw new PermanentError(`the content of "${name}" revision ${revision} (${rev.flowKey}) is not stored`, { code: ErrorCode.Internal });
     return { flow, rev };
   }
 

@@ -4,7 +4,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.ts';
-import { ErrorCodes, sendError } from './http-error.ts';
+import { ErrorCode } from '../errors.ts';
+import { sendError } from './http-error.ts';
 
 type AdminSettings = Config['ingress']['admin'];
 
@@ -48,8 +49,7 @@ export function checkAdminAuthorization(header: string | undefined, admin: Admin
 export const adminDisabled: RequestHandler = (_req, res) => {
   sendError(
     res,
-    404,
-    ErrorCodes.AdminDisabled,
+    ErrorCode.AdminDisabled,
     'the admin surface (dashboard and control API) is disabled: no admin credentials are configured. Enable it by setting ADMIN_USER and ADMIN_PASSWORD, or ADMIN_TOKEN, and restarting the ingress',
   );
 };
@@ -65,6 +65,6 @@ export function adminAuth(admin: AdminSettings): RequestHandler | null {
       return;
     }
     res.setHeader('WWW-Authenticate', challenges);
-    sendError(res, 401, ErrorCodes.Unauthorized, 'authentication required');
+    sendError(res, ErrorCode.Unauthorized, 'authentication required');
   };
 }

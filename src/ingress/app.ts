@@ -23,7 +23,7 @@ import { mountMetrics } from './metrics-route.ts';
 import { createRejectionStore, type RejectionStore } from './rejections.ts';
 import { createRequestTracker, requestContext } from './request-id.ts';
 import { registerTemplateRoutes } from './templates-route.ts';
-import { mountWebhooks, webhookLane } from './webhooks.ts';
+import { WEBHOOKS_PATH, mountWebhooks, unknownWebhook, webhookLane } from './webhooks.ts';
 
 export interface IngressDeps {
   config: Config;
@@ -72,6 +72,8 @@ export function createApp(deps: IngressDeps): IngressApp {
   const rejections = createRejectionStore({ redis: deps.redis, prefix });
   const webhookDeps = { ...deps, rejections, now };
   mountWebhooks(app, webhookDeps);
+  // A kind whose domain has not landed (or a typo) is told so, never stored.
+  app.use(WEBHOOKS_PATH, unknownWebhook);
   const onWebhookLane = webhookLane({ ...webhookDeps, begin });
 
   // The ingress is often reached over plain HTTP behind a TLS proxy; upgrading the

@@ -9,21 +9,20 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.ts';
 import type { QueueSet } from '../queues/queue-set.ts';
 import { ALL_QUEUE_KEYS, QUEUES } from '../queues/registry.ts';
-import { clientErrorCode, clientStatusOf } from './errors-middleware.ts';
-import { ErrorCodes, errorBody, isRedisUnavailable, sendError } from './http-error.ts';
+import { ErrorCode } from '../errors.ts';
+import { errorAnswer } from './errors-middleware.ts';
+import { sendError } from './http-error.ts';
 import { maskJobData } from '../mask.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
 type BoardStatus = NonNullable<ReturnType<Parameters<ExpressAdapter['setErrorHandler']>[0]>['status']>;
-// bull-board's status type omits 503, which its Express adapter passes through unchanged.
-const SERVICE_UNAVAILABLE = 503 as BoardStatus;
 
 const WRITES_SHOWN_DATA = [/^\/api\/queues\/[^/]+\/add\/?$/, /^\/api\/queues\/[^/]+\/[^/]+\/update-data\/?$/];
 
 const refuseMaskedWrites: RequestHandler = (req, res, next) => {
   if (req.method !== 'GET' && WRITES_SHOWN_DATA.some((re) => re.test(req.path))) {
-    sendError(res, 403, ErrorCodes.Forbidden, 'job data is masked in the dashboard; edit or add jobs through the API');
+    sendError(res, ErrorCode.Forbidden, 'job data is masked in the dashboard; edit or add jobs through the API');
     return;
   }
   next();
@@ -43,15 +42,10 @@ export function createDashboardHandlers(queues: QueueSet, logger: Logger): Reque
   // Replaces bull-board's own handler (read at error time): an unreachable Redis is a 503
   // to retry, and no other error's message or stack is sent to the browser.
   serverAdapter.setErrorHandler((err) => {
-    if (isRedisUnavailable(err)) {
-      return { status: SERVICE_UNAVAILABLE, body: errorBody(ErrorCodes.Unavailable, 'temporarily unavailable, retry later') };
-    }
-    const clientStatus = clientStatusOf(err);
-    if (clientStatus !== undefined) {
-      return { status: clientStatus as BoardStatus, body: errorBody(clientErrorCode(clientStatus), err.message) };
-    }
-    logger.error({ err }, 'dashboard error');
-    return { status: 500, body: errorBody(ErrorCodes.Internal, 'internal error') };
+    const a = errorAnswer(err);
+    if (a.log === 'error') logger.error({ err }, 'dashboard error');
+    // bull-board's status type omits some statuses (503), which its Express adapter passes through unchanged.
+    return { status: a.status as BoardStatus, body: a.body };
   });
   return [refuseMaskedWrites, serverAdapter.getRouter() as RequestHandler];
 }

@@ -1,15 +1,15 @@
 // The last handlers: 404 in the common error shape, and every thrown error mapped to a safe
-// answer. Only HttpErrors and validation errors say what went wrong; anything else is a 500
-// whose detail stays in the log under the request id.
+// answer by errorAnswer. Refusals (HttpError, FleetError) say what went wrong; anything else
+// is a 500 whose detail stays in the log under the request id.
 import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { FleetError, ErrorCode } from '../errors.ts';
+import { ErrorCode, FleetError, RateLimitedError, httpStatusOf, type ErrorCodeValue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { contextOf } from './context.ts';
-import { ErrorCodes, HttpError, isRedisUnavailable, sendError, unavailable } from './http-error.ts';
+import { HttpError, errorBody, isRedisUnavailable, sendError, sendJson, unavailable, type ErrorBody } from './http-error.ts';
 
 export const notFound: RequestHandler = (_req, res) => {
-  sendError(res, 404, ErrorCodes.NotFound, 'no such route');
+  sendError(res, ErrorCode.NotFound, 'no such route');
 };
 
 /** body-parser (used inside bull-board) marks its client errors with `status` and `expose`. */
@@ -19,8 +19,45 @@ export function clientStatusOf(err: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 && expose === true ? status : undefined;
 }
 
-export function clientErrorCode(status: number): string {
-  return status === 413 ? ErrorCodes.PayloadTooLarge : status === 400 ? ErrorCodes.InvalidJson : `HTTP_${status}`;
+export function clientErrorCode(status: number): ErrorCodeValue {
+  if (status === 413) return ErrorCode.PayloadTooLarge;
+  if (status === 415) return ErrorCode.UnsupportedMediaType;
+  return status === 400 ? ErrorCode.InvalidJson : ErrorCode.BadRequest;
+}
+
+export interface ErrorAnswer {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+  /** How the error is logged: a refusal is the caller's business, not the fleet's. */
+  log: 'none' | 'warn' | 'error';
+}
+
+function answer(code: ErrorCodeValue, message: string, opts: { details?: unknown; headers?: Record<string, string>; log?: ErrorAnswer['log'] } = {}): ErrorAnswer {
+  return { status: httpStatusOf(code), body: errorBody(code, message, opts.details), headers: opts.headers ?? {}, log: opts.log ?? 'none' };
+}
+
+/**
+ * The one mapping of any error to an HTTP answer. A FleetError says its code and message;
+ * only a validation error's details (the fields and why) go out, as the details of others
+ * can hold what CXone answered.
+ */
+export function errorAnswer(err: unknown): ErrorAnswer {
+  if (err instanceof HttpError) return answer(err.code, err.message, { details: err.details, headers: err.headers });
+  if (err instanceof RateLimitedError) {
+    return answer(err.code, err.message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) }, log: 'warn' });
+  }
+  if (err instanceof FleetError) {
+    if (err.code === ErrorCode.Validation) return answer(err.code, err.message, { details: err.details });
+    return answer(err.code, err.message, { log: httpStatusOf(err.code) >= 500 ? 'error' : 'none' });
+  }
+  if (isRedisUnavailable(err)) {
+    const e = unavailable();
+    return answer(e.code, e.message, { headers: e.headers, log: 'warn' });
+  }
+  const clientStatus = clientStatusOf(err);
+  if (clientStatus !== undefined) return answer(clientErrorCode(clientStatus), (err as Error).message);
+  return answer(ErrorCode.Internal, 'internal error', { log: 'error' });
 }
 
 /**
@@ -39,27 +76,11 @@ export function answerError(err: unknown, res: ServerResponse, logger: Logger): 
     log.error({ err }, 'error after the answer started');
     return false;
   }
-  if (err instanceof HttpError) {
-    sendError(res, err.status, err.code, err.message, err.details, err.headers);
-    return true;
-  }
-  if (err instanceof FleetError && err.code === ErrorCode.Validation) {
-    sendError(res, 400, ErrorCodes.Validation, err.message, err.details);
-    return true;
-  }
-  if (isRedisUnavailable(err)) {
-    log.warn({ err }, 'Redis unavailable');
-    const e = unavailable();
-    sendError(res, e.status, e.code, e.message, undefined, e.headers);
-    return true;
-  }
-  const clientStatus = clientStatusOf(err);
-  if (clientStatus !== undefined) {
-    sendError(res, clientStatus, clientErrorCode(clientStatus), (err as Error).message);
-    return true;
-  }
-  log.error({ err }, 'unhandled error');
-  sendError(res, 500, ErrorCodes.Internal, 'internal error');
+  const a = errorAnswer(err);
+  if (a.log === 'error') log.error({ err }, 'unhandled error');
+  else if (a.log === 'warn') log.warn({ err }, a.body.error.message);
+  for (const [k, v] of Object.entries(a.headers)) res.setHeader(k, v);
+  sendJson(res, a.status, a.body);
   return true;
 }
 

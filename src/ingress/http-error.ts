@@ -1,48 +1,32 @@
 // One error shape for every JSON answer of the ingress: {error: {code, message, details}}.
-// Handlers throw HttpError; errors-middleware turns anything else into a safe answer.
+// Handlers throw HttpError (or a FleetError); errorAnswer in errors-middleware maps any error
+// to a status and body.
 import type { ServerResponse } from 'node:http';
-
-export const ErrorCodes = {
-  Validation: 'VALIDATION',
-  InvalidJson: 'INVALID_JSON',
-  JsonTooComplex: 'JSON_TOO_COMPLEX',
-  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
-  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
-  Unauthorized: 'UNAUTHORIZED',
-  Forbidden: 'FORBIDDEN',
-  CrossSite: 'CROSS_SITE_REQUEST',
-  AdminDisabled: 'ADMIN_DISABLED',
-  NotFound: 'NOT_FOUND',
-  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
-  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
-  IdempotencyInProgress: 'IDEMPOTENCY_IN_PROGRESS',
-  InvalidTemplate: 'INVALID_TEMPLATE',
-  Unavailable: 'UNAVAILABLE',
-  Internal: 'INTERNAL',
-} as const;
-export type ErrorCodeName = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+import { ErrorCode, httpStatusOf, type ErrorCodeValue } from '../errors.ts';
 
 // A type alias, not an interface, so it fits bull-board's Record-typed error bodies.
 export type ErrorBody = {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: ErrorCodeValue; message: string; details?: unknown };
 };
 
+/** A refusal a handler throws: its status is its code's (httpStatusOf), its details go out as they are. */
 export class HttpError extends Error {
-  readonly status: number;
-  readonly code: ErrorCodeName | string;
+  readonly code: ErrorCodeValue;
   readonly details?: unknown;
   readonly headers: Record<string, string>;
-  constructor(status: number, code: ErrorCodeName | string, message: string, details?: unknown, headers: Record<string, string> = {}) {
+  constructor(code: ErrorCodeValue, message: string, details?: unknown, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'HttpError';
-    this.status = status;
     this.code = code;
     this.details = details;
     this.headers = headers;
   }
+  get status(): number {
+    return httpStatusOf(this.code);
+  }
 }
 
-export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+export function errorBody(code: ErrorCodeValue, message: string, details?: unknown): ErrorBody {
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
@@ -55,17 +39,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(res.req?.method === 'HEAD' ? undefined : json);
 }
 
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  details?: unknown,
-  headers: Record<string, string> = {},
-): void {
+/** An error answer: the status is the code's. */
+export function sendError(res: ServerResponse, code: ErrorCodeValue, message: string, details?: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  sendJson(res, status, errorBody(code, message, details));
+  sendJson(res, httpStatusOf(code), errorBody(code, message, details));
 }
 
 /** Redis did not answer in time or is not connected: the caller should retry later (503). */
@@ -91,7 +69,7 @@ export function isRedisUnavailable(err: unknown): boolean {
 export const UNAVAILABLE_RETRY_AFTER_S = 2;
 
 export function unavailable(): HttpError {
-  return new HttpError(503, ErrorCodes.Unavailable, 'temporarily unavailable, retry later', undefined, {
+  return new HttpError(ErrorCode.Unavailable, 'temporarily unavailable, retry later', undefined, {
     'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S),
   });
 }

@@ -8,7 +8,8 @@ import type { QueueSet } from '../queues/queue-set.ts';
 import { ALL_QUEUE_KEYS, QUEUES } from '../queues/registry.ts';
 import { setRoute } from './context.ts';
 import { bearerMatches } from './admin-auth.ts';
-import { ErrorCodes, RedisUnavailableError, sendError, withTimeout } from './http-error.ts';
+import { ErrorCode } from '../errors.ts';
+import { RedisUnavailableError, sendError, withTimeout } from './http-error.ts';
 
 // BullMQ 6 has no 'paused' job state: a paused queue's jobs stay 'waiting'.
 export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
@@ -29,7 +30,7 @@ export function mountMetrics(app: Express, deps: { metrics: Metrics; queues: Que
     setRoute(res, '/metrics');
     if (deps.token && !bearerMatches(req.headers.authorization, deps.token)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-      sendError(res, 401, ErrorCodes.Unauthorized, 'metrics require Authorization: Bearer <METRICS_TOKEN>');
+      sendError(res, ErrorCode.Unauthorized, 'metrics require Authorization: Bearer <METRICS_TOKEN>');
       return;
     }
     try {

@@ -44,7 +44,7 @@ function parameters(def: AnyRouteDefinition): JsonSchema[] {
     out.push({ name, in: 'path', required: true, schema: s ? toSchema(s, 'input') : { type: 'string' } });
   }
   if (def.query instanceof z.ZodObject) {
-    for (const [name, s] of Object.entries(def.query.shape as Record<string, z.ZodType>)) {
+    for (const [name, s] of Object.entries<z.ZodType>(def.query.shape)) {
       out.push({ name, in: 'query', required: !s.safeParse(undefined).success, schema: toSchema(s, 'input') });
     }
   }

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { compileMjml } from '../domain/email/mjml.ts';
 import { defineRoute, type ApiRouter } from './api/router.ts';
-import { ErrorCodes, HttpError } from './http-error.ts';
+import { ErrorCode } from '../errors.ts';
+import { HttpError } from './http-error.ts';
 
 export const TEMPLATE_LIMIT_BYTES = 512 * 1024;
 
@@ -29,7 +30,7 @@ export function registerTemplateRoutes(api: ApiRouter): void {
         if (!result.valid) {
           const first = result.errors[0];
           const where = first?.line != null ? ` (line ${first.line})` : '';
-          throw new HttpError(422, ErrorCodes.InvalidTemplate, `template is not valid MJML: ${result.errors.length} error(s)${where}`, result.errors);
+          throw new HttpError(ErrorCode.InvalidTemplate, `template is not valid MJML: ${result.errors.length} error(s)${where}`, result.errors);
         }
         return { status: 200, body: { html: result.html, warnings: result.warnings } };
       },

@@ -1,16 +1,20 @@
-// The table of webhook kinds: route, body schema, queue, and how a body becomes job data.
+// What a webhook kind is: route, body schema, queue, and how a body becomes job data. Each
+// domain declares its kinds with defineKind (src/<domain>/webhooks.ts) in its module.
 // Body schemas are loose (CXone may add fields; they travel in `extra`) but strict on the
 // types of the fields we know, mirroring the queue payload limits so a 400 names the field.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
+import type { Config } from '../config.ts';
 import type { Enqueuer, EnqueueOptions } from '../queues/enqueue.ts';
-import { SMS_STATUSES } from '../queues/payloads.ts';
+import type { RedisConnection } from '../redis.ts';
+import type { RejectionReason } from './rejections.ts';
 import type { InputOf, QueueKey } from '../queues/registry.ts';
 
-const id = z.string().min(1).max(200);
+/** A CXone identifier as a webhook body carries it. */
+export const webhookId = z.string().min(1).max(200);
 /** Event ids are often numeric in JSON; both forms name the same event. */
-const eventIdField = z.union([id, z.number().int().nonnegative()]).optional();
-const record = z.record(z.string(), z.unknown());
+export const eventIdField = z.union([webhookId, z.number().int().nonnegative()]).optional();
 
 export interface EventMeta {
   accountId: string;
@@ -18,6 +22,24 @@ export interface EventMeta {
   eventId: string;
   receivedAt: number;
   extra: Record<string, unknown> | undefined;
+  /** What the kind's own signature check learned (which subscription signed the delivery). */
+  verified?: Record<string, string>;
+}
+
+/** A kind's own signature check: ok with what it learned, or the rejection reason. */
+export type WebhookVerdict = { ok: true; verified?: Record<string, string> } | { ok: false; reason: RejectionReason };
+
+export interface VerifyContext {
+  redis: RedisConnection;
+  config: Config;
+  req: IncomingMessage;
+  raw: Buffer;
+  nowMs: number;
+}
+
+/** The fields every webhook job carries, from the event's metadata. */
+export function eventFields(m: EventMeta) {
+  return { accountId: m.accountId, requestId: m.requestId, eventId: m.eventId, receivedAt: m.receivedAt, extra: m.extra };
 }
 
 export interface WebhookKind {
@@ -26,17 +48,23 @@ export interface WebhookKind {
   readonly queue: QueueKey;
   readonly summary: string;
   readonly body: z.ZodType<Record<string, unknown>>;
+  /**
+   * Checks the signature itself instead of with the ingress's WEBHOOK_SECRETS: for senders
+   * that sign with a secret of their own per registration (flow event subscriptions).
+   */
+  verify?(ctx: VerifyContext): Promise<WebhookVerdict>;
   /** Builds the job data and adds it (the closure keeps the queue's payload type exact). */
   enqueue(enqueuer: Enqueuer, body: Record<string, unknown>, meta: Omit<EventMeta, 'extra'>, opts: EnqueueOptions): ReturnType<Enqueuer['enqueue']>;
 }
 
-function defineKind<K extends QueueKey, S extends z.ZodType<Record<string, unknown>>>(def: {
+export function defineKind<K extends QueueKey, S extends z.ZodType<Record<string, unknown>>>(def: {
   kind: string;
   path: string;
   queue: K;
   summary: string;
   body: S;
   known: readonly string[];
+  verify?: WebhookKind['verify'];
   toPayload: (body: z.output<S>, meta: EventMeta) => InputOf<K>;
 }): WebhookKind {
   const known = new Set(def.known);
@@ -46,6 +74,7 @@ function defineKind<K extends QueueKey, S extends z.ZodType<Record<string, unkno
     queue: def.queue,
     summary: def.summary,
     body: def.body,
+    ...(def.verify ? { verify: def.verify } : {}),
     enqueue(enqueuer, body, meta, opts) {
       const rest = Object.entries(body).filter(([k]) => !known.has(k));
       const extra = rest.length > 0 ? Object.fromEntries(rest) : undefined;
@@ -53,116 +82,6 @@ function defineKind<K extends QueueKey, S extends z.ZodType<Record<string, unkno
     },
   };
 }
-
-/** `eventType` is the documented name; some CXone deliveries say `type`. */
-function requireEventType(body: { eventType?: string | undefined; type?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (body.eventType === undefined && body.type === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['eventType'], message: 'Required (eventType or type)' });
-  }
-}
-
-const eventType = z.string().min(1).max(200).optional();
-
-/** Campaign and flow events have one shape; only the name of the entity's id differs. */
-function entityEventKind<K extends 'campaignEvent' | 'flowEvent'>(o: {
-  kind: string;
-  path: string;
-  queue: K;
-  summary: string;
-  entity: 'campaignId' | 'flowId';
-}): WebhookKind {
-  return defineKind({
-    kind: o.kind,
-    path: o.path,
-    queue: o.queue,
-    summary: o.summary,
-    body: z
-      .looseObject({
-        eventId: eventIdField,
-        id: eventIdField,
-        eventType,
-        type: eventType,
-        [o.entity]: id,
-        timestamp: z.string().min(1).max(64),
-        data: record.optional(),
-      })
-      .superRefine(requireEventType),
-    known: ['eventId', 'id', 'eventType', 'type', o.entity, 'timestamp', 'data'],
-    toPayload: (b, m) =>
-      ({
-        accountId: m.accountId,
-        requestId: m.requestId,
-        eventId: m.eventId,
-        eventType: (b.eventType ?? b.type)!,
-        [o.entity]: b[o.entity],
-        timestamp: b.timestamp,
-        data: b.data ?? {},
-        receivedAt: m.receivedAt,
-        extra: m.extra,
-      }) as InputOf<K>,
-  });
-}
-
-export const WEBHOOK_KINDS: readonly WebhookKind[] = [
-  defineKind({
-    kind: 'sms-status',
-    path: '/webhooks/sms/status',
-    queue: 'smsStatus',
-    summary: 'SMS delivery status',
-    body: z.looseObject({
-      eventId: eventIdField,
-      id: eventIdField,
-      messageId: id,
-      status: z.enum(SMS_STATUSES),
-      to: z.string().max(64).optional(),
-      timestamp: z.string().min(1).max(64),
-      error: z.looseObject({ code: z.string().optional(), message: z.string().optional() }).optional(),
-    }),
-    known: ['eventId', 'id', 'messageId', 'status', 'to', 'timestamp', 'error'],
-    toPayload: (b, m) => ({
-      accountId: m.accountId,
-      requestId: m.requestId,
-      eventId: m.eventId,
-      messageId: b.messageId,
-      status: b.status,
-      to: b.to,
-      timestamp: b.timestamp,
-      error: b.error,
-      receivedAt: m.receivedAt,
-      extra: m.extra,
-    }),
-  }),
-  defineKind({
-    kind: 'email-bounce',
-    path: '/webhooks/email/bounce',
-    queue: 'emailBounce',
-    summary: 'Email bounce',
-    body: z.looseObject({
-      eventId: eventIdField,
-      id: eventIdField,
-      channelId: id,
-      messageId: id,
-      bounceType: z.string().min(1).max(200),
-      timestamp: z.string().min(1).max(64),
-      recipient: z.string().max(320).optional(),
-    }),
-    known: ['eventId', 'id', 'channelId', 'messageId', 'bounceType', 'timestamp', 'recipient'],
-    toPayload: (b, m) => ({
-      accountId: m.accountId,
-      requestId: m.requestId,
-      eventId: m.eventId,
-      channelId: b.channelId,
-      messageId: b.messageId,
-      recipient: b.recipient,
-      bounceType: b.bounceType,
-      timestamp: b.timestamp,
-      receivedAt: m.receivedAt,
-      extra: m.extra,
-    }),
-  }),
-  entityEventKind({ kind: 'campaign-event', path: '/webhooks/campaigns/events', queue: 'campaignEvent', summary: 'Campaign event', entity: 'campaignId' }),
-  entityEventKind({ kind: 'flow-event', path: '/webhooks/flows/events', queue: 'flowEvent', summary: 'Flow event', entity: 'flowId' }),
-];
 
 /** JSON with object keys sorted at every level: equal events hash equally however serialized. */
 export function canonicalJson(value: unknown): string {

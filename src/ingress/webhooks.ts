@@ -2,24 +2,25 @@
 // the job under a deterministic id, and only then answer 2xx. A redelivered event finds its
 // job already there and is answered 200 "duplicate" without a second job.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Enqueuer } from '../queues/enqueue.ts';
 import type { QueueSet } from '../queues/queue-set.ts';
 import { QUEUES } from '../queues/registry.ts';
 import type { RedisConnection } from '../redis.ts';
-import { zodIssuesToFields } from '../errors.ts';
+import { ErrorCode, httpStatusOf, zodIssuesToFields, type ErrorCodeValue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { contextOf, setRoute } from './context.ts';
 import { answerError } from './errors-middleware.ts';
 import type { BeginRequest } from './request-id.ts';
-import { ErrorCodes, RedisUnavailableError, isRedisUnavailable, sendError, sendJson, unavailable, withTimeout } from './http-error.ts';
+import { RedisUnavailableError, isRedisUnavailable, sendError, sendJson, unavailable, withTimeout } from './http-error.ts';
 import { BodyAbortedError, BodyTooLargeError, UnsupportedEncodingError, readRawBody } from './raw-body.ts';
 import type { RejectionReason, RejectionStore } from './rejections.ts';
 import { jsonShapeProblem } from './json-bounds.ts';
 import { checkSignature } from './signature.ts';
-import { WEBHOOK_KINDS, eventIdOf, jobIdOf, type WebhookKind } from './webhook-kinds.ts';
+import { WEBHOOK_KINDS } from '../platform/modules.ts';
+import { eventIdOf, jobIdOf, type WebhookKind, type WebhookVerdict } from './webhook-kinds.ts';
 
 export interface WebhookDeps {
   config: Config;
@@ -40,6 +41,9 @@ function isJsonContentType(header: string | undefined): boolean {
   return JSON_TYPE.test(header.split(';')[0]!.trim().toLowerCase());
 }
 
+/** Every webhook route is under this path. */
+export const WEBHOOKS_PATH = '/webhooks';
+
 export function mountWebhooks(app: Express, deps: WebhookDeps): void {
   for (const kind of WEBHOOK_KINDS) {
     // Opening every webhook queue up front: its first use must not pay BullMQ's connection set-up.
@@ -47,6 +51,12 @@ export function mountWebhooks(app: Express, deps: WebhookDeps): void {
     app.post(kind.path, (req, res) => handleWebhook(kind, deps, req, res));
   }
 }
+
+/** A webhook path no domain module serves: 404 naming the ones that exist, nothing stored. */
+export const unknownWebhook: RequestHandler = (req, res) => {
+  const webhooks = WEBHOOK_KINDS.map((k) => k.path);
+  sendError(res, ErrorCode.NotFound, `no webhook route ${req.method} ${req.originalUrl.split('?')[0]}; this fleet accepts ${webhooks.join(', ')}`, { webhooks });
+};
 
 /**
  * The webhook lane: POSTs to a webhook route answered on plain node:http, ahead of Express.
@@ -77,12 +87,13 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   const ctx = contextOf(res);
   const limit = deps.config.ingress.bodyLimitBytes;
 
-  const reject = async (status: number, reason: RejectionReason, code: string, message: string, body?: Buffer, details?: unknown) => {
+  const reject = async (reason: RejectionReason, code: ErrorCodeValue, message: string, body?: Buffer, details?: unknown) => {
+    const status = httpStatusOf(code);
     deps.metrics.webhooks.inc({ kind: kind.kind, result: reason });
     // Detail for admins and the request's log line; the caller only learns the generic code.
     Object.assign(ctx.fields, { kind: kind.kind, rejected: reason });
     if (status === 413) res.setHeader('Connection', 'close');
-    sendError(res, status, code, message, details);
+    sendError(res, code, message, details);
     const issues = (details as { issues?: { path: string; message: string }[] } | undefined)?.issues;
     try {
       await deps.rejections.record(
@@ -98,9 +109,9 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   try {
     raw = await readRawBody(req, limit);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) return reject(413, 'payload_too_large', ErrorCodes.PayloadTooLarge, `body exceeds ${limit} bytes`);
+    if (err instanceof BodyTooLargeError) return reject('payload_too_large', ErrorCode.PayloadTooLarge, `body exceeds ${limit} bytes`);
     if (err instanceof UnsupportedEncodingError) {
-      return reject(415, 'unsupported_encoding', ErrorCodes.UnsupportedMediaType, 'content-encoding not supported');
+      return reject('unsupported_encoding', ErrorCode.UnsupportedMediaType, 'content-encoding not supported');
     }
     if (err instanceof BodyAbortedError) {
       ctx.fields.aborted = true;
@@ -109,30 +120,31 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
     throw err;
   }
 
-  const verdict = checkSignature(req, raw, deps.config.ingress, deps.now());
-  if (!verdict.ok) return reject(401, verdict.reason, ErrorCodes.Unauthorized, 'signature verification failed', raw);
+  const verdict: WebhookVerdict = kind.verify ? await kind.verify({ redis: deps.redis, config: deps.config, req, raw, nowMs: deps.now() }) : checkSignature(req, raw, deps.config.ingress, deps.now());
+  if (!verdict.ok) return reject(verdict.reason, ErrorCode.Unauthorized, 'signature verification failed', raw);
+  const verified = verdict.verified;
 
   if (!isJsonContentType(req.headers['content-type'])) {
-    return reject(415, 'unsupported_media_type', ErrorCodes.UnsupportedMediaType, 'expected application/json', raw);
+    return reject('unsupported_media_type', ErrorCode.UnsupportedMediaType, 'expected application/json', raw);
   }
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch {
-    return reject(400, 'invalid_json', ErrorCodes.InvalidJson, 'body is not valid JSON', raw);
+    return reject('invalid_json', ErrorCode.InvalidJson, 'body is not valid JSON', raw);
   }
   const tooComplex = jsonShapeProblem(json);
-  if (tooComplex) return reject(400, 'invalid_json', ErrorCodes.JsonTooComplex, tooComplex, raw);
+  if (tooComplex) return reject('invalid_json', ErrorCode.JsonTooComplex, tooComplex, raw);
   const parsed = kind.body.safeParse(json);
   if (!parsed.success) {
     const issues = zodIssuesToFields(parsed.error.issues).map((i) => ({ ...i, path: i.path || '(root)' }));
     const message = `invalid ${kind.kind} event: ${issues.map((i) => i.path).join(', ')}`;
-    return reject(400, 'invalid_payload', ErrorCodes.Validation, message, raw, { issues });
+    return reject('invalid_payload', ErrorCode.Validation, message, raw, { issues });
   }
 
   const eventId = eventIdOf(parsed.data);
   const jobId = jobIdOf(kind.kind, eventId);
-  const meta = { accountId: deps.config.cxone.accountId, requestId: ctx.requestId, eventId, receivedAt: deps.now() };
+  const meta = { accountId: deps.config.cxone.accountId, requestId: ctx.requestId, eventId, receivedAt: deps.now(), ...(verified ? { verified } : {}) };
   // Sent before the add (on the same connection when the queues share it, as createIngressDeps
   // sets up), so Redis answers it first: it tells a new event from a redelivery without
   // waiting for a round trip of its own. Two concurrent deliveries of one event may both be
@@ -150,7 +162,7 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
     deps.metrics.webhooks.inc({ kind: kind.kind, result: 'unavailable' });
     ctx.log.warn({ err, kind: kind.kind }, 'webhook not stored: Redis unavailable');
     const e = unavailable();
-    sendError(res, e.status, e.code, e.message, undefined, e.headers);
+    sendError(res, e.code, e.message, undefined, e.headers);
     return;
   }
   const duplicate = (await existed.catch(() => 0)) === 1;

@@ -1,13 +1,14 @@
 // Every worker of the fleet is made here: parse the payload again on receive (a bad one
 // fails as unrecoverable and stays in the failed set), run the processor with the job's
 // AbortSignal, log one line per outcome, and map errors to BullMQ outcomes.
-import { Worker, UnrecoverableError, RateLimitError, type Job } from 'bullmq';
+import { Worker, UnrecoverableError, RateLimitError, DelayedError, type Job } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RedisConnection } from '../redis.ts';
 import { ValidationError, isFleetError } from '../errors.ts';
 import { classifyError } from './outcome.ts';
 import { parsePayload } from './enqueue.ts';
+import { StepWait, stepPolls } from './step-job.ts';
 import { QUEUES, type PayloadOf, type QueueKey } from './registry.ts';
 import type { QueueSet } from './queue-set.ts';
 
@@ -17,6 +18,8 @@ export interface JobContext {
   log: Logger;
   /** 1 on the first attempt. */
   attempt: number;
+  /** The worker's lock on the job, for job.moveToDelayed (step jobs). */
+  token: string | undefined;
 }
 
 export type Processor<K extends QueueKey> = ((data: PayloadOf<K>, ctx: JobContext) => Promise<unknown>) & {
@@ -46,10 +49,10 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
   const def = QUEUES[key];
   const queue = deps.queues.get(key);
 
-  const run = async (job: Job, _token?: string, signal?: AbortSignal) => {
+  const run = async (job: Job, token?: string, signal?: AbortSignal) => {
     const started = performance.now();
     const attempt = job.attemptsMade + 1;
-    const bindings = { queue: def.name, jobId: job.id, attempt, requestId: job.data?.requestId };
+    const bindings = { queue: def.name, jobId: job.id, attempt, requestId: (job.data as { requestId?: string } | undefined)?.requestId };
     // A child logger runs redaction over its bindings when made, and that was one byte in
     // eight a worker allocated per job: it is made only for a processor that logs.
     let child: Logger | undefined;
@@ -71,6 +74,7 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
         return log();
       },
       attempt,
+      token,
     };
     let data: PayloadOf<K> | undefined;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
@@ -85,6 +89,16 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
       finish('completed');
       return result;
     } catch (err) {
+      if (err instanceof DelayedError) {
+        // A step job's wait (src/queues/step-job.ts): moved to delayed already, no attempt
+        // spent; its own outcome and counter, and no retry line.
+        const step = err instanceof StepWait ? err.step : 'unknown';
+        deps.metrics?.jobsTotal.inc({ queue: def.name, outcome: 'waiting' });
+        deps.metrics?.jobDuration.observe({ queue: def.name }, (performance.now() - started) / 1000);
+        deps.metrics?.stepWaits.inc({ queue: def.name, step });
+        if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ ...bindings, outcome: 'waiting', step, delayMs: err instanceof StepWait ? err.delayMs : undefined }, 'job waiting');
+        throw err;
+      }
       const outcome = err instanceof ValidationError ? { kind: 'unrecoverable' as const } : classifyError(err);
       const code = isFleetError(err) ? err.code : 'UNEXPECTED';
       if (outcome.kind === 'unrecoverable') {
@@ -95,8 +109,9 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
       if (outcome.kind === 'rate-limited') {
         // BullMQ counts every start (attemptsStarted, this one included) and only the starts
         // that spent an attempt (attemptsMade; a RateLimitError moves the job back to wait
-        // without one). The rest were sent back: this is one more. (A stalled start counts too.)
-        const restarts = job.attemptsStarted - job.attemptsMade;
+        // without one). The rest were sent back: this is one more. (A stalled start counts too;
+        // a step job's waits are starts without an attempt too, and are not 429s.)
+        const restarts = job.attemptsStarted - job.attemptsMade - stepPolls(job.data);
         if (restarts <= deps.maxRateLimitRestarts) {
           // Sends the job back to wait without spending an attempt, and holds every
           // worker of this queue for the delay (the fleet-wide account pause lives in the

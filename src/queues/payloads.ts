@@ -61,60 +61,12 @@ export const emailBouncePayload = z.object({
   ...extra,
 });
 
-export const campaignEventPayload = z.object({
-  ...traced,
-  eventId: id,
-  eventType: z.string().min(1),
-  campaignId: id,
-  timestamp: z.string(),
-  data: z.record(z.string(), z.unknown()).default({}),
-  receivedAt: epochMs,
-  ...extra,
-});
-
-export const flowEventPayload = z.object({
-  ...traced,
-  eventId: id,
-  eventType: z.string().min(1),
-  flowId: id,
-  timestamp: z.string(),
-  data: z.record(z.string(), z.unknown()).default({}),
-  receivedAt: epochMs,
-  ...extra,
-});
-
-export const ACTIVATION_KINDS = ['email-channel', 'campaign-start', 'flow-job'] as const;
-
-export const activationPollPayload = z.object({
-  ...traced,
-  kind: z.enum(ACTIVATION_KINDS),
-  resourceId: id,
-  /** The owning operation (channel spec key, campaign launch id...) to resume when done. */
-  ownerId: id,
-  poll: z.number().int().nonnegative(),
-  startedAt: epochMs,
-  deadline: epochMs,
-  /** Backoff of the next poll: full jitter in [0, min(maxDelayMs, baseDelayMs * 2^poll)). */
-  baseDelayMs: z.number().int().min(1).max(3_600_000).default(2_000),
-  maxDelayMs: z.number().int().min(1).max(3_600_000).default(60_000),
-  /** email-channel polls: the channel's name (its provision state is keyed by it). */
-  channelName: z.string().min(1).max(200).optional(),
-  /** email-channel polls: which activation run this poll belongs to (older runs are stale). */
-  run: z.number().int().positive().optional(),
-});
-
-export const pacingCheckPayload = z.object({
-  ...traced,
-  campaignId: id,
-  targetAnswerRate: z.number().min(0).max(1),
-});
-
 export const emailProvisionPayload = z.object({
   ...traced,
   /** Key of the stored, secret-free spec; secrets are resolved by the worker at run time. */
   specKey: id,
   channelName: z.string().min(1).max(200),
-  /** Activation polling: first backoff step and the overall deadline, from the request. */
+  /** Activation polls (full-jitter backoff) and the job's deadline, from the request. */
   pollBaseMs: z.number().int().min(1).max(3_600_000).default(2_000),
   pollMaxMs: z.number().int().min(1).max(3_600_000).default(60_000),
   activationTimeoutMs: z.number().int().min(1).max(7 * 24 * 3_600_000).default(10 * 60_000),
@@ -128,15 +80,32 @@ export const emailHealthPayload = z.object({
   channelName: z.string().min(1).max(200),
 });
 
-export const campaignOperationPayload = z.object({
-  ...traced,
-  operationId: id,
-  op: z.enum(['launch', 'activate-preview', 'set-pacing', 'stop']),
-  params: z.record(z.string(), z.unknown()),
-});
-
+/** One publish of a call flow. It names the content by its key; the flow itself is in the spec store, once. */
 export const flowPublishPayload = z.object({
   ...traced,
   publishId: id,
-  flowKey: id,
+  /** sha256 of the canonical flow (src/domain/flows/canonical.ts), the spec store's key. */
+  flowKey: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
+  name: z.string().min(1).max(200),
+  /** Revisions of this name when the publish was asked for: part of CXone's idempotency key. */
+  baseRevision: z.number().int().nonnegative(),
+  message: z.string().max(500).default(''),
+  /** Publish even when the content equals the latest revision. */
+  force: z.boolean().default(false),
+  requestedAt: epochMs,
 });
+export type FlowPublishData = z.output<typeof flowPublishPayload>;
+
+/** A CXone flow.* event, with the subscription whose secret verified it. */
+export const flowEventPayload = z.object({
+  ...traced,
+  eventId: id,
+  eventType: z.string().min(1),
+  flowId: id,
+  timestamp: z.string(),
+  data: z.record(z.string(), z.unknown()).default({}),
+  receivedAt: epochMs,
+  subscriptionId: id.optional(),
+  ...extra,
+});
+export type FlowEventData = z.output<typeof flowEventPayload>;

@@ -1,15 +1,22 @@
-// POST /_sim/email/bounce: the HTTP twin of sim.email.sendBounce() for out-of-process
-// drivers (demo, CLI). Like the rest of /_sim/* it has no auth, faults or rate limit.
+// /_sim/email/*: POST /_sim/email/bounce is the HTTP twin of sim.email.sendBounce() for
+// out-of-process drivers (demo, CLI). Like the rest of /_sim/* it has no auth, faults or
+// rate limit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmailControl } from './email.ts';
 import { bounceInputSchema } from './email-schemas.ts';
-import { ClientGone, HttpProblem, methodNotAllowed, parseJsonBody, readBody, writeJson } from './http-io.ts';
+import { ClientGone, HttpProblem, methodNotAllowed, notFound, parseJsonBody, readBody, writeJson } from './http-io.ts';
+import type { SimAdminHandler } from './sim-module.ts';
 import type { SimLogger } from './config.ts';
 
 export const EMAIL_BOUNCE_ADMIN_PATH = '/_sim/email/bounce';
 
-export function createEmailAdminHandler(control: EmailControl, logger: SimLogger) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+export function createEmailAdminHandler(control: EmailControl, logger: SimLogger): SimAdminHandler {
+  return (req: IncomingMessage, res: ServerResponse, pathname: string): void => {
+    if (pathname !== EMAIL_BOUNCE_ADMIN_PATH) {
+      req.resume();
+      writeJson(res, notFound(req.method ?? '', pathname));
+      return;
+    }
     if (req.method !== 'POST') {
       req.resume();
       writeJson(res, methodNotAllowed(['POST']));

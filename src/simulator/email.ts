@@ -61,10 +61,7 @@ export interface EmailControl {
 export interface EmailModule extends SimModule {
   name: 'email';
   control: EmailControl;
-}
-
-export function isEmailModule(m: SimModule): m is EmailModule {
-  return m.name === 'email' && 'control' in m;
+  stats(): EmailStats;
 }
 
 function freshState() {

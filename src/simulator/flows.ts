@@ -18,6 +18,7 @@ import type { ModuleDeps, RouteContext, SimModule } from './sim-module.ts';
 export interface FlowsModule extends SimModule {
   name: 'flows';
   control: FlowsControl;
+  stats(): FlowsStats;
 }
 
 export type { FlowsControl, FlowsStats, FlowView } from './flows-schemas.ts';

@@ -17,7 +17,7 @@ export class HttpProblem extends Error {
   readonly body: Record<string, unknown>;
   readonly headers: Record<string, string>;
   constructor(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-    super(`${status} ${String(body.error ?? '')}`);
+    super(`${status} ${typeof body.error === 'string' ? body.error : JSON.stringify(body.error ?? '')}`);
     this.status = status;
     this.body = body;
     this.headers = headers;

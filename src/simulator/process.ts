@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cliEntryArgs } from '../cli-entry.ts';
+import { environmentWith } from '../config.ts';
 import type { SimulatorStats } from './server.ts';
 
 const CLI = cliEntryArgs();
@@ -34,7 +35,7 @@ export async function startSimulatorProcess(opts: SimulatorProcessOptions = {}):
   const args = [...(opts.nodeArgs ?? []), ...CLI, 'simulator', '--port', '0', '--ready-fd', String(READY_FD)];
   if (opts.rps) args.push('--rps', String(opts.rps));
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env },
+    env: environmentWith({ LOG_LEVEL: 'warn', ...opts.env }),
     stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
   });
   const ready = child.stdio[READY_FD]!;

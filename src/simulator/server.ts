@@ -16,19 +16,15 @@ import {
   parseConfigPatch,
 } from './config.ts';
 import type { ClientConfig, FaultConfig, RateLimitConfig, SimLogger, WebhookConfig } from './config.ts';
-import { isEmailModule } from './email.ts';
-import type { EmailControl, EmailStats } from './email.ts';
-import { EMAIL_BOUNCE_ADMIN_PATH, createEmailAdminHandler } from './email-admin.ts';
 import type { EmailConfig } from './email-config.ts';
-import { FLOWS_ADMIN_PREFIX, createFlowsAdminHandler } from './flows-admin.ts';
-import { isFlowsModule } from './flows.ts';
-import type { FlowsControl, FlowsStats } from './flows.ts';
-import { createModules } from './modules.ts';
+import type { DomainModules } from '../platform/modules.ts';
+import type { SimControlsOf, SimStatsOf } from '../platform/domain-module.ts';
+import { createModules, loadSimModules } from './modules.ts';
+import type { SimAdminHandler } from './sim-module.ts';
 import { createTokenStore } from './oauth.ts';
 import { createPipeline } from './pipeline.ts';
 import { createAccountLimiters } from './rate-limit.ts';
 import { createRouter } from './router.ts';
-import type { SmsStats } from './sms.ts';
 import { createCoreStats } from './stats.ts';
 import type { CoreStatsSnapshot } from './stats.ts';
 import { TimerSet } from './timer-set.ts';
@@ -65,18 +61,17 @@ export type SimulatorConfigPatch = Partial<
   Pick<SimulatorOptions, 'rateLimit' | 'faults' | 'webhooks' | 'tokenLifetimeS' | 'email'>
 >;
 
-export interface SimulatorStats extends CoreStatsSnapshot {
+/** Each domain's simulator module adds its own section under its name. */
+export interface SimulatorStats extends CoreStatsSnapshot, SimStatsOf<DomainModules> {
   /** Open client connections right now (a gauge). */
   connections: number;
-  sms: SmsStats;
-  email: EmailStats;
-  flows: FlowsStats;
   webhooks: WebhookStats;
-  /** Further API-area modules add their own section under their name. */
-  [module: string]: unknown;
 }
 
-export interface RunningSimulator {
+/** sim.<domain>: the in-process handle of each module that has one (sim.email, sim.flows); /_sim/<domain>/ is its HTTP twin. */
+export type SimulatorControls = SimControlsOf<DomainModules>;
+
+export interface RunningSimulator extends SimulatorControls {
   url: string;
   port: number;
   /** The same object GET /_sim/stats returns. */
@@ -89,10 +84,6 @@ export interface RunningSimulator {
   revokeTokens(): void;
   /** Closes the server, every open socket and all pending timers and webhooks. */
   close(): Promise<void>;
-  /** Email module controls (bounce webhooks); POST /_sim/email/bounce is the HTTP twin. */
-  email: EmailControl;
-  /** Flows module knobs and out-of-band changes; /_sim/flows/* is the HTTP twin. */
-  flows: FlowsControl;
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
@@ -133,14 +124,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const held = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   const webhooks = createWebhookSender({ getConfig: () => config.current.webhooks, logger });
-  const modules = createModules({ endpoints, config, webhooks, now, logger });
+  const modules = createModules(await loadSimModules(), { endpoints, config, webhooks, now, logger });
   const router = createRouter(modules.flatMap((m) => m.routes));
-  const emailModule = modules.find(isEmailModule);
-  if (!emailModule) throw new Error('simulator: email module not registered');
-  const emailAdmin = createEmailAdminHandler(emailModule.control, logger);
-  const flowsModule = modules.find(isFlowsModule);
-  if (!flowsModule) throw new Error('simulator: flows module not registered');
-  const flowsAdmin = createFlowsAdminHandler(flowsModule.control, logger);
+  const moduleAdmin = new Map<string, SimAdminHandler>(modules.flatMap((m) => (m.admin ? [[`${ADMIN_PREFIX}${m.name}/`, m.admin] as const] : [])));
+  const controls = Object.fromEntries(modules.flatMap((m) => (m.control === undefined ? [] : [[m.name, m.control]])));
   const pipeline = createPipeline({ router, tokens, clients, limiter, stats, config, timers, held, now, logger });
 
   const snapshot = (): SimulatorStats => {
@@ -150,7 +137,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       webhooks: webhooks.stats(),
     };
     for (const m of modules) out[m.name] = m.stats();
-    return out as SimulatorStats;
+    return out as unknown as SimulatorStats;
   };
   const reset = (): void => {
     stats.reset();
@@ -181,9 +168,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     const q = raw.indexOf('?');
     const pathname = q < 0 ? raw : raw.slice(0, q);
     const search = q < 0 ? '' : raw.slice(q + 1);
-    if (pathname === EMAIL_BOUNCE_ADMIN_PATH) emailAdmin(req, res);
-    else if (pathname.startsWith(FLOWS_ADMIN_PREFIX)) flowsAdmin(req, res, pathname, search);
-    else if (pathname.startsWith(ADMIN_PREFIX)) admin(req, res, pathname);
+    if (pathname.startsWith(ADMIN_PREFIX)) {
+      // /_sim/<module>/... belongs to that module; the rest of /_sim/ is the core's.
+      const slash = pathname.indexOf('/', ADMIN_PREFIX.length);
+      const moduleHandler = slash < 0 ? undefined : moduleAdmin.get(pathname.slice(0, slash + 1));
+      if (moduleHandler) moduleHandler(req, res, pathname, search);
+      else admin(req, res, pathname);
+    }
     else if (pathname === tokenPath) pipeline.token(req, res, pathname, search);
     else pipeline.api(req, res, pathname, search);
   });
@@ -213,14 +204,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
   let closing: Promise<void> | undefined;
   return {
+    ...(controls as SimulatorControls),
     url,
     port: address.port,
     stats: snapshot,
     reset,
     configure,
     revokeTokens,
-    email: emailModule.control,
-    flows: flowsModule.control,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

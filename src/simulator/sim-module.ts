@@ -2,7 +2,7 @@
 // a module: its routes, its state, its stats section, its reset. The core pipeline
 // (faults, auth, rate limit, scope) runs before any route, so a module only answers the
 // business part of a call and never re-implements the cross-cutting rules.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, EndpointMap } from '../cxone/endpoints.ts';
 import type { ConfigStore, SimLogger } from './config.ts';
 import type { SimResponse } from './http-io.ts';
@@ -45,4 +45,22 @@ export interface SimModule {
   reset(): void;
   /** Cancel the module's own timers (async state machines). */
   close?(): void;
+  /** In-process handle for tests and the demo (sim.<name>); its HTTP twin is `admin`. */
+  control?: unknown;
+  /** Serves /_sim/<name>/... (no auth, faults or rate limit, like the rest of /_sim/). */
+  admin?: SimAdminHandler;
+}
+
+/** `pathname` is the whole path (it starts with /_sim/<name>/); `search` the query without '?'. */
+export type SimAdminHandler = (req: IncomingMessage, res: ServerResponse, pathname: string, search: string) => void;
+
+/** A module with its admin paths, built from its control (the manifests' simulator loaders use it). */
+export function withAdmin<M extends SimModule & { control: C }, C>(
+  create: (deps: ModuleDeps) => M,
+  admin: (control: C, logger: SimLogger) => SimAdminHandler,
+): (deps: ModuleDeps) => M & { admin: SimAdminHandler } {
+  return (deps) => {
+    const module = create(deps);
+    return { ...module, admin: admin(module.control, deps.logger) };
+  };
 }

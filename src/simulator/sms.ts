@@ -133,7 +133,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
 }
 
-export function createSmsModule(deps: ModuleDeps): SimModule {
+export function createSmsModule(deps: ModuleDeps): SimModule & { stats(): SmsStats } {
   let s = freshState();
 
   function statusEvent(messageId: string, to: string, status: SmsStatus): EventFactory {

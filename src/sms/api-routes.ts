@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../ingress/webhook-kinds.ts';
 import { normalizePhone } from '../domain/sms/phone.ts';
+import { ErrorCode } from '../errors.ts';
 import { defineRoute, type ApiRouter } from '../ingress/api/router.ts';
+import { HttpError } from '../ingress/http-error.ts';
 import type { SmsServices } from './services.ts';
 
 const MAX_MESSAGES = 10_000;
@@ -64,7 +66,7 @@ export function registerSmsRoutes(api: ApiRouter, sms: SmsServices, opts: { defa
       params: idParams,
       handler: async ({ params }) => {
         const batch = await sms.store.getBatch(params.id);
-        if (!batch) return { status: 404, body: { error: { code: 'NOT_FOUND', message: `no batch ${params.id}`, details: {} } } };
+        if (!batch) throw new HttpError(ErrorCode.NotFound, `no batch ${params.id}`);
         return { status: 200, body: { ...batch, rejections: await sms.store.getRejections(params.id, 0, 99) } };
       },
     }),
@@ -78,7 +80,7 @@ export function registerSmsRoutes(api: ApiRouter, sms: SmsServices, opts: { defa
       params: idParams,
       handler: async ({ params }) => {
         const msg = await sms.store.getMessage(params.id);
-        if (!msg) return { status: 404, body: { error: { code: 'NOT_FOUND', message: `no message ${params.id}`, details: {} } } };
+        if (!msg) throw new HttpError(ErrorCode.NotFound, `no message ${params.id}`);
         return { status: 200, body: msg };
       },
     }),

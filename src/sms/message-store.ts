@@ -197,6 +197,12 @@ export function createMessageStore(deps: MessageStoreDeps) {
   return {
     getMessage,
 
+    /** What the send worker decides on, read without the rest of the record (undefined: none). */
+    async sendState(messageId: string): Promise<Pick<MessageRecord, 'state' | 'cxoneId' | 'maybeSent'> | undefined> {
+      const [state, cxoneId, maybeSent] = await redis.hmget(k.msg(messageId), 'state', 'cxoneId', 'maybeSent');
+      return state ? { state: state as MessageState, cxoneId: cxoneId ?? undefined, maybeSent: maybeSent === '1' } : undefined;
+    },
+
     /**
      * Counts a submission's rows into its batch, each row once however often it comes;
      * answers per row whether it was counted now. Called with no rows, it opens the batch.

@@ -5,7 +5,7 @@
 // so a message CXone did take answers with the same id and is not sent twice.
 import { createAuditLog, type AuditLog } from '../audit.ts';
 import type { Config } from '../config.ts';
-import { reopenForReplay, type MessageState } from '../domain/sms/message-state.ts';
+import { reopenForReplay } from '../domain/sms/message-state.ts';
 import type { ReplayGuard } from '../dead-letters.ts';
 import type { QueueKey } from '../queues/registry.ts';
 import type { RedisConnection } from '../redis.ts';
@@ -21,7 +21,7 @@ export function createSmsReplayGuard(deps: { store: MessageStore; audit: AuditLo
     let verdict;
     if (dryRun) {
       const msg = await deps.store.getMessage(messageId);
-      verdict = reopenForReplay(msg?.state as MessageState | undefined, !!msg?.cxoneId);
+      verdict = reopenForReplay(msg?.state, !!msg?.cxoneId);
     } else {
       verdict = await deps.store.reopenForReplay(messageId);
     }

@@ -4,18 +4,16 @@
 // rest of the file goes on. A file that cannot be a batch at all (empty, no header with
 // the required columns) is refused before its first row.
 import { createReadStream } from 'node:fs';
+import { ErrorCode, PermanentError } from '../errors.ts';
 import type { IntakeRow } from './intake.ts';
 import { readCsvRecords, readLines, type CsvRecord, type Line } from './csv-records.ts';
 
 export type RowFormat = 'csv' | 'jsonl';
 
 /** The file as a whole cannot be read as a batch; nothing of it was sent. */
-export class InputFileError extends Error {
-  readonly code = 'INPUT_FILE';
-  readonly retryable = false;
+export class InputFileError extends PermanentError {
   constructor(message: string) {
-    super(message);
-    this.name = 'InputFileError';
+    super(message, { code: ErrorCode.InputFile });
   }
 }
 

@@ -20,8 +20,9 @@ export interface RowValidator {
 }
 
 export const inlineValidator: RowValidator = {
-  prepare: async (chunk, ctx) => prepareChunk(chunk, ctx),
-  close: async () => undefined,
+  // A promise that rejects when prepareChunk throws, as the thread validator's does.
+  prepare: (chunk, ctx) => new Promise((resolve) => resolve(prepareChunk(chunk, ctx))),
+  close: () => Promise.resolve(),
 };
 
 export function createThreadValidator(): RowValidator {

@@ -23,7 +23,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
   const now = deps.now ?? Date.now;
   const processor: Processor<'smsSend'> = async (data, ctx) => {
     const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt: ctx.attempt };
-    const [current, optedOut] = await Promise.all([deps.store.getMessage(data.messageId), deps.consent.isOptedOut(data.to)]);
+    const [current, optedOut] = await Promise.all([deps.store.sendState(data.messageId), deps.consent.isOptedOut(data.to)]);
     if (current && (current.cxoneId || current.state !== 'queued')) {
       ctx.log.info({ messageId: data.messageId, state: current.state }, 'already handled: not sending again');
       return { skipped: current.state };

@@ -37,8 +37,8 @@ function startCompiled(name: string, args: string[], env: Record<string, string>
   });
   children.push(child);
   let log = '';
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   return { child, probe: () => JSON.parse(readFileSync(out, 'utf8')) as Probe, log: () => log };
 }
 

@@ -13,8 +13,9 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createIngressDeps } from '../../src/ingress/deps.ts';
 import { startIngress, type RunningIngress } from '../../src/ingress/server.ts';
-import { QUEUES } from '../../src/queues/registry.ts';
+import { QUEUES, type QueueKey } from '../../src/queues/registry.ts';
 import { findChromium } from '../helpers/chromium.ts';
+import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
 import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
@@ -50,7 +51,7 @@ beforeAll(async () => {
     { jobId: 'dash-failed-1' },
   );
   await new Promise<void>((done) => {
-    const worker = new Worker(QUEUES.smsSend.name, async () => { throw new UnrecoverableError('recipient opted out'); }, {
+    const worker = new Worker(QUEUES.smsSend.name, () => Promise.reject(new UnrecoverableError('recipient opted out')), {
       connection: createTestRedis('worker'),
       prefix,
     });
@@ -60,6 +61,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await killWorkers();
   await context?.close();
   if (profileDir) await rm(profileDir, { recursive: true, force: true });
   await ingress?.close();
@@ -98,7 +100,7 @@ describe('admin dashboard in a browser', () => {
     const overview = await page.locator('body').innerText();
     expect(overview).toMatch(/sms-send\s+No workers\s+FAILED\s+1\s+1 Job/);
     expect(overview).toMatch(/sms-status\s+No workers\s+1 Job/);
-    expect(overview).toMatch(/flow-publish\s+No workers\s+0 Jobs/);
+    expect(overview).toMatch(/email-health\s+No workers\s+0 Jobs/);
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-overview.png'), fullPage: true });
 
@@ -121,6 +123,21 @@ describe('admin dashboard in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(existsSync(join(ARTIFACTS, 'dashboard.png'))).toBe(true);
   });
+
+  it('with `cxone-fleet worker` and no --queues running, no queue says "No workers"', async () => {
+    spawnWorker({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', METRICS_PORT: '0' });
+    // Every registry queue gets a worker: the registry lists only queues that have one.
+    await expect.poll(async () => {
+      const counts = await Promise.all(Object.keys(QUEUES).map((k) => deps.queues.get(k as QueueKey).getWorkersCount()));
+      return counts.every((n) => n > 0);
+    }, { timeout: 30_000, interval: 200 }).toBe(true);
+    const page = await context!.newPage();
+    await page.goto(`${ingress.url}/admin/queues`);
+    for (const def of Object.values(QUEUES)) await page.getByText(def.name, { exact: true }).first().waitFor({ timeout: 15_000 });
+    const overview = await page.locator('body').innerText();
+    expect(overview).not.toContain('No workers');
+    await page.close();
+  }, 60_000);
 
   it('falls back to the Chromium inside @sparticuz/chromium, which launches here', async () => {
     const bundled = await findChromium({}, { skipSystem: true });

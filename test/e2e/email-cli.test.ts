@@ -1,11 +1,15 @@
-// `cxone-fleet email validate|preview` as a user runs them: a child process, exit codes,
-// and each class of bad spec with its own message naming the field.
+// `cxone-fleet email validate|preview|provision` as a user runs them: a child process, exit
+// codes, and each class of bad spec with its own message naming the field.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT } from '../../src/simulator/config.ts';
+import { ALL_SCOPES, SCOPES } from '../../src/simulator/scopes.ts';
+import { EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { FIXTURE_DIR } from '../fixtures/email/keys.ts';
+import { startEmailHarness } from '../fixtures/email-pipeline/harness.ts';
 import { makeSpecDir, SMTP_ENV, type SpecDir } from '../fixtures/email-pipeline/spec-dir.ts';
 
 const run = promisify(execFile);
@@ -101,6 +105,38 @@ describe('email preview (CLI)', () => {
       const r = await cli(['email', cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: cxone-fleet email/);
+    }
+  });
+});
+
+describe('email provision --wait (CLI)', () => {
+  const FAST = ['--poll-base-ms', '20', '--poll-max-ms', '100', '--health-every-ms', '0'];
+
+  it('follows the steps to done and exits 0', async () => {
+    const h = await startEmailHarness('emcliok', { email: { activation: { pendingPolls: 2 } } });
+    try {
+      h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
+      const r = await cli(['email', 'provision', h.specDir.file('channel.yaml'), '--wait', ...FAST], h.fleet.env);
+      expect(r.stderr).toMatch(/ {2}done rules 2\/2/);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/provisioning "Pipeline inbox" enqueued/);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('ends with exit code 1 and the reason when the job fails for good', async () => {
+    const noRules = { ...DEFAULT_CLIENT, scopes: ALL_SCOPES.filter((sc) => sc !== SCOPES.emailRulesWrite) };
+    const h = await startEmailHarness('emclifail', { clients: [noRules], email: { activation: { pendingPolls: 1 } } });
+    try {
+      h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
+      const r = await cli(['email', 'provision', h.specDir.file('channel.yaml'), '--wait', ...FAST], h.fleet.env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/ {2}failed : CXONE_FORBIDDEN: .*missing scope email:rules:write/);
+      const status = await cli(['email', 'status', 'Pipeline inbox'], h.fleet.env);
+      expect(status.stdout).toMatch(/step {8}failed \(CXONE_FORBIDDEN: /);
+    } finally {
+      await h.cleanup();
     }
   });
 });

@@ -13,5 +13,5 @@ const results = await Promise.allSettled(
   ),
 );
 const failed = results.filter((r) => r.status === 'rejected');
-process.stdout.write(`${JSON.stringify({ ok: results.length - failed.length, failed: failed.length, firstError: failed[0] ? String((failed[0] as PromiseRejectedResult).reason) : undefined })}\n`);
+process.stdout.write(`${JSON.stringify({ ok: results.length - failed.length, failed: failed.length, firstError: failed[0] ? String((failed[0]).reason) : undefined })}\n`);
 await rt.close();

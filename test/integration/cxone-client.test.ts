@@ -51,7 +51,7 @@ describe('CXone client', () => {
     });
     const err = await sendSms(fleet.runtime().cxone.client, msg('k')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CxoneHttpError);
-    expect((err as CxoneHttpError).code).toBe(ErrorCode.Forbidden);
+    expect((err as CxoneHttpError).code).toBe(ErrorCode.CxoneForbidden);
     expect((err as CxoneHttpError).retryable).toBe(false);
     expect((err as Error).message).toContain('message:sms:send');
   });
@@ -61,7 +61,7 @@ describe('CXone client', () => {
     const a = fleet.runtime().cxone;
     const b = fleet.runtime().cxone; // another "process" of the same account
     const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => sendSms(a.client, msg(`r${i}`))));
-    const limited = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as unknown);
+    const limited = results.filter((r) => r.status === 'rejected').map((r) => (r).reason as unknown);
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]).toBeInstanceOf(RateLimitedError);
     expect((limited[0] as RateLimitedError).retryAfterMs).toBe(3000);
@@ -82,7 +82,7 @@ describe('CXone client', () => {
     fleet.sim.configure({ faults: { dropRate: 1 } });
     const e2 = await sendSms(client, msg('y')).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(TransientError);
-    expect((e2 as TransientError).code).toBe(ErrorCode.Network);
+    expect((e2 as TransientError).code).toBe(ErrorCode.CxoneNetwork);
   });
 
   it('opens the breaker after consecutive 5xx: the next call is deferred without reaching CXone, and it closes again', async () => {

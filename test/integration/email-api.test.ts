@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
+import { EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { SMTP_ENV } from '../fixtures/email-pipeline/spec-dir.ts';
 import { startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 
@@ -59,7 +59,7 @@ describe('email control API', () => {
     const posted = await call('POST', '/email/channels?pollBaseMs=20&pollMaxMs=100&healthEveryMs=0', spec);
     expect(posted.status).toBe(202);
     expect(posted.json.channelName).toBe('API inbox');
-    h!.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h!.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     await vi.waitFor(async () => expect(((await call('GET', '/email/channels/API%20inbox')).json.state as { step: string }).step).toBe('done'), { timeout: 20_000, interval: 25 });
     const st = (await call('GET', '/email/channels/API%20inbox')).json as { state: { rules: Record<string, string>; channelId: string } };
     expect(Object.keys(st.state.rules)).toEqual(['partners']);

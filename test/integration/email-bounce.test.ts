@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { bounceCountsOf } from '../../src/email/bounce-processor.ts';
-import { EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
+import { EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 
 let h: EmailHarness | undefined;

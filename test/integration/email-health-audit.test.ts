@@ -7,7 +7,7 @@ import { createEmailChannel } from '../../src/cxone/email.ts';
 import { exportChannelAudit } from '../../src/email/audit-export.ts';
 import { isChannelPaused } from '../../src/email/health.ts';
 import { startWorkerPool } from '../../src/worker-pool.ts';
-import { EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
+import { EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 
 let h: EmailHarness | undefined;
@@ -26,7 +26,7 @@ describe('email sender health', () => {
     const totals = (bounced: number, complaints = 0) => ({ email: { metrics: { [name]: { sent: 10_000, delivered: 10_000 - bounced, bounced, complaints, days: 150 } } } });
     h = await startEmailHarness('emhealth', { email: { activation: { pendingPolls: 1 }, metrics: totals(100).email.metrics } });
     const rt = h.fleet.runtime();
-    startWorkerPool(rt, EMAIL_PROCESSORS, ['emailProvision', 'activationPoll', 'emailHealth'], 2);
+    startWorkerPool(rt, EMAIL_PROCESSORS, ['emailProvision', 'emailHealth'], 2);
 
     await h.svc.provision(await h.load(), h.specDir.dir, { ...FAST, healthEveryMs: 3_600_000 });
     await vi.waitFor(async () => expect((await h!.svc.state.get(name))?.step).toBe('done'), WAIT);

@@ -1,9 +1,13 @@
 // Email channel provisioning end to end: real Redis, the simulator over HTTP, workers in
-// process. Activation polling runs on delayed jobs with small backoffs; nothing sleeps.
+// process. Provisioning is one step job per request; its activation polls are waits of that
+// job (delayed, small backoffs); nothing sleeps.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
 import { channelRef, emailKeys } from '../../src/email/keys.ts';
-import { emailProcessorsWith, EMAIL_PROCESSORS } from '../../workers/email.processors.ts';
+import { savedStep } from '../../src/queues/step-job.ts';
+import { DEFAULT_CLIENT } from '../../src/simulator/config.ts';
+import { ALL_SCOPES, SCOPES } from '../../src/simulator/scopes.ts';
+import { emailProcessorsWith, EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { dumpPrefix, SMTP_PASSWORD, startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
 
 let h: EmailHarness | undefined;
@@ -32,7 +36,9 @@ describe('email provisioning', () => {
     h = await startEmailHarness('emprov', { email: { activation: { pendingPolls: 4 } } });
     const spec = await h.load();
     const req = await h.svc.provision(spec, h.specDir.dir, FAST);
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    // Asking again while the job has not finished joins it.
+    expect((await h.svc.provision(spec, h.specDir.dir, FAST)).jobId).toBe(req.jobId);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
 
     const s = await untilStep(h, 'Pipeline inbox', 'done');
     expect(s.channelId).toBeTruthy();
@@ -44,11 +50,12 @@ describe('email provisioning', () => {
     expect(stats.rulesCreated).toBe(2);
     expect(stats.channels.ACTIVE).toBe(1);
 
-    // Each poll was its own delayed job with a deterministic id, not a loop in a worker.
-    const polls = (await h.rt.queues.get('activationPoll').getJobs(['completed'])) as Job[];
-    const owner = `email.${channelRef('Pipeline inbox')}.${s.activationId!}`;
-    expect(polls.map((j) => j.id).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `${owner}.poll.${n}`));
-    expect(polls.every((j) => j.opts.delay !== undefined && j.opts.delay >= 1)).toBe(true);
+    // One job from spec to rules: each poll was a wait of it (delayed, no attempt spent),
+    // not a loop in a worker and not a job of its own.
+    const jobs = (await h.rt.queues.get('emailProvision').getJobs(['completed', 'failed', 'delayed', 'waiting', 'active'])) as Job[];
+    expect(jobs.map((j) => j.id)).toEqual([req.jobId]);
+    expect(jobs[0]!.attemptsMade).toBe(1);
+    expect(savedStep(jobs[0]!.data)).toMatchObject({ step: 'health', polls: 5 });
 
     // Secrets never reach Redis: not in the spec record, the state, any job, or the audit stream.
     const everything = await dumpPrefix(h.rt, h.fleet.prefix);
@@ -72,7 +79,7 @@ describe('email provisioning', () => {
     h = await startEmailHarness('em409', { email: { activation: { pendingPolls: 1 } } });
     const spec = await h.load();
     await h.svc.provision(spec, h.specDir.dir, FAST);
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const first = await untilStep(h, 'Pipeline inbox', 'done');
     // Forget the fleet's state (as after losing Redis): CXone still has channel and rules.
     await h.rt.redis.del(emailKeys(h.fleet.prefix).channel('Pipeline inbox'));
@@ -91,14 +98,14 @@ describe('email provisioning', () => {
     h = await startEmailHarness('emnever', { email: { activation: { mode: 'never' } } });
     const spec = await h.load();
     await h.svc.provision(spec, h.specDir.dir, { ...FAST, pollMaxMs: 200, activationTimeoutMs: 1_500 });
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
 
     const s = await untilStep(h, 'Pipeline inbox', 'failed');
     expect(s.activation).toBe('failed');
     expect(s.lastError).toMatch(/still PENDING after \d+ polls/);
     expect(s.lastError).toMatch(/SMTP credentials/);
     expect(s.lastError).toMatch(/DKIM private key/);
-    const failed = (await h.rt.queues.get('activationPoll').getJobs(['failed'])) as Job[];
+    const failed = (await h.rt.queues.get('emailProvision').getJobs(['failed'])) as Job[];
     expect(failed).toHaveLength(1);
     expect(failed[0]!.attemptsMade).toBe(1); // permanent: no retries
     expect(failed[0]!.failedReason).toMatch(/DEADLINE_EXCEEDED: .*SMTP credentials.*DKIM private key/);
@@ -110,9 +117,23 @@ describe('email provisioning', () => {
     process.env.CXONE_SECRET_TEST_SMTP_PASSWORD = 'wrong';
     const spec = await h.load();
     await h.svc.provision(spec, h.specDir.dir, FAST);
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const s = await untilStep(h, 'Pipeline inbox', 'failed');
     expect(s.lastError).toMatch(/is FAILED: SMTP_AUTH_FAILED: SMTP authentication failed/);
+  });
+
+  it('a job that fails for good marks its channel failed with the reason (the rules step is refused a scope)', async () => {
+    const noRules = { ...DEFAULT_CLIENT, scopes: ALL_SCOPES.filter((sc) => sc !== SCOPES.emailRulesWrite) };
+    h = await startEmailHarness('emforbid', { clients: [noRules], email: { activation: { pendingPolls: 1 } } });
+    const req = await h.svc.provision(await h.load(), h.specDir.dir, FAST);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
+    const s = await untilStep(h, 'Pipeline inbox', 'failed');
+    expect(s.lastError).toMatch(/^CXONE_FORBIDDEN: .*missing scope email:rules:write/);
+    expect(s.activation).toBe('active'); // the channel is there and active; the rules are not
+    expect(s.rules).toEqual({});
+    const job = (await h.rt.queues.get('emailProvision').getJob(req.jobId))!;
+    expect(await job.getState()).toBe('failed');
+    expect(savedStep(job.data)?.step).toBe('rules');
   });
 
   it('a worker that crashes between steps is resumed by a fresh worker without a second channel', async () => {
@@ -134,7 +155,7 @@ describe('email provisioning', () => {
     expect(mid.channelId).toBeTruthy();
     expect(mid.step).toBe('activating');
 
-    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision', 'activationPoll']);
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const s = await untilStep(h, 'Pipeline inbox', 'done');
     expect(s.channelId).toBe(mid.channelId);
     const job = await h.rt.queues.get('emailProvision').getJob(req.jobId);
@@ -143,5 +164,36 @@ describe('email provisioning', () => {
     expect(stats.channelsCreated).toBe(1);
     expect(stats.conflicts).toBe(0);
     expect(stats.rulesCreated).toBe(2);
+  });
+
+  it('a worker that dies after the first rule (its lock lapses) is taken over at the rules step', async () => {
+    h = await startEmailHarness('emdie', { email: { activation: { pendingPolls: 1 } } }, { WORKER_LOCK_MS: '1000' });
+    const steps: string[] = [];
+    const dying = h.fleet.workers(
+      emailProcessorsWith({
+        onStep: async (step) => {
+          steps.push(step);
+          // Never returns, as if the process had died right after recording the first rule.
+          if (step === 'rule-created') await new Promise(() => undefined);
+        },
+      }),
+      ['emailProvision'],
+    );
+    const req = await h.svc.provision(await h.load(), h.specDir.dir, FAST);
+    await vi.waitFor(() => expect(steps).toContain('rule-created'), WAIT);
+    await Promise.all(dying.workers.map((w) => w.close(true)));
+    expect(Object.keys((await h.svc.state.get('Pipeline inbox'))!.rules)).toHaveLength(1);
+
+    h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
+    const s = await untilStep(h, 'Pipeline inbox', 'done');
+    expect(Object.keys(s.rules).sort()).toEqual(['partners', 'resellers']);
+    const job = (await h.rt.queues.get('emailProvision').getJob(req.jobId))!;
+    expect(await job.getState()).toBe('completed');
+    expect(job.attemptsMade).toBe(1); // a stall is not an attempt
+    const stats = h.fleet.sim.stats().email;
+    expect(stats.channelsCreated).toBe(1);
+    expect(stats.rulesCreated).toBe(2);
+    expect(stats.conflicts).toBe(0);
+    expect(stats.channelPolls).toBe(2); // activation was not polled again
   });
 });

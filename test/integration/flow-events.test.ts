@@ -1,77 +1,39 @@
-// Flow subscriptions and events (FL-6, F-48..F-54): the subscription registered once with
-// its secret by reference, flow.* events from the simulator verified with that
-// subscription's own secret and recorded once, and drift: a change the fleet did not cause.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { FleetError } from '../../src/errors.ts';
-import { ErrorCode } from '../../src/errors.ts';
-import { createFlowEventRecorder, flowEvents, type RecordedEvent } from '../../src/flows/events.ts';
-import { createFlowMetrics } from '../../src/flows/flow-metrics.ts';
-import { flowEventPayload } from '../../src/flows/payloads.ts';
-import { registerSubscription, subscriptionProblems, verifyFlowEvent, type SubscriptionDeps } from '../../src/flows/subscriptions.ts';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/webhook-signature.ts';
+// Flow subscriptions and events (FL-6, F-48..F-54), end to end: the subscription registered
+// once with its secret by reference, flow.* events from the simulator into the fleet's
+// ingress, verified with that subscription's own secret, recorded once by the flow-event
+// worker, and drift: a change the fleet did not cause.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ErrorCode, type FleetError } from '../../src/errors.ts';
+import { createAuditLog } from '../../src/audit.ts';
+import { createFlowEventRecorder, flowEvents } from '../../src/flows/events.ts';
+import { subscribeOnce } from '../../src/flows/subscribe-once.ts';
+import { subscriptionProblems } from '../../src/flows/subscriptions.ts';
+import { flowEventPayload } from '../../src/queues/payloads.ts';
 import { DEFAULT_CLIENT } from '../../src/simulator/config.ts';
 import { ALL_SCOPES } from '../../src/simulator/scopes.ts';
 import { dumpPrefix } from '../fixtures/email-pipeline/harness.ts';
 import { seedContent, startFlowHarness, type FlowHarness } from '../fixtures/flows/publish-harness.ts';
 
 let h: FlowHarness | undefined;
-const closers: Array<() => Promise<void>> = [];
+beforeEach(() => {
+  // The ingress and the workers read secret references from their environment.
+  vi.stubEnv('CXONE_SECRET_FLOW_EVENTS', SECRET);
+});
 afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
   await h?.cleanup();
   h = undefined;
+  vi.unstubAllEnvs();
 });
 
 const SECRET = 'flow-events-secret-0123456789';
-const ENV = { CXONE_SECRET_FLOW_EVENTS: SECRET, CXONE_SECRET_OTHER: 'another-secret-abcdefghij' };
 const PREFIXES = ['CXONE_SECRET_'];
+const NAME = 'Q3 Outbound Compliance Campaign';
+const WAIT = { timeout: 20_000, interval: 25 } as const;
 
-/** Stands where the ingress stands: verifies each delivery with the subscriptions' secrets, then records it. */
-async function eventDoor(harness: FlowHarness) {
-  const recorder = createFlowEventRecorder({
-    redis: harness.rt.redis,
-    prefix: harness.fleet.prefix,
-    store: harness.svc.store,
-    audit: harness.svc.audit,
-    accountId: harness.fleet.config.cxone.accountId,
-    metrics: createFlowMetrics(harness.rt.metrics.registry),
-  });
-  const recorded: RecordedEvent[] = [];
-  const refused: string[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const raw = Buffer.concat(chunks);
-        const verdict = verifyFlowEvent({
-          subscriptions: await harness.svc.subscriptions.list(),
-          env: ENV,
-          timestampHeader: req.headers[TIMESTAMP_HEADER] as string,
-          signatureHeader: req.headers[SIGNATURE_HEADER] as string,
-          rawBody: raw,
-          toleranceS: 300,
-        });
-        if (!verdict.ok) {
-          refused.push(verdict.reason);
-          res.statusCode = 401;
-          return void res.end();
-        }
-        const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-        const data = flowEventPayload.parse({ ...body, accountId: 'default', receivedAt: Date.now(), subscriptionId: verdict.subscriptionId });
-        recorded.push(await recorder(data));
-        res.end('ok');
-      })();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/flows/events`, recorded, refused, recorder };
+async function eventsOf(harness: FlowHarness, flowId: string, n: number) {
+  await vi.waitFor(async () => expect(await flowEvents(harness.rt.redis, harness.fleet.prefix, flowId)).toHaveLength(n), WAIT);
+  return (await flowEvents(harness.rt.redis, harness.fleet.prefix, flowId)).reverse();
 }
-
-const subDeps = (harness: FlowHarness): SubscriptionDeps => ({ client: harness.rt.cxone.client, store: harness.svc.subscriptions, env: ENV, prefixes: PREFIXES });
 
 describe('flow subscriptions', () => {
   it('names every bad field: URL, a variable outside the allowed prefixes, unset, too short, an unknown event type', () => {
@@ -81,39 +43,41 @@ describe('flow subscriptions', () => {
     expect(subscriptionProblems({ url: 'https://qa.example.com/hook', secretEnv: 'CXONE_SECRET_SHORT' }, env, PREFIXES)[0]!.message).toContain('fewer than 16');
   });
 
-  it('FL-6 registers once (409 = already there); events signed with its secret are recorded; a deletion is drift; the secret is stored nowhere', async () => {
-    h = await startFlowHarness('flev');
-    const door = await eventDoor(h);
-    const first = await registerSubscription(subDeps(h), { url: door.url, secretEnv: 'CXONE_SECRET_FLOW_EVENTS' });
+  it('FL-6 registers once (409 = already there); the ingress takes events signed with its secret; an edit and a deletion elsewhere are drift; the secret is stored nowhere', async () => {
+    h = await startFlowHarness('flev', { ingress: true });
+    const url = `${h.ingressUrl!}/webhooks/flows/events`;
+    const first = await subscribeOnce(h.rt, { url, secretEnv: 'CXONE_SECRET_FLOW_EVENTS' });
     expect(first).toMatchObject({ created: true, eventTypes: ['flow.created', 'flow.deleted', 'flow.updated'], secretEnv: 'CXONE_SECRET_FLOW_EVENTS' });
-    const again = await registerSubscription(subDeps(h), { url: door.url, secretEnv: 'CXONE_SECRET_FLOW_EVENTS' });
+    const again = await subscribeOnce(h.rt, { url, secretEnv: 'CXONE_SECRET_FLOW_EVENTS' });
     expect(again).toMatchObject({ created: false, id: first.id });
     expect(h.fleet.sim.stats().flows).toMatchObject({ subscriptions: 1, subscriptionConflicts: 1 });
     expect(await h.svc.subscriptions.list()).toHaveLength(1);
 
-    // The fleet's publish: flow.created carries the job the fleet submitted, so no drift.
-    await h.svc.publish(seedContent());
-    expect((await h.settle(h.enqueued[0]!)).ok).toBe(true);
-    await vi.waitFor(() => expect(door.recorded).toHaveLength(1), { timeout: 10_000, interval: 20 });
-    const flowId = (await h.svc.store.head('Q3 Outbound Compliance Campaign'))!.cxoneFlowId;
-    expect(door.recorded[0]).toMatchObject({ eventType: 'flow.created', flowId, drift: false, subscriptionId: first.id, name: 'Q3 Outbound Compliance Campaign' });
+    // The fleet's publish: its flow.created names the job the fleet submitted, so no drift.
+    const { publishId } = await h.svc.publish(seedContent());
+    expect((await h.settle(publishId)).status).toBe('completed');
+    const flowId = (await h.svc.store.head(NAME))!.cxoneFlowId;
+    const [created] = await eventsOf(h, flowId, 1);
+    expect(created).toMatchObject({ eventType: 'flow.created', flowId, drift: false, subscriptionId: first.id, name: NAME });
 
     // Someone edits it in CXone, then deletes it: both are drift.
     h.fleet.sim.flows.updateFlow(flowId);
+    await eventsOf(h, flowId, 2);
     h.fleet.sim.flows.deleteFlow(flowId);
-    await vi.waitFor(() => expect(door.recorded).toHaveLength(3), { timeout: 10_000, interval: 20 });
-    expect(door.recorded.slice(1).map((e) => [e.eventType, e.drift])).toEqual([
+    const all = await eventsOf(h, flowId, 3);
+    expect(all.map((e) => [e.eventType, e.drift])).toEqual([
+      ['flow.created', false],
       ['flow.updated', true],
       ['flow.deleted', true],
     ]);
-    const audit = (await h.flowAudit()).filter((r) => r.kind === 'flow.drift');
-    expect(audit.map((r) => r.status)).toEqual(['flow.updated', 'flow.deleted']);
-    expect(audit[0]!.details?.reason).toBe('updated without a job: not a publish');
-    expect(await h.rt.metrics.registry.metrics()).toMatch(/cxone_fleet_flow_drift_total\{type="flow.deleted"\} 1/);
-    expect((await flowEvents(h.rt.redis, h.fleet.prefix, flowId)).map((e) => e.eventType)).toEqual(['flow.deleted', 'flow.updated', 'flow.created']);
+    const drift = (await h.flowAudit()).filter((r) => r.kind === 'flow.drift');
+    expect(drift.map((r) => r.status)).toEqual(['flow.updated', 'flow.deleted']);
+    expect(drift[0]!.details?.reason).toBe('updated without a job: not a publish');
+    expect(await h.workerRt!.metrics.registry.metrics()).toMatch(/cxone_fleet_flow_drift_total\{type="flow.deleted"\} 1/);
 
-    // A redelivered event is recorded and audited once.
-    const dup = await door.recorder(flowEventPayload.parse({ eventId: door.recorded[2]!.eventId, eventType: 'flow.deleted', flowId, timestamp: new Date().toISOString(), accountId: 'default', receivedAt: Date.now() }));
+    // Processed again (a retried job), the event is recorded and audited once.
+    const recorder = createFlowEventRecorder({ redis: h.rt.redis, prefix: h.fleet.prefix, store: h.svc.store, audit: createAuditLog({ redis: h.rt.redis, prefix: h.fleet.prefix }), accountId: 'default' });
+    const dup = await recorder(flowEventPayload.parse({ eventId: all[2]!.eventId, eventType: 'flow.deleted', flowId, timestamp: all[2]!.timestamp, accountId: 'default', receivedAt: Date.now() }));
     expect(dup.duplicate).toBe(true);
     expect((await h.flowAudit()).filter((r) => r.kind === 'flow.drift')).toHaveLength(2);
 
@@ -122,32 +86,42 @@ describe('flow subscriptions', () => {
     expect(everything).not.toContain(SECRET);
   });
 
-  it('an event signed with another secret is refused; a subscription failure after a publish is a warning, not a failure', async () => {
-    h = await startFlowHarness('flev2');
-    const door = await eventDoor(h);
-    await registerSubscription(subDeps(h), { url: door.url, secretEnv: 'CXONE_SECRET_FLOW_EVENTS' });
-    // A second subscription that the door's records do not know: its deliveries do not verify.
-    await h.rt.cxone.client.request('eventSubscriptionCreate', { body: { url: door.url, event_types: ['flow.created'], secret: 'not-the-registered-secret' } });
-    await h.svc.publish(seedContent());
-    // The publish registers the configured subscription; the simulator refuses it (unknown scheme).
-    const settled = await h.settle(h.enqueued[0]!, {
-      extra: { subscription: { url: 'mailto:qa@example.com', secretEnv: 'CXONE_SECRET_FLOW_EVENTS', deps: { store: h.svc.subscriptions, env: ENV, prefixes: PREFIXES } } },
-    });
-    expect(settled.ok).toBe(true);
-    const status = (await h.svc.publishStatus(h.enqueued[0]!.publishId))!;
-    expect(status.status).toBe('completed');
-    expect(status.warning).toContain('subscription for mailto:qa@example.com not registered: subscription is invalid: url:');
-    expect((await h.flowAudit()).find((r) => r.kind === 'flow.webhook')).toMatchObject({ status: 'failed', errorCode: ErrorCode.Validation });
-    await vi.waitFor(() => expect(door.recorded.length + door.refused.length).toBe(2), { timeout: 10_000, interval: 20 });
-    expect(door.recorded).toHaveLength(1);
-    expect(door.refused).toEqual(['mismatch']);
+  it('a delivery signed with a secret no registered subscription has is refused with 401', async () => {
+    h = await startFlowHarness('flev2', { ingress: true });
+    const url = `${h.ingressUrl!}/webhooks/flows/events`;
+    await subscribeOnce(h.rt, { url, secretEnv: 'CXONE_SECRET_FLOW_EVENTS', eventTypes: ['flow.updated'] });
+    // Another subscription to the same URL that the fleet did not register: its secret is unknown here.
+    await h.rt.cxone.client.request('eventSubscriptionCreate', { body: { url, event_types: ['flow.created'], secret: 'a-secret-the-fleet-never-saw' } });
+    h.fleet.sim.flows.configure({ events: { maxAttempts: 1 } });
+    const { publishId } = await h.svc.publish(seedContent());
+    expect((await h.settle(publishId)).status).toBe('completed');
+    await vi.waitFor(() => expect(h!.fleet.sim.stats().flows.eventsFailed).toBe(1), WAIT);
+    expect(h.fleet.sim.stats().flows.eventsSent).toEqual({});
+    const flowId = (await h.svc.store.head(NAME))!.cxoneFlowId;
+    expect(await flowEvents(h.rt.redis, h.fleet.prefix, flowId)).toEqual([]);
   });
 
-  it('a registration CXone refuses is an error naming the status and the missing scope', async () => {
-    h = await startFlowHarness('flev3', {}, { clients: [{ ...DEFAULT_CLIENT, scopes: ALL_SCOPES.filter((x) => x !== 'events:write') }] });
-    const err = await registerSubscription(subDeps(h), { url: 'https://qa.example.com/hook', secretEnv: 'CXONE_SECRET_FLOW_EVENTS' }).catch((e: unknown) => e);
-    expect((err as FleetError).code).toBe(ErrorCode.Forbidden);
-    expect((err as Error).message).toBe('CXone eventSubscriptionCreate answered 403 (missing scope events:write)');
+  it('a subscription CXone refuses after a publish is a warning on the publish, not a failure (F-54)', async () => {
+    h = await startFlowHarness('flev3', {
+      env: { FLOW_WEBHOOK_URL: 'https://qa.example.com/hook', FLOW_WEBHOOK_SECRET_ENV: 'CXONE_SECRET_FLOW_EVENTS' },
+      sim: { clients: [{ ...DEFAULT_CLIENT, scopes: ALL_SCOPES.filter((x) => x !== 'events:write') }] },
+    });
+    const { publishId } = await h.svc.publish(seedContent());
+    const record = await h.settle(publishId);
+    expect(record.status).toBe('completed');
+    expect(record.warning).toBe('subscription for https://qa.example.com/hook not registered: CXone eventSubscriptionCreate answered 403 (missing scope events:write)');
+    expect((await h.flowAudit()).find((r) => r.kind === 'flow.webhook')).toMatchObject({ status: 'failed', errorCode: ErrorCode.CxoneForbidden });
+
+    const err = await subscribeOnce(h.rt, { url: 'https://qa.example.com/hook', secretEnv: 'CXONE_SECRET_FLOW_EVENTS' }).catch((e: unknown) => e);
+    expect((err as FleetError).code).toBe(ErrorCode.CxoneForbidden);
     expect(await h.svc.subscriptions.list()).toEqual([]);
+  });
+
+  it('the configured subscription is registered by the first publish, once', async () => {
+    h = await startFlowHarness('flev4', { env: { FLOW_WEBHOOK_URL: 'https://qa.example.com/hook', FLOW_WEBHOOK_SECRET_ENV: 'CXONE_SECRET_FLOW_EVENTS' } });
+    await h.settle((await h.svc.publish(seedContent())).publishId);
+    await h.settle((await h.svc.publish({ ...seedContent(), description: 'v2' })).publishId);
+    expect(h.fleet.sim.stats().flows).toMatchObject({ subscriptions: 1, subscriptionConflicts: 0 });
+    expect((await h.flowAudit()).filter((r) => r.kind === 'flow.webhook').map((r) => r.status)).toEqual(['registered']);
   });
 });

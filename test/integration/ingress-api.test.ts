@@ -23,7 +23,7 @@ let echoCalls = 0;
 let releaseSlow: (() => void) | undefined;
 let slowStarted: (() => void) | undefined;
 
-beforeAll(async () => {
+beforeAll(() => {
   ingress = h.ingress!;
   // A route defined the way later issues will add theirs.
   ingress.ingress.apiRouter.route(
@@ -151,7 +151,7 @@ describe('control API framework', () => {
     const echo = doc.paths['/api/test/echo/{name}']?.post;
     expect(echo?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['name', 'Idempotency-Key']));
     expect(echo?.requestBody?.content['application/json']?.schema.properties).toHaveProperty('count');
-    for (const p of ['/api/templates/preview', '/api/dlq/{queue}', '/api/dlq/{queue}/replay', '/api/webhooks/rejections', '/webhooks/sms/status', '/webhooks/flows/events']) {
+    for (const p of ['/api/templates/preview', '/api/dlq/{queue}', '/api/dlq/{queue}/replay', '/api/webhooks/rejections', '/webhooks/sms/status', '/webhooks/email/bounce']) {
       expect(doc.paths, p).toHaveProperty([p]);
     }
   });
@@ -159,11 +159,11 @@ describe('control API framework', () => {
 
 describe('dead letters', () => {
   it('lists failed jobs, and replays them with attempts reset', async () => {
-    const queue = deps.queues.get('flowPublish');
+    const queue = deps.queues.get('emailHealth');
     const t0 = Date.now();
-    await deps.enqueuer.enqueue('flowPublish', { accountId: 'a', requestId: 'req-dlq', publishId: 'p-1', flowKey: 'f'.repeat(64), name: 'f', baseRevision: 0, requestedAt: t0 }, { jobId: 'dlq-1' });
+    await deps.enqueuer.enqueue('emailHealth', { accountId: 'a', requestId: 'req-dlq', channelId: 'ch-1', channelName: 'support' }, { jobId: 'dlq-1' });
     const failedOnce = new Promise<void>((resolve) => {
-      const worker = new Worker(queue.name, async () => { throw new UnrecoverableError('flow is invalid'); }, {
+      const worker = new Worker(queue.name, () => Promise.reject(new UnrecoverableError('channel is gone')), {
         connection: createTestRedis('worker'),
         prefix,
       });
@@ -171,21 +171,21 @@ describe('dead letters', () => {
     });
     await failedOnce;
 
-    const listed = await listDeadLetters(deps.queues, 'flowPublish', { since: t0 });
+    const listed = await listDeadLetters(deps.queues, 'emailHealth', { since: t0 });
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ jobId: 'dlq-1', failedReason: 'flow is invalid', unrecoverable: true, requestId: 'req-dlq' });
-    expect(await listDeadLetters(deps.queues, 'flowPublish', { since: Date.now() + 60_000 })).toHaveLength(0);
+    expect(listed[0]).toMatchObject({ jobId: 'dlq-1', failedReason: 'channel is gone', unrecoverable: true, requestId: 'req-dlq' });
+    expect(await listDeadLetters(deps.queues, 'emailHealth', { since: Date.now() + 60_000 })).toHaveLength(0);
 
-    const viaApi = await api('/api/dlq/flow-publish');
-    expect(await viaApi.json()).toMatchObject({ queue: 'flow-publish', count: 1, items: [{ jobId: 'dlq-1' }] });
-    expect(await (await api('/api/dlq')).json()).toMatchObject({ queues: { 'flow-publish': 1, 'sms-status': 0 } });
+    const viaApi = await api('/api/dlq/email-health');
+    expect(await viaApi.json()).toMatchObject({ queue: 'email-health', count: 1, items: [{ jobId: 'dlq-1' }] });
+    expect(await (await api('/api/dlq')).json()).toMatchObject({ queues: { 'email-health': 1, 'sms-status': 0 } });
     expect((await api('/api/dlq/no-such-queue')).status).toBe(404);
 
-    const replay = await postJson('/api/dlq/flowPublish/replay', { since: new Date(t0).toISOString() });
-    expect(await replay.json()).toMatchObject({ queue: 'flow-publish', dryRun: false, replayed: ['dlq-1'], skipped: [], errors: [] });
+    const replay = await postJson('/api/dlq/emailHealth/replay', { since: new Date(t0).toISOString() });
+    expect(await replay.json()).toMatchObject({ queue: 'email-health', dryRun: false, replayed: ['dlq-1'], skipped: [], errors: [] });
     expect(await queue.getJobState('dlq-1')).toBe('waiting');
     expect((await queue.getJob('dlq-1'))?.attemptsMade).toBe(0);
-    expect(await redriveDeadLetters(deps.queues, 'flowPublish')).toMatchObject({ replayed: [], errors: [] });
+    expect(await redriveDeadLetters(deps.queues, 'emailHealth')).toMatchObject({ replayed: [], errors: [] });
   });
 });
 

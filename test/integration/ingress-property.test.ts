@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningIngress } from '../../src/ingress/server.ts';
-import { WEBHOOK_KINDS } from '../../src/ingress/webhook-kinds.ts';
+import { WEBHOOK_KINDS } from '../../src/platform/modules.ts';
 import { ALL_QUEUE_KEYS } from '../../src/queues/registry.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from '../../src/webhook-signature.ts';
 import { basicAuth, useIngress } from '../helpers/ingress.ts';

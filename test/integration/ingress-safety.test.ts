@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
-import { WEBHOOK_KINDS } from '../../src/ingress/webhook-kinds.ts';
+import { WEBHOOK_KINDS } from '../../src/platform/modules.ts';
 import { createLogger } from '../../src/logger.ts';
 import { signWebhook } from '../../src/webhook-signature.ts';
 import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';

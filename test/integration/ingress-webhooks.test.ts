@@ -76,7 +76,7 @@ describe('valid webhooks', () => {
       to: '+15551234567',
       extra: { carrier: 'acme', nested: { a: 1 } },
     });
-    expect(typeof job?.data.receivedAt).toBe('number');
+    expect(typeof (job?.data as { receivedAt?: unknown } | undefined)?.receivedAt).toBe('number');
   });
 
   it('answers a redelivery 200 duplicate and creates no second job', async () => {
@@ -104,9 +104,7 @@ describe('valid webhooks', () => {
     const ts = new Date().toISOString();
     const cases: [string, QueueKey, Record<string, unknown>][] = [
       ['/webhooks/email/bounce', 'emailBounce', { id: `b-${Date.now()}`, channelId: 'ch-1', messageId: 'm-1', bounceType: 'hard', timestamp: ts, recipient: 'a@b.c' }],
-      ['/webhooks/campaigns/events', 'campaignEvent', { eventId: `c-${Date.now()}`, eventType: 'campaign.started', campaignId: 'cmp-1', timestamp: ts, data: { x: 1 } }],
-      ['/webhooks/campaigns/events', 'campaignEvent', { eventId: `c2-${Date.now()}`, type: 'campaign.stopped', campaignId: 'cmp-1', timestamp: ts }],
-      ['/webhooks/flows/events', 'flowEvent', { eventId: 12345, eventType: 'flow.updated', flowId: 'f-1', timestamp: ts }],
+      ['/webhooks/sms/status', 'smsStatus', { eventId: 12345, messageId: 'm-2', status: 'sent', timestamp: ts }],
     ];
     for (const [path, queue, body] of cases) {
       const before = await jobCount(queue);
@@ -114,9 +112,27 @@ describe('valid webhooks', () => {
       expect(res.status, path).toBe(202);
       expect(await jobCount(queue)).toBe(before + 1);
       const job = await deps.queues.get(queue).getJob(String(res.json.jobId));
-      expect(job?.data.eventId).toBe(String(body.eventId ?? body.id));
-      if (body.type) expect(job?.data.eventType).toBe(body.type);
+      const data = job?.data as { eventId?: string; eventType?: string } | undefined;
+      expect(data?.eventId).toBe(String(body.eventId ?? body.id));
+      if (body.type) expect(data?.eventType).toBe(body.type);
     }
+  });
+
+  it('refuses a signed event for a domain that has not landed with 404, storing nothing', async () => {
+    const ts = new Date().toISOString();
+    const before = await totalJobs();
+    for (const [path, body] of [
+      ['/webhooks/campaigns/events', { eventId: `c-${Date.now()}`, eventType: 'campaign.started', campaignId: 'cmp-1', timestamp: ts }],
+      ['/webhooks/flows/events', { eventId: `f-${Date.now()}`, eventType: 'flow.updated', flowId: 'f-1', timestamp: ts }],
+    ] as const) {
+      const res = await signed(path, body);
+      expect(res.status, path).toBe(404);
+      const error = (res.json as { error: { code: string; message: string; details: { webhooks: string[] } } }).error;
+      expect(error.code).toBe('NOT_FOUND');
+      expect(error.message).toContain(`no webhook route POST ${path}`);
+      expect(error.details.webhooks).toEqual(expect.arrayContaining(['/webhooks/sms/status', '/webhooks/email/bounce']));
+    }
+    expect(await totalJobs()).toBe(before);
   });
 
   it('accepts a signature made with any active secret (rotation)', async () => {
@@ -169,9 +185,9 @@ describe('refused webhooks leave no job', () => {
     const paths = (res.json as { error: { details: { issues: { path: string }[] } } }).error.details.issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['status', 'messageId', 'error.code']));
     expect((res.json as { error: { message: string } }).error.message).toContain('status');
-    const missing = await signed('/webhooks/campaigns/events', { campaignId: 'c', timestamp: 't' });
+    const missing = await signed('/webhooks/email/bounce', { channelId: 'c', messageId: 'm', timestamp: 't' });
     expect(missing.status).toBe(400);
-    expect(JSON.stringify(missing.json)).toContain('eventType');
+    expect(JSON.stringify(missing.json)).toContain('bounceType');
     expect(await totalJobs()).toBe(before);
   });
 
@@ -189,7 +205,7 @@ describe('refused webhooks leave no job', () => {
       headers: { 'content-type': 'application/json', ...signWebhook('secret-current', 'whatever') },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(res.status).toBe(413);
     expect(await totalJobs()).toBe(before);
   });
@@ -227,7 +243,7 @@ describe('the webhook lane and the Express routes', () => {
           requestId: res.headers.get('x-request-id'),
           body: (await res.json()) as Record<string, unknown>,
           unsigned: { status: unsigned.status, body: (await unsigned.json()) as Record<string, unknown> },
-          stored: (await deps.queues.get('smsStatus').getJob(jobIdOf('sms-status', event.eventId)))?.data?.requestId,
+          stored: ((await deps.queues.get('smsStatus').getJob(jobIdOf('sms-status', event.eventId)))?.data as { requestId?: string } | undefined)?.requestId,
         });
       }
       const [lane, viaApp] = answers;

@@ -64,7 +64,7 @@ describe('rate limiter', () => {
     const lim = limiter({ prefix: newPrefix(), burst: 3 });
     const results = await Promise.all(Array.from({ length: 5 }, () => refusal(lim.acquire())));
     expect(results.filter((r) => r === undefined)).toHaveLength(3);
-    for (const r of results.filter((x) => x !== undefined)) expect(r!.retryAfterMs).toBeLessThanOrEqual(300);
+    for (const r of results.filter((x) => x !== undefined)) expect(r.retryAfterMs).toBeLessThanOrEqual(300);
   });
 
   it('is shared by every limiter of the account, not by other accounts', async () => {

@@ -28,7 +28,7 @@ interface Client {
   metrics: ReturnType<typeof createMetrics>;
 }
 
-async function fourClients(simUrl: string, env: Record<string, string>): Promise<Client[]> {
+function fourClients(simUrl: string, env: Record<string, string>): Client[] {
   const prefix = testPrefix('limfleet');
   const cfg = loadConfig({ CXONE_BASE_URL: simUrl, FLEET_PREFIX: prefix, ...env });
   const logger = createLogger({ level: 'silent' });
@@ -115,7 +115,7 @@ describe('the limiter across four clients of one account', () => {
     // stamps: 3% is 30 ms a second. A test run shares two cores with the rest of the suite,
     // and a stalled simulator stamps a bunch late into the next second; 10% (100 ms) keeps
     // this a test of the limiter's spacing rather than of the machine's scheduler.
-    const clients = await fourClients(sim.url, { CXONE_RATE_LIMIT_RPS: '200', CXONE_RATE_LIMIT_HEADROOM: '0.1', CXONE_MAX_LIMITER_WAIT_MS: '10000' });
+    const clients = fourClients(sim.url, { CXONE_RATE_LIMIT_RPS: '200', CXONE_RATE_LIMIT_HEADROOM: '0.1', CXONE_MAX_LIMITER_WAIT_MS: '10000' });
     await send(clients, 16, 800);
     const s = await sim.stats();
     expect(s.sms.accepted).toBeGreaterThanOrEqual(800);
@@ -129,7 +129,7 @@ describe('the limiter across four clients of one account', () => {
       const { sim, arrivals } = await simulator(retryAfterS === null ? { rps: 20, mode: 'hidden' } : { rps: 20, retryAfterS });
       const stalls = monitorEventLoopDelay({ resolution: 10 });
       stalls.enable();
-      const clients = await fourClients(sim.url, { CXONE_RATE_LIMIT_RPS: '100', CXONE_MAX_LIMITER_WAIT_MS: '20000', CXONE_429_BACKOFF_BASE_MS: '2000' });
+      const clients = fourClients(sim.url, { CXONE_RATE_LIMIT_RPS: '100', CXONE_MAX_LIMITER_WAIT_MS: '20000', CXONE_429_BACKOFF_BASE_MS: '2000' });
       const pauses = await send(clients, 4, 50);
       stalls.disable();
       expect(sim.stats().rateLimited).toBeGreaterThan(0);
@@ -143,7 +143,7 @@ describe('the limiter across four clients of one account', () => {
     // CXone allows 40/s and never says so; the fleet starts at twice that, and each 429
     // halves its rate, so the storm leaves it well under the limit.
     const { sim } = await simulator({ rps: 40, mode: 'hidden' });
-    const clients = await fourClients(sim.url, {
+    const clients = fourClients(sim.url, {
       CXONE_RATE_LIMIT_ADAPTIVE_START_RPS: '80',
       CXONE_RATE_LIMIT_ADAPTIVE_MAX_RPS: '80',
       CXONE_RATE_LIMIT_ADAPTIVE_DECREASE: '0.5',

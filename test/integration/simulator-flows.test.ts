@@ -122,7 +122,7 @@ describe('simulator flows: jobs', () => {
     const c = await client();
     c.sim.flows.configure({ outcome: 'never', pendingPolls: 1, runningPolls: 1, outcomeByName: { special: 'completed' } });
     const id = (await c.create()).body.id as string;
-    expect(await statuses(c.job, id, 12)).toEqual(['pending', ...Array(11).fill('running')]);
+    expect(await statuses(c.job, id, 12)).toEqual(['pending', ...Array<string>(11).fill('running')]);
     const special = (await c.create({ ...FLOW, name: 'special' })).body.id as string;
     expect(await statuses(c.job, special, 3)).toEqual(['pending', 'running', 'completed']);
   });

@@ -9,8 +9,8 @@ import { waitForReady } from '../../src/redis.ts';
 import { createSmsServices, type SmsServices } from '../../src/sms/services.ts';
 import { isBatchDone } from '../../src/sms/follow.ts';
 import { signWebhook } from '../../src/webhook-signature.ts';
-import { smsSendWorker } from '../../workers/sms-send.worker.ts';
-import { smsStatusWorker } from '../../workers/sms-status.worker.ts';
+import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
+import { smsStatusWorker } from '../../src/sms/sms-status.worker.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
 
 const SECRET = 'pipeline-secret';

@@ -3,9 +3,9 @@
 // receipt deadline, and sends whose answer was lost (`unknown`), reconciled and replayed.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTerminal, MESSAGE_STATES } from '../../src/domain/sms/message-state.ts';
-import { smsReconcileWorker } from '../../workers/sms-reconcile.worker.ts';
-import { smsSendWorker } from '../../workers/sms-send.worker.ts';
-import { smsStatusWorker } from '../../workers/sms-status.worker.ts';
+import { smsReconcileWorker } from '../../src/sms/sms-reconcile.worker.ts';
+import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
+import { smsStatusWorker } from '../../src/sms/sms-status.worker.ts';
 import { runCli } from '../helpers/cli.ts';
 import { numbers, settled, startSmsFleet, submitBatch, waitForBatch, type SmsFleet } from '../helpers/sms-fleet.ts';
 

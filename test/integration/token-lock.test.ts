@@ -26,7 +26,7 @@ describe('token refresh lock', () => {
         signal?.addEventListener('abort', () => {
           clearTimeout(answer);
           inFlight--;
-          reject(new TransientError('token request failed: aborted', { code: 'NETWORK' }));
+          reject(new TransientError('token request failed: aborted', { code: 'CXONE_NETWORK' }));
         });
       });
     const logger = createLogger({ level: 'silent' });

@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('worker /healthz, /readyz and /metrics', () => {
   it('are ready while Redis answers and every worker runs, and say which is missing', async () => {
     const connection = createTestRedis('worker');
-    const worker = new Worker('health-probe', async () => undefined, { connection, prefix });
+    const worker = new Worker('health-probe', () => Promise.resolve(undefined), { connection, prefix });
     await worker.waitUntilReady();
     const registry = new Registry();
     const ops = await startOpsServer({ registry, port: 0, host: '127.0.0.1', metricsToken: 'tok-0123456789abcdef', ready: workerReadiness(redis, [worker]) });

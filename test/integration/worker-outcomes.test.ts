@@ -5,7 +5,7 @@ import { ValidationError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { defineWorker, type JobContext } from '../../src/queues/define-worker.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
-import { smsSendWorker } from '../../workers/sms-send.worker.ts';
+import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
 import { createTestRedis } from '../helpers/redis.ts';
 
@@ -165,10 +165,10 @@ describe('worker outcomes', () => {
     await rt.queues.get('smsSend').add('sms-send', { ...job(2), to: 'not-a-number' }, { jobId: 'logged-bad', attempts: 1 });
     const worker = defineWorker(
       'smsSend',
-      Object.assign(async (_data: unknown, ctx: JobContext) => {
+      (_data: unknown, ctx: JobContext) => {
         ctx.log.info({ step: 'inside' }, 'processor line');
-        return 'ok';
-      }),
+        return Promise.resolve('ok');
+      },
       { connection: rt.workerRedis, queues: rt.queues, logger, concurrency: 1, maxRateLimitRestarts: 3 },
     );
     closers.push(() => worker.close());

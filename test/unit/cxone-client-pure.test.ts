@@ -43,8 +43,8 @@ describe('client credentials', () => {
 describe('status mapping', () => {
   it('maps statuses to the taxonomy', () => {
     expect(errorForStatus(400, 'smsSend', {}).retryable).toBe(false);
-    expect(errorForStatus(422, 'smsSend', {}).code).toBe(ErrorCode.BadRequest);
-    expect(errorForStatus(404, 'smsSend', {}).code).toBe(ErrorCode.NotFound);
+    expect(errorForStatus(422, 'smsSend', {}).code).toBe(ErrorCode.CxoneBadRequest);
+    expect(errorForStatus(404, 'smsSend', {}).code).toBe(ErrorCode.CxoneNotFound);
     expect(errorForStatus(412, 'x', {}).retryable).toBe(true);
     expect(errorForStatus(503, 'x', {}).retryable).toBe(true);
     const forbidden = errorForStatus(403, 'smsSend', { scope: 'message:sms:send' });
@@ -62,8 +62,8 @@ describe('status mapping', () => {
 
   it('classifies errors into BullMQ outcomes', () => {
     expect(classifyError(new RateLimitedError('x', 1500))).toEqual({ kind: 'rate-limited', delayMs: 1500 });
-    expect(classifyError(new PermanentError('x', { code: 'C' }))).toEqual({ kind: 'unrecoverable', code: 'C' });
-    expect(classifyError(new TransientError('x', { code: 'T' }))).toEqual({ kind: 'retry', code: 'T' });
+    expect(classifyError(new PermanentError('x', { code: 'CXONE_BAD_REQUEST' }))).toEqual({ kind: 'unrecoverable', code: 'CXONE_BAD_REQUEST' });
+    expect(classifyError(new TransientError('x', { code: 'CXONE_TIMEOUT' }))).toEqual({ kind: 'retry', code: 'CXONE_TIMEOUT' });
     expect(classifyError(new Error('bug'))).toEqual({ kind: 'retry', code: 'UNEXPECTED' });
   });
 });

@@ -19,7 +19,8 @@ const batch = (counts: BatchRecord['counts']): BatchRecord => ({
 async function collect(reads: (() => BatchRecord | undefined)[], opts: { maxOutageMs?: number } = {}) {
   let i = 0;
   const retried: unknown[] = [];
-  const store = { getBatch: async () => reads[Math.min(i++, reads.length - 1)]!() };
+  // A read that throws is a rejected promise, as a real store's is.
+  const store = { getBatch: () => new Promise<BatchRecord | undefined>((resolve) => resolve(reads[Math.min(i++, reads.length - 1)]!())) };
   const seen: BatchRecord[] = [];
   for await (const b of followBatch(store, 'b', { intervalMs: 1, onRetry: (e) => retried.push(e), ...opts })) seen.push(b);
   return { seen, retried, reads: i };

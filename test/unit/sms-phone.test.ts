@@ -65,7 +65,7 @@ describe('normalizePhone: rejections with specific reasons', () => {
 
   it('never throws, even on non-string input from untyped callers', () => {
     for (const bad of [undefined, null, 42, {}, [], Symbol('x')]) {
-      expect(normalizePhone(bad as unknown as string, 'US')).toEqual({ ok: false, reason: 'not a phone number' });
+      expect(normalizePhone(bad as string, 'US')).toEqual({ ok: false, reason: 'not a phone number' });
     }
     expect(normalizePhone('\u0000\uFFFF\uD800', 'US').ok).toBe(false);
   });

@@ -66,7 +66,7 @@ export function walkFlow(flow: Flow | FlowIndex, inputs: readonly string[], opts
       const branches = via.map((t) => ix.flow.transitions[t]?.condition).join(', ');
       return fail('NO_MATCH', `no transition from ${node.id} fires for ${what}; its branches: ${branches || 'none to existing nodes'}`, node.id);
     }
-    step.transition = via[pick] as number;
+    step.transition = via[pick];
     v = (ix.adj[v] as number[])[pick] as number;
   }
 }

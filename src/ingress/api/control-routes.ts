@@ -3,18 +3,19 @@ import { z } from 'zod';
 import { countDeadLetters, listDeadLetters, redriveDeadLetters, type ReplayGuard } from '../../dead-letters.ts';
 import type { QueueSet } from '../../queues/queue-set.ts';
 import { ALL_QUEUE_KEYS, QUEUES, queueKeyByName, type QueueKey } from '../../queues/registry.ts';
-import { ErrorCodes, HttpError } from '../http-error.ts';
+import { ErrorCode } from '../../errors.ts';
+import { HttpError } from '../http-error.ts';
 import { maskJobData } from '../../mask.ts';
 import { buildOpenApi } from '../openapi.ts';
 import { REJECTION_REASONS, type RejectionStore } from '../rejections.ts';
-import { WEBHOOK_KINDS } from '../webhook-kinds.ts';
+import { WEBHOOK_KINDS } from '../../platform/modules.ts';
 import { defineRoute, type ApiRouter } from './router.ts';
 
 /** Accepts a registry key (smsStatus) or a wire name (sms-status). */
 export function resolveQueue(name: string): QueueKey {
   if ((ALL_QUEUE_KEYS as string[]).includes(name)) return name as QueueKey;
   const key = queueKeyByName(name);
-  if (!key) throw new HttpError(404, ErrorCodes.NotFound, `no queue named ${name}`, { queues: ALL_QUEUE_KEYS.map((k) => QUEUES[k].name) });
+  if (!key) throw new HttpError(ErrorCode.NotFound, `no queue named ${name}`, { queues: ALL_QUEUE_KEYS.map((k) => QUEUES[k].name) });
   return key;
 }
 

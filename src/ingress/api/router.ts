@@ -6,9 +6,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../../logger.ts';
-import { zodIssuesToFields } from '../../errors.ts';
+import { ErrorCode, zodIssuesToFields } from '../../errors.ts';
 import { contextOf, setRoute } from '../context.ts';
-import { ErrorCodes, HttpError } from '../http-error.ts';
+import { HttpError } from '../http-error.ts';
 import { BodyTooLargeError, UnsupportedEncodingError, readRawBody } from '../raw-body.ts';
 import { jsonShapeProblem } from '../json-bounds.ts';
 import { canonicalJson } from '../webhook-kinds.ts';
@@ -84,7 +84,7 @@ function validate<S extends Schema>(schema: S, value: unknown, where: 'body' | '
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = zodIssuesToFields(parsed.error.issues).map((i) => ({ ...i, path: i.path || '(root)' }));
-  throw new HttpError(400, ErrorCodes.Validation, `invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { in: where, issues });
+  throw new HttpError(ErrorCode.Validation, `invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { in: where, issues });
 }
 
 async function readBody(req: Request, def: AnyRouteDefinition, defaultLimit: number): Promise<{ value: unknown; canonical: string }> {
@@ -93,13 +93,13 @@ async function readBody(req: Request, def: AnyRouteDefinition, defaultLimit: num
   try {
     raw = await readRawBody(req, limit);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) throw new HttpError(413, ErrorCodes.PayloadTooLarge, `body exceeds ${limit} bytes`, undefined, { Connection: 'close' });
-    if (err instanceof UnsupportedEncodingError) throw new HttpError(415, ErrorCodes.UnsupportedMediaType, 'content-encoding not supported');
+    if (err instanceof BodyTooLargeError) throw new HttpError(ErrorCode.PayloadTooLarge, `body exceeds ${limit} bytes`, undefined, { Connection: 'close' });
+    if (err instanceof UnsupportedEncodingError) throw new HttpError(ErrorCode.UnsupportedMediaType, 'content-encoding not supported');
     throw err;
   }
   if (raw.length === 0) {
     const problem = emptyBodyProblem(req.headers);
-    if (problem) throw new HttpError(403, ErrorCodes.CrossSite, problem);
+    if (problem) throw new HttpError(ErrorCode.CrossSite, problem);
     return { value: undefined, canonical: '' };
   }
   const types = def.bodyTypes ?? ['json'];
@@ -109,10 +109,10 @@ async function readBody(req: Request, def: AnyRouteDefinition, defaultLimit: num
     try {
       value = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw new HttpError(400, ErrorCodes.InvalidJson, 'body is not valid JSON');
+      throw new HttpError(ErrorCode.InvalidJson, 'body is not valid JSON');
     }
     const tooComplex = jsonShapeProblem(value);
-    if (tooComplex) throw new HttpError(400, ErrorCodes.JsonTooComplex, tooComplex);
+    if (tooComplex) throw new HttpError(ErrorCode.JsonTooComplex, tooComplex);
     return { value, canonical: canonicalJson(value) };
   }
   if (types.includes('text') && mediaType.startsWith('text/')) {
@@ -120,7 +120,7 @@ async function readBody(req: Request, def: AnyRouteDefinition, defaultLimit: num
     return { value: text, canonical: JSON.stringify(text) };
   }
   const accepted = types.map((t) => (t === 'json' ? 'application/json' : 'text/plain')).join(', ');
-  throw new HttpError(415, ErrorCodes.UnsupportedMediaType, `expected ${accepted}`);
+  throw new HttpError(ErrorCode.UnsupportedMediaType, `expected ${accepted}`);
 }
 
 function send(res: Response, result: RouteResult, replayed = false): void {
@@ -154,7 +154,7 @@ export function createApiRouter(deps: {
         const ctx = contextOf(res);
         if (WITH_BODY.has(def.method)) {
           const crossSite = crossSiteProblem(req.headers, deps.allowedOrigins);
-          if (crossSite) throw new HttpError(403, ErrorCodes.CrossSite, crossSite);
+          if (crossSite) throw new HttpError(ErrorCode.CrossSite, crossSite);
         }
         const body = WITH_BODY.has(def.method) ? await readBody(req, def, deps.bodyLimitBytes) : { value: undefined, canonical: '' };
         const context = {
@@ -175,7 +175,7 @@ export function createApiRouter(deps: {
           return;
         }
         if (typeof key !== 'string' || !isSaneIdempotencyKey(key)) {
-          throw new HttpError(400, ErrorCodes.Validation, 'Idempotency-Key must be 1-255 printable ASCII characters', {
+          throw new HttpError(ErrorCode.Validation, 'Idempotency-Key must be 1-255 printable ASCII characters', {
             in: 'header',
             issues: [{ path: 'Idempotency-Key', message: 'invalid' }],
           });
@@ -184,10 +184,10 @@ export function createApiRouter(deps: {
         const fp = fingerprintOf(def.method, req.originalUrl.split('?')[0] ?? '', body.canonical);
         const begun = await deps.idempotency.begin(key, fp);
         if (begun.kind === 'conflict') {
-          throw new HttpError(422, ErrorCodes.IdempotencyKeyReused, 'Idempotency-Key was already used with a different request');
+          throw new HttpError(ErrorCode.IdempotencyKeyReused, 'Idempotency-Key was already used with a different request');
         }
         if (begun.kind === 'in-progress') {
-          throw new HttpError(409, ErrorCodes.IdempotencyInProgress, 'a request with this Idempotency-Key is in progress', undefined, { 'Retry-After': '1' });
+          throw new HttpError(ErrorCode.IdempotencyInProgress, 'a request with this Idempotency-Key is in progress', undefined, { 'Retry-After': '1' });
         }
         if (begun.kind === 'replay') {
           send(res, begun.answer, true);

@@ -6,7 +6,7 @@ import { createFlowEventRecorder } from './events.ts';
 import { createFlowMetrics } from './flow-metrics.ts';
 import { createFlowStore } from './revisions.ts';
 
-export function flowEventProcessor(rt: Runtime): Processor<'flowEvent'> {
+export function flowEventWorker(rt: Runtime): Processor<'flowEvent'> {
   const prefix = rt.config.redis.prefix;
   const record = createFlowEventRecorder({
     redis: rt.redis,

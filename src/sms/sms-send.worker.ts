@@ -1,9 +1,9 @@
 // sms-send: wiring only; the logic is src/sms/send-processor.ts.
-import { createAuditLog } from '../src/audit.ts';
-import type { Runtime } from '../src/runtime.ts';
-import { createConsentStore } from '../src/sms/consent-store.ts';
-import { createSmsSendProcessor } from '../src/sms/send-processor.ts';
-import { createConfiguredMessageStore } from '../src/sms/services.ts';
+import { createAuditLog } from '../audit.ts';
+import type { Runtime } from '../runtime.ts';
+import { createConsentStore } from './consent-store.ts';
+import { createSmsSendProcessor } from './send-processor.ts';
+import { createConfiguredMessageStore } from './services.ts';
 
 export const smsSendWorker = (rt: Runtime) =>
   createSmsSendProcessor({

@@ -1,9 +1,9 @@
 // email-bounce: wiring only; the logic is src/email/bounce-processor.ts.
-import { createAuditLog } from '../src/audit.ts';
-import { createBounceProcessor } from '../src/email/bounce-processor.ts';
-import { createEmailSettings } from '../src/email/settings.ts';
-import { createSuppressionStore } from '../src/email/suppression-store.ts';
-import type { Runtime } from '../src/runtime.ts';
+import { createAuditLog } from '../audit.ts';
+import { createBounceProcessor } from './bounce-processor.ts';
+import { createEmailSettings } from './settings.ts';
+import { createSuppressionStore } from './suppression-store.ts';
+import type { Runtime } from '../runtime.ts';
 
 export const emailBounceWorker = (rt: Runtime) => {
   const { redis, config } = rt;

@@ -1,8 +1,8 @@
 // sms-status: wiring only; the logic is src/sms/status-processor.ts.
-import { createAuditLog } from '../src/audit.ts';
-import type { Runtime } from '../src/runtime.ts';
-import { createConfiguredMessageStore } from '../src/sms/services.ts';
-import { createSmsStatusProcessor } from '../src/sms/status-processor.ts';
+import { createAuditLog } from '../audit.ts';
+import type { Runtime } from '../runtime.ts';
+import { createConfiguredMessageStore } from './services.ts';
+import { createSmsStatusProcessor } from './status-processor.ts';
 
 export const smsStatusWorker = (rt: Runtime) =>
   createSmsStatusProcessor({

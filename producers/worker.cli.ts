@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { intOption, listOption } from './options.ts';
+import { intOption, listOption } from '../src/cli/options.ts';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -9,7 +9,7 @@ export function workerCommand(): Command {
     .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port (default METRICS_PORT; 0 = none)', intOption('--metrics-port'))
     .option('--metrics-host <host>', 'address for them (default METRICS_HOST)')
     .action(async (opts: { queues?: string[]; concurrency?: number; metricsPort?: number; metricsHost?: string }) => {
-      const { runWorkers } = await import('../../workers/main.ts');
+      const { runWorkers } = await import('../workers/main.ts');
       await runWorkers(opts);
     });
 }

@@ -1,7 +1,8 @@
 import { writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { LIMIT_MODES, type RateLimitConfig } from '../../src/simulator/config.ts';
-import { intOption, numberOption } from './options.ts';
+import { LIMIT_MODES, type RateLimitConfig } from '../src/simulator/config.ts';
+import { intOption, numberOption } from '../src/cli/options.ts';
+import { EXIT } from '../src/cli/exit-codes.ts';
 
 export function simulatorCommand(): Command {
   return new Command('simulator')
@@ -26,9 +27,10 @@ export function simulatorCommand(): Command {
     // listening, so it can use --port 0 and need not parse the log.
     .addOption(new Option('--ready-fd <fd>', 'write {"url"} to this file descriptor once listening').argParser(intOption('--ready-fd', 3)).hideHelp())
     .action(async (o: { port: number; host: string; rps: number; limitMode: RateLimitConfig['mode']; limitBurst?: number; limitPerMin?: number; tokenLifetime: number; webhookUrl?: string; webhookSecret: string; clientId: string; clientSecret: string; latency: number; errorRate: number; dropRate: number; timeoutRate: number; readyFd?: number }) => {
-      const [{ createLogger }, { startSimulator }] = await Promise.all([import('../../src/logger.ts'), import('../../src/simulator/server.ts')]);
-      const { DEFAULT_CLIENT } = await import('../../src/simulator/config.ts');
-      const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'cxone-simulator' });
+      const [{ createLogger }, { startSimulator }] = await Promise.all([import('../src/logger.ts'), import('../src/simulator/server.ts')]);
+      const { DEFAULT_CLIENT } = await import('../src/simulator/config.ts');
+      const { logLevelSetting } = await import('../src/config.ts');
+      const logger = createLogger({ level: logLevelSetting('info'), name: 'cxone-simulator' });
       const sim = await startSimulator({
         host: o.host,
         port: o.port,
@@ -41,7 +43,7 @@ export function simulatorCommand(): Command {
       });
       logger.info({ url: sim.url }, 'CXone simulator listening (stats at /_sim/stats)');
       if (o.readyFd !== undefined) writeSync(o.readyFd, `${JSON.stringify({ url: sim.url })}\n`);
-      const stop = () => void sim.close().then(() => process.exit(0));
+      const stop = () => void sim.close().then(() => process.exit(EXIT.ok));
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });

@@ -1,11 +1,11 @@
 // sms-reconcile: wiring only; the logic is src/sms/reconcile.ts. Every process running this
 // worker upserts the same scheduler (one id), so the fleet sweeps once per interval.
-import { createAuditLog } from '../src/audit.ts';
-import { hasEndpoint, resolveEndpoints } from '../src/cxone/endpoints.ts';
-import type { Runtime } from '../src/runtime.ts';
-import { createSmsReconcileProcessor } from '../src/sms/reconcile.ts';
-import { ensureReconcileSchedule } from '../src/sms/reconcile-schedule.ts';
-import { createConfiguredMessageStore } from '../src/sms/services.ts';
+import { createAuditLog } from '../audit.ts';
+import { hasEndpoint, resolveEndpoints } from '../cxone/endpoints.ts';
+import type { Runtime } from '../runtime.ts';
+import { createSmsReconcileProcessor } from './reconcile.ts';
+import { ensureReconcileSchedule } from './reconcile-schedule.ts';
+import { createConfiguredMessageStore } from './services.ts';
 
 export const smsReconcileWorker = (rt: Runtime) => {
   const { config } = rt;

@@ -1,9 +1,9 @@
 // email-health: wiring only; the logic is src/email/health.ts. Jobs come from one
 // repeatable scheduler per active channel (created by the provision job).
-import { createAuditLog } from '../src/audit.ts';
-import { createHealthProcessor } from '../src/email/health.ts';
-import { createEmailSettings } from '../src/email/settings.ts';
-import type { Runtime } from '../src/runtime.ts';
+import { createAuditLog } from '../audit.ts';
+import { createHealthProcessor } from './health.ts';
+import { createEmailSettings } from './settings.ts';
+import type { Runtime } from '../runtime.ts';
 
 export const emailHealthWorker = (rt: Runtime) => {
   const { redis, config } = rt;

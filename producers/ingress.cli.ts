@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { intOption } from './options.ts';
+import { intOption } from '../src/cli/options.ts';
 
 export function ingressCommand(): Command {
   return new Command('ingress')
@@ -8,10 +8,10 @@ export function ingressCommand(): Command {
     .option('--host <host>', 'address to bind (default INGRESS_HOST)')
     .action(async (o: { port?: number; host?: string }) => {
       const [{ loadConfig }, { startFleetIngress }, { createLogger }, { installShutdown }] = await Promise.all([
-        import('../../src/config.ts'),
-        import('../../src/fleet-ingress.ts'),
-        import('../../src/logger.ts'),
-        import('../../src/runtime.ts'),
+        import('../src/config.ts'),
+        import('../src/fleet-ingress.ts'),
+        import('../src/logger.ts'),
+        import('../src/runtime.ts'),
       ]);
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel, name: 'cxone-fleet:ingress' });

@@ -1,13 +1,13 @@
 // email-provision: wiring only; the logic is src/email/provision-processor.ts. Secrets are
 // resolved from this process's environment and files at run time (the job holds only
 // references), so every worker process of this queue needs the same env / secret files.
-import { createAuditLog } from '../src/audit.ts';
-import { createProvisionProcessor, type ProvisionDeps } from '../src/email/provision-processor.ts';
-import { createProvisionState } from '../src/email/provision-state.ts';
-import { createHealthScheduler } from '../src/email/services.ts';
-import { createSecretResolver, createSpecStore } from '../src/email/spec-store.ts';
-import { secretEnvironment } from '../src/config.ts';
-import type { Runtime } from '../src/runtime.ts';
+import { createAuditLog } from '../audit.ts';
+import { createProvisionProcessor, type ProvisionDeps } from './provision-processor.ts';
+import { createProvisionState } from './provision-state.ts';
+import { createHealthScheduler } from './services.ts';
+import { createSecretResolver, createSpecStore } from './spec-store.ts';
+import { secretEnvironment } from '../config.ts';
+import type { Runtime } from '../runtime.ts';
 
 export type EmailProvisionHooks = Pick<ProvisionDeps, 'onStep'>;
 
@@ -19,7 +19,6 @@ export const emailProvisionWorker = (rt: Runtime, hooks: EmailProvisionHooks = {
     specs: createSpecStore({ redis, prefix }),
     state: createProvisionState({ redis, prefix }),
     secrets: createSecretResolver({ env: secretEnvironment() }),
-    enqueuer: rt.enqueuer,
     audit: createAuditLog({ redis, prefix }),
     accountId: config.cxone.accountId,
     scheduleHealth: createHealthScheduler({ queues: rt.queues, accountId: config.cxone.accountId }),

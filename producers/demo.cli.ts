@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { intOption, numberOption } from './options.ts';
+import { intOption, numberOption } from '../src/cli/options.ts';
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -9,7 +9,7 @@ export function demoCommand(): Command {
     .option('-w, --workers <n>', 'worker processes', intOption('--workers', 1), 2)
     .option('--exit', 'stop everything after the report (default: keep running for the dashboard)')
     .action(async (o: { messages: number; rps: number; workers: number; exit?: boolean }) => {
-      const { runDemo } = await import('../../src/demo/run-demo.ts');
+      const { runDemo } = await import('../src/demo/run-demo.ts');
       await runDemo({ ...o, exit: !!o.exit, print: (line) => console.log(line) });
     });
 }

@@ -1,0 +1,27 @@
+// The one list of domain modules. Everything that serves domains iterates it: the worker
+// pool, the ingress (webhooks, control API, OpenAPI), the CLI and the simulator. Leaving a
+// module out while the registry still lists its queues does not compile.
+import { emailModule } from '../email/module.ts';
+import { flowsModule } from '../flows/module.ts';
+import type { WebhookKind } from '../ingress/webhook-kinds.ts';
+import { ALL_QUEUE_KEYS } from '../queues/registry.ts';
+import { smsModule } from '../sms/module.ts';
+import type { WorkerTable } from '../worker-pool.ts';
+import { moduleList } from './domain-module.ts';
+
+export const DOMAIN_MODULES = moduleList([smsModule, emailModule, flowsModule]);
+
+export type DomainModules = typeof DOMAIN_MODULES;
+
+/** Every signed webhook route the ingress serves. */
+export const WEBHOOK_KINDS: readonly WebhookKind[] = DOMAIN_MODULES.flatMap((m) => m.webhooks ?? []);
+
+/** The processor of every queue, loaded from the modules (only worker processes need it). */
+export async function loadWorkerTable(): Promise<WorkerTable> {
+  const parts = await Promise.all(DOMAIN_MODULES.map((m) => m.processors()));
+  const table: Partial<WorkerTable> = Object.assign({}, ...parts);
+  const missing = ALL_QUEUE_KEYS.filter((k) => !table[k]);
+  // moduleList makes this a compile error; the check guards a cast somewhere upstream.
+  if (missing.length > 0) throw new Error(`no processor for queue(s): ${missing.join(', ')}`);
+  return table as WorkerTable;
+}

@@ -1,0 +1,30 @@
+// What a queue is: wire name, payload schema, job options, worker options. Each domain
+// declares its own queues with defineQueue (src/<domain>/queues.ts); src/queues/registry.ts
+// is their union.
+import type { JobsOptions } from 'bullmq';
+import type { z } from 'zod';
+
+export interface QueueDefinition<S extends z.ZodType = z.ZodType> {
+  /** Wire name in Redis. */
+  readonly name: string;
+  readonly description: string;
+  readonly schema: S;
+  readonly jobOptions: JobsOptions;
+  /** Whether its jobs call CXone (and so share the account's budget and 429 pauses). */
+  readonly callsCxone: boolean;
+  /** Default per-process concurrency; the CLI may override. */
+  readonly concurrency: number;
+}
+
+export function defineQueue<S extends z.ZodType>(def: QueueDefinition<S>): QueueDefinition<S> {
+  return def;
+}
+
+/** Exponential backoff with full jitter: delay is uniform in [0, base * 2^(attempt-1)). */
+export const backoff = (baseMs: number) => ({ type: 'exponential', delay: baseMs, jitter: 1 }) as const;
+
+/** Completed jobs are evidence for a while; failed ones are kept longer for the DLQ view. */
+export const keep = (completedAgeS: number, failedAgeS: number) => ({
+  removeOnComplete: { age: completedAgeS, count: 100_000 },
+  removeOnFail: { age: failedAgeS, count: 100_000 },
+});
