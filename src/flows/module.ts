@@ -7,7 +7,7 @@ import { withAdmin } from '../simulator/sim-module.ts';
 export const flowsModule = defineDomainModule({
   name: 'flows',
   queues: {},
-  processors: async () => ({}),
+  processors: () => Promise.resolve({}),
   cli: {
     name: 'flow',
     description: 'call flows as code: validate, simulate, test with coverage',
