@@ -28,7 +28,6 @@ const inputs = [
 ];
 const rows = (): IntakeRow[] => inputs.map((input, i) => ({ row: i + 1, input }));
 
- 
 async function* streamed(): AsyncGenerator<IntakeRow> {
   for (const r of rows()) yield r;
 }
