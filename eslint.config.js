@@ -27,8 +27,9 @@ export default tseslint.config(
   {
     // vitest's asymmetric matchers (expect.any, expect.stringMatching) are typed `any` and are
     // made to be placed in expected objects; the other no-unsafe-* rules stay on in tests.
+    // Test doubles (step functions, async generators) are async to match the real signature.
     files: ['test/**/*.ts'],
-    rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
+    rules: { '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/require-await': 'off' },
   },
   {
     files: ['src/**/*.ts'],

@@ -20,7 +20,7 @@ export async function startFleetIngress(
   // ingress still starts and answers 503 (CXone retries) until it is back.
   await waitForReady(deps.redis, 3_000).catch(() => logger.warn('Redis is not answering yet: webhooks get 503 until it does'));
   // Loaded before listening, so the routes are there from the first request.
-  const registrars = await Promise.all(DOMAIN_MODULES.map((m) => m.routes?.()));
+  const registrars = await Promise.all(DOMAIN_MODULES.map((m) => m.routes?.() ?? Promise.resolve(undefined)));
   const running = await startIngress({ ...deps, host: opts.host ?? config.ingress.host, port: opts.port ?? config.ingress.port });
   for (const register of registrars) register?.(running.ingress.apiRouter, deps);
   const ops =

@@ -53,7 +53,7 @@ function describeError(e: unknown): string {
   const o = e as Record<string, unknown>;
   const msg = o.errorMessage ?? o.message;
   const code = o.errorCode ?? o.code;
-  if (typeof msg === 'string') return code === undefined ? msg : `${String(code)}: ${msg}`;
+  if (typeof msg === 'string') return typeof code === 'string' || typeof code === 'number' ? `${code}: ${msg}` : msg;
   return JSON.stringify(e);
 }
 

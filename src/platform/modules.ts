@@ -19,7 +19,7 @@ export const WEBHOOK_KINDS: readonly WebhookKind[] = DOMAIN_MODULES.flatMap((m) 
 /** The processor of every queue, loaded from the modules (only worker processes need it). */
 export async function loadWorkerTable(): Promise<WorkerTable> {
   const parts = await Promise.all(DOMAIN_MODULES.map((m) => m.processors()));
-  const table: Partial<WorkerTable> = Object.assign({}, ...parts);
+  const table = Object.assign({}, ...parts) as Partial<WorkerTable>;
   const missing = ALL_QUEUE_KEYS.filter((k) => !table[k]);
   // moduleList makes this a compile error; the check guards a cast somewhere upstream.
   if (missing.length > 0) throw new Error(`no processor for queue(s): ${missing.join(', ')}`);

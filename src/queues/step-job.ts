@@ -76,7 +76,7 @@ export interface StepContext<D, St, S extends string = string> {
   /** The step state saved in the job. */
   readonly state: St;
   /** Checkpoints inside a step: merged into the state and saved before it returns. */
-  save(patch: Partial<St>): Promise<void>;
+  save: (patch: Partial<St>) => Promise<void>;
   readonly step: S;
   /** Waits this job has done so far. */
   readonly polls: number;
@@ -98,7 +98,7 @@ export interface StepJobDefinition<K extends QueueKey, S extends string, St> {
   /** Words for the DEADLINE_EXCEEDED message: what the job was waiting for. */
   deadlineDetail?(ctx: StepContext<PayloadOf<K>, St, S>): Promise<string | undefined> | string | undefined;
   /** Once, when the job will not be retried: record the resource as failed. */
-  onFinalFailure?(data: PayloadOf<K>, err: unknown, ctx: StepFailureContext<St, S>): Promise<void>;
+  onFinalFailure?: (data: PayloadOf<K>, err: unknown, ctx: StepFailureContext<St, S>) => Promise<void>;
 }
 
 /** Thrown after the job was moved to the delayed set; define-worker counts it as a wait. */

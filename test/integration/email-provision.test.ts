@@ -3,7 +3,7 @@
 // job (delayed, small backoffs); nothing sleeps.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
-import { channelRef, emailKeys } from '../../src/email/keys.ts';
+import { emailKeys } from '../../src/email/keys.ts';
 import { savedStep } from '../../src/queues/step-job.ts';
 import { DEFAULT_CLIENT } from '../../src/simulator/config.ts';
 import { ALL_SCOPES, SCOPES } from '../../src/simulator/scopes.ts';

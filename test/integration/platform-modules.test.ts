@@ -17,7 +17,7 @@ const FIXTURES = resolve(ROOT, 'test/fixtures/compile-errors');
 /** Type-checks the fixtures with the project's compiler options; the errors of each, as text. */
 function compile(names: string[]): Map<string, string[]> {
   const configPath = resolve(ROOT, 'tsconfig.json');
-  const { config } = ts.readConfigFile(configPath, ts.sys.readFile) as { config: unknown };
+  const { config } = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p)) as { config: unknown };
   const { options } = ts.parseJsonConfigFileContent(config, ts.sys, ROOT);
   const files = names.map((n) => resolve(FIXTURES, `${n}.ts`));
   const program = ts.createProgram(files, { ...options, noEmit: true });

@@ -28,7 +28,6 @@ const inputs = [
 ];
 const rows = (): IntakeRow[] => inputs.map((input, i) => ({ row: i + 1, input }));
 
-// eslint-disable-next-line @typescript-eslint/require-await -- the intake reads an AsyncIterable, as a file gives it
 async function* streamed(): AsyncGenerator<IntakeRow> {
   for (const r of rows()) yield r;
 }

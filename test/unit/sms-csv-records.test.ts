@@ -5,7 +5,6 @@ import { NOT_UTF8, UNTERMINATED, parseRecord, readCsvRecords, readLines, type Cs
 
 async function records(input: Buffer | string, chunkSize = 7): Promise<CsvRecord[]> {
   const bytes = typeof input === 'string' ? Buffer.from(input) : input;
-  // eslint-disable-next-line @typescript-eslint/require-await -- readLines takes an AsyncIterable, as a stream gives it
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += chunkSize) yield bytes.subarray(i, i + chunkSize);
   }
