@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.ts';
 import { runCli } from '../helpers/cli.ts';
+import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
 import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 import { fixture, seedFlow } from '../fixtures/flows/build.ts';
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
 });
 afterEach(() => sim.reset());
 afterAll(async () => {
+  await killWorkers();
   await sim.close();
   const redis = createTestRedis();
   await deleteKeysWithPrefix(redis, prefix);
@@ -26,7 +28,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const env = () => ({ REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, LOG_LEVEL: 'silent', CXONE_SECRET_FLOW_EVENTS: SECRET });
+const env = () => ({ REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, LOG_LEVEL: 'silent', CXONE_SECRET_FLOW_EVENTS: SECRET, FLOW_JOB_POLL_MS: '50' });
+const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/flows/outbound-ivr.yaml');
 const flow = (...args: string[]) => runCli(['flow', ...args], env());
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 
@@ -80,5 +83,39 @@ describe('flow publish and friends', { timeout: 180_000 }, () => {
     const bad = await flow('subscribe', '--url', url, '--secret-env', 'REDIS_URL');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('secretEnv: must start with one of CXONE_SECRET_ (SECRET_ENV_PREFIXES)');
+  });
+
+  it('FL-E2E publish --wait shows the steps and the flow id; again: unchanged; a failed job exits 1 with the server errors', async () => {
+    spawnWorker(env(), ['--queues', 'flow-publish']);
+    const r = await flow('publish', EXAMPLE, '--wait', '-m', 'from the e2e test');
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    const [cx] = sim.flows.flows('Q3 outbound renewals');
+    expect(cx).toBeDefined();
+    expect(out[0]).toMatch(/^publish \S+ queued: "Q3 outbound renewals" content [0-9a-f]{12} \(after revision 0\)$/);
+    expect(out.map((l) => /^\s+\S+\s+(\S+)\s+(\S+?):/.exec(l)?.slice(1, 3).join(' ')).filter(Boolean)).toEqual([
+      'queued ok',
+      'validate ok',
+      'submit ok',
+      'poll pending',
+      'poll running',
+      'persist completed',
+      'done completed',
+    ]);
+    expect(out.at(-1)).toMatch(new RegExp(`^published "Q3 outbound renewals": flow ${cx!.id} revision 1 \\(CXone job \\S+\\)$`));
+
+    const same = await flow('publish', EXAMPLE, '--wait');
+    expect(same.code).toBe(0);
+    expect(lines(same.stdout).at(-1)).toBe(`unchanged: "Q3 outbound renewals" already is this content at revision 1 (flow ${cx!.id}); use --force to publish it again`);
+
+    const revs = await flow('revisions', 'Q3 outbound renewals');
+    expect(revs.stdout).toMatch(/^r1 .* flow \S+ .* "from the e2e test"$/m);
+    expect((await flow('diff', 'Q3 outbound renewals@1', EXAMPLE)).stdout.trim()).toBe('no differences');
+    expect(JSON.parse((await flow('metrics', '--json')).stdout)).toMatchObject({ total_builds: 1, successful_validations: 2, failed_validations: 0 });
+
+    sim.flows.configure({ outcome: 'failed', jobErrors: ["unknown directive 'plya' at nodes[0].actions[0]"] });
+    const failed = await flow('publish', EXAMPLE, '--wait', '--force');
+    expect(failed.code).toBe(1);
+    expect(lines(failed.stdout).slice(-2)).toEqual(["failed: FLOW_JOB_FAILED job failed: unknown directive 'plya' at nodes[0].actions[0]", "  server error: unknown directive 'plya' at nodes[0].actions[0]"]);
   });
 });
