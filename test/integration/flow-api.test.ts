@@ -3,6 +3,7 @@
 // the publish's status and the flow's revisions, the subscription (secret by reference
 // only), all in the OpenAPI document.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createFleetClient } from '../../src/index.ts';
 import { seedContent, startFlowHarness, type FlowHarness } from '../fixtures/flows/publish-harness.ts';
 
 let h: FlowHarness;
@@ -84,6 +85,22 @@ describe('flows control API', () => {
     const doc = (await call('GET', '/api/openapi.json')).body as { paths: Record<string, Obj> };
     for (const p of ['/api/flows/validate', '/api/flows/simulate', '/api/flows', '/api/flows/publishes/{id}', '/api/flows/{name}', '/api/flows/subscriptions', '/webhooks/flows/events']) {
       expect(doc.paths, p).toHaveProperty([p]);
+    }
+  });
+
+  it('the library door: validate, publish, follow the steps to the flow id, revisions and metrics', async () => {
+    const fleet = createFleetClient({ env: h.fleet.env });
+    try {
+      expect(fleet.flows.validate({ ...seedContent(), entry_node: 'x' }).problems.map((p) => p.code)).toContain('ENTRY_MISSING');
+      const accepted = await fleet.flows.publish({ ...seedContent(), description: 'from the library' }, { message: 'lib' });
+      const steps: string[] = [];
+      const done = await fleet.flows.waitForPublish(accepted.publishId, { onStep: (l) => steps.push(l.step), timeoutMs: 60_000 });
+      expect(done).toMatchObject({ status: 'completed', message: 'lib' });
+      expect(steps).toEqual(['queued', 'validate', 'submit', 'poll', 'poll', 'persist', 'done']);
+      expect((await fleet.flows.revisions(NAME)).at(-1)).toMatchObject({ message: 'lib', cxoneFlowId: done.cxoneFlowId });
+      expect((await fleet.flows.metrics()).total_builds).toBeGreaterThanOrEqual(1);
+    } finally {
+      await fleet.close();
     }
   });
 });
