@@ -228,7 +228,9 @@ export function createPublishSteps(deps: PublishDeps) {
       deps.metrics?.builds.inc({ result: 'failed' });
       if (fe?.details?.audited === true) return;
       const submitted = state?.cxoneJobId !== undefined;
-      await audit(submitted ? 'flow.persist' : 'flow.create', 'failed', data, { errorCode: fe?.code ?? 'UNEXPECTED', ...(submitted ? { cxoneId: state.cxoneJobId } : {}) });
+      // The job's deadline passed while CXone's job ran on: the seed's "persist incomplete".
+      const status = submitted && fe?.code === ErrorCode.Deadline ? 'incomplete' : 'failed';
+      await audit(submitted ? 'flow.persist' : 'flow.create', status, data, { errorCode: fe?.code ?? 'UNEXPECTED', ...(submitted ? { cxoneId: state.cxoneJobId } : {}) });
     },
   };
 }

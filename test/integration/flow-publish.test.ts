@@ -75,6 +75,15 @@ describe('flow publish', () => {
     expect(kindsOf(await h.flowAudit()).at(-1)).toBe('flow.persist incomplete');
   });
 
+  it('past the publish deadline while CXone\'s job runs on: DEADLINE_EXCEEDED saying what it waited for, audit persist incomplete', async () => {
+    h = await startFlowHarness('fldead', { env: { FLOW_PUBLISH_DEADLINE_S: '1', FLOW_JOB_MAX_POLLS: '100000', FLOW_JOB_POLL_MS: '100' } });
+    h.fleet.sim.flows.configure({ outcome: 'never' });
+    const { record } = await publishOnce(h);
+    expect(record).toMatchObject({ status: 'failed', errorCode: ErrorCode.Deadline });
+    expect(record.error).toMatch(new RegExp(`^CXone job ${record.cxoneJobId!} of "${NAME}" still (pending|running) after \\d+ poll\\(s\\) \\(deadline .* passed at step "poll"`));
+    expect(kindsOf(await h.flowAudit()).at(-1)).toBe('flow.persist incomplete');
+  });
+
   it('FL-4 a server-only rule: 422 is permanent with the server problems; failed_validations unchanged', async () => {
     h = await startFlowHarness('flpub4');
     h.fleet.sim.flows.configure({ extraSyntaxRules: ['description-required'] });
