@@ -16,6 +16,8 @@ export const auditRecord = z.object({
   latencyMs: z.number().optional(),
   errorCode: z.string().optional(),
   attempt: z.number().optional(),
+  /** A few scalar facts of the step (counts, a job's errors joined); never message text or secrets. */
+  details: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).refine((d) => Object.keys(d).length <= 16, 'at most 16 details').optional(),
 });
 export type AuditRecord = z.infer<typeof auditRecord>;
 

@@ -109,6 +109,19 @@ export const envSchema = z.object({
   // Secret references (an email spec's smtp.passwordEnv) may only name variables with one
   // of these prefixes, so a spec cannot make a worker read CXONE_CLIENT_SECRET or REDIS_URL.
   SECRET_ENV_PREFIXES: csv.pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9_]{2,}$/, 'prefixes of upper-case variable names, e.g. CXONE_SECRET_')).min(1)).default(['CXONE_SECRET_']),
+
+  // Call flows: the document's limits (CF 101-105, 148), job polling (CF 247-249) and the
+  // subscription registered after a publish (CXONE_WEBHOOK_URL in the seed; both or neither).
+  FLOW_MAX_DEPTH: int(1, 100_000).default(45),
+  FLOW_MAX_RETRIES: int(0, 1000).default(3),
+  FLOW_DISCLOSURE_TYPE: z.string().min(1).max(64).default('disclosure'),
+  FLOW_TERMINALS: csv.pipe(z.array(z.string().min(1).max(64)).min(1)).default(['agent', 'voicemail', 'disconnect', 'callback']),
+  FLOW_MAX_NODES_WARN: int(1).default(250),
+  FLOW_JOB_POLL_MS: int(1, 3_600_000).default(2_000),
+  FLOW_JOB_MAX_POLLS: int(1, 100_000).default(10),
+  FLOW_PUBLISH_DEADLINE_S: int(1, 7 * 24 * 3600).default(3600),
+  FLOW_WEBHOOK_URL: optionalString.pipe(z.string().url('an http(s) URL').optional()),
+  FLOW_WEBHOOK_SECRET_ENV: optionalString.pipe(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'the name of an environment variable').optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -132,6 +145,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return `${name}${shown}: ${issue.message}`;
     });
     throw new ConfigError(lines);
+  }
+  if ((parsed.data.FLOW_WEBHOOK_URL === undefined) !== (parsed.data.FLOW_WEBHOOK_SECRET_ENV === undefined)) {
+    throw new ConfigError(['FLOW_WEBHOOK_URL and FLOW_WEBHOOK_SECRET_ENV: set both (the subscription and the variable holding its secret) or neither']);
   }
   if (parsed.data.NODE_ENV === 'production') {
     const lines = productionProblems(env);
@@ -214,6 +230,13 @@ function toConfig(e: Env) {
       },
     },
     email: { secretsDir: e.EMAIL_SECRETS_DIR },
+    flows: {
+      check: { maxDepth: e.FLOW_MAX_DEPTH, maxRetries: e.FLOW_MAX_RETRIES, disclosureType: e.FLOW_DISCLOSURE_TYPE, terminals: e.FLOW_TERMINALS, maxNodesWarn: e.FLOW_MAX_NODES_WARN },
+      pollMs: e.FLOW_JOB_POLL_MS,
+      maxPolls: e.FLOW_JOB_MAX_POLLS,
+      deadlineMs: e.FLOW_PUBLISH_DEADLINE_S * 1000,
+      webhook: e.FLOW_WEBHOOK_URL && e.FLOW_WEBHOOK_SECRET_ENV ? { url: e.FLOW_WEBHOOK_URL, secretEnv: e.FLOW_WEBHOOK_SECRET_ENV } : undefined,
+    },
     secretEnvPrefixes: e.SECRET_ENV_PREFIXES,
   } as const;
 }

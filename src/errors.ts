@@ -46,6 +46,9 @@ export const ErrorCode = {
   CircuitOpen: 'CIRCUIT_OPEN',
   TokenUnavailable: 'TOKEN_UNAVAILABLE',
   Aborted: 'ABORTED',
+  // Call flows
+  FlowInvalid: 'FLOW_INVALID',
+  FlowJobFailed: 'FLOW_JOB_FAILED',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -101,6 +104,8 @@ const HTTP_STATUS = {
   CIRCUIT_OPEN: 503,
   TOKEN_UNAVAILABLE: 503,
   ABORTED: 503,
+  FLOW_INVALID: 422,
+  FLOW_JOB_FAILED: 422,
 } as const satisfies Record<ErrorCodeValue, number>;
 
 export type HttpErrorStatus = (typeof HTTP_STATUS)[ErrorCodeValue];

@@ -10,6 +10,8 @@ import { loadConfig } from './config.ts';
 import { createProducerContext } from './producer-context.ts';
 import { waitForReady } from './redis.ts';
 import { createSmsServices } from './sms/services.ts';
+import { flowServicesFor } from './flows/producer.ts';
+import type { PublishStepLine } from './flows/publish-record.ts';
 import type { BatchSummary, RowVerdict } from './sms/intake.ts';
 
 export type { BatchSummary, RowVerdict } from './sms/intake.ts';
@@ -28,6 +30,11 @@ export { loadFlow, loadFlowFile } from './domain/flows/load-flow.ts';
 export { formatProblem, PROBLEM_CODES } from './domain/flows/problems.ts';
 export type { CheckOptions, FlowProblem, ProblemCode } from './domain/flows/problems.ts';
 export { countFlowPaths, walkFlow } from './domain/flows/simulate.ts';
+export { diffFlows } from './domain/flows/diff.ts';
+export { flowContent } from './domain/flows/canonical.ts';
+export type { PublishAccepted } from './flows/services.ts';
+export type { PublishRecord, PublishStepLine } from './flows/publish-record.ts';
+export type { FlowRevision } from './flows/revisions.ts';
 
 /** One message as a caller gives it; the same fields as a CSV row or JSONL line. */
 export interface SmsInput {
@@ -49,6 +56,7 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
   const config = loadConfig(opts.env);
   const ctx = createProducerContext(config, { role: 'library' });
   const sms = createSmsServices(ctx);
+  const flows = flowServicesFor(ctx);
   return {
     sms: {
       /** Validates every message, reports bad ones per row, enqueues the rest. */
@@ -66,6 +74,23 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
       getBatch: (batchId: string) => sms.store.getBatch(batchId),
       getMessage: (messageId: string) => sms.store.getMessage(messageId),
       consent: sms.consent,
+    },
+    flows: {
+      /** Every problem at once; never throws. */
+      validate: (flow: unknown, o: { strict?: boolean } = {}) => flows.validate(flow, o),
+      simulate: (flow: unknown, inputs: readonly string[]) => flows.simulate(flow, inputs),
+      /** Checks, stores and enqueues the publish; a flow with errors throws FLOW_INVALID naming each. */
+      async publish(flow: unknown, o: { message?: string; force?: boolean } = {}) {
+        await waitForReady(ctx.redis);
+        return flows.publish(flow, o);
+      },
+      status: (publishId: string) => flows.publishStatus(publishId),
+      /** Resolves when the publish has ended (completed, unchanged or failed), handing over each step on the way. */
+      waitForPublish: (publishId: string, o: { timeoutMs?: number; onStep?: (line: PublishStepLine) => void } = {}) =>
+        flows.waitForPublish(publishId, o.onStep ?? (() => undefined), { timeoutMs: o.timeoutMs ?? 300_000 }),
+      revisions: (name: string) => flows.store.revisions(name),
+      rollback: (name: string, revision: number, o: { message?: string } = {}) => flows.rollback(name, revision, o),
+      metrics: () => flows.metrics(),
     },
     close: () => ctx.close(),
   };

@@ -3,8 +3,12 @@
 // Body schemas are loose (CXone may add fields; they travel in `extra`) but strict on the
 // types of the fields we know, mirroring the queue payload limits so a 400 names the field.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
+import type { Config } from '../config.ts';
 import type { Enqueuer, EnqueueOptions } from '../queues/enqueue.ts';
+import type { RedisConnection } from '../redis.ts';
+import type { RejectionReason } from './rejections.ts';
 import type { InputOf, QueueKey } from '../queues/registry.ts';
 
 /** A CXone identifier as a webhook body carries it. */
@@ -18,6 +22,19 @@ export interface EventMeta {
   eventId: string;
   receivedAt: number;
   extra: Record<string, unknown> | undefined;
+  /** What the kind's own signature check learned (which subscription signed the delivery). */
+  verified?: Record<string, string>;
+}
+
+/** A kind's own signature check: ok with what it learned, or the rejection reason. */
+export type WebhookVerdict = { ok: true; verified?: Record<string, string> } | { ok: false; reason: RejectionReason };
+
+export interface VerifyContext {
+  redis: RedisConnection;
+  config: Config;
+  req: IncomingMessage;
+  raw: Buffer;
+  nowMs: number;
 }
 
 /** The fields every webhook job carries, from the event's metadata. */
@@ -31,6 +48,11 @@ export interface WebhookKind {
   readonly queue: QueueKey;
   readonly summary: string;
   readonly body: z.ZodType<Record<string, unknown>>;
+  /**
+   * Checks the signature itself instead of with the ingress's WEBHOOK_SECRETS: for senders
+   * that sign with a secret of their own per registration (flow event subscriptions).
+   */
+  verify?(ctx: VerifyContext): Promise<WebhookVerdict>;
   /** Builds the job data and adds it (the closure keeps the queue's payload type exact). */
   enqueue(enqueuer: Enqueuer, body: Record<string, unknown>, meta: Omit<EventMeta, 'extra'>, opts: EnqueueOptions): ReturnType<Enqueuer['enqueue']>;
 }
@@ -42,6 +64,7 @@ export function defineKind<K extends QueueKey, S extends z.ZodType<Record<string
   summary: string;
   body: S;
   known: readonly string[];
+  verify?: WebhookKind['verify'];
   toPayload: (body: z.output<S>, meta: EventMeta) => InputOf<K>;
 }): WebhookKind {
   const known = new Set(def.known);
@@ -51,6 +74,7 @@ export function defineKind<K extends QueueKey, S extends z.ZodType<Record<string
     queue: def.queue,
     summary: def.summary,
     body: def.body,
+    ...(def.verify ? { verify: def.verify } : {}),
     enqueue(enqueuer, body, meta, opts) {
       const rest = Object.entries(body).filter(([k]) => !known.has(k));
       const extra = rest.length > 0 ? Object.fromEntries(rest) : undefined;

@@ -20,7 +20,7 @@ import type { RejectionReason, RejectionStore } from './rejections.ts';
 import { jsonShapeProblem } from './json-bounds.ts';
 import { checkSignature } from './signature.ts';
 import { WEBHOOK_KINDS } from '../platform/modules.ts';
-import { eventIdOf, jobIdOf, type WebhookKind } from './webhook-kinds.ts';
+import { eventIdOf, jobIdOf, type WebhookKind, type WebhookVerdict } from './webhook-kinds.ts';
 
 export interface WebhookDeps {
   config: Config;
@@ -120,8 +120,9 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
     throw err;
   }
 
-  const verdict = checkSignature(req, raw, deps.config.ingress, deps.now());
+  const verdict: WebhookVerdict = kind.verify ? await kind.verify({ redis: deps.redis, config: deps.config, req, raw, nowMs: deps.now() }) : checkSignature(req, raw, deps.config.ingress, deps.now());
   if (!verdict.ok) return reject(verdict.reason, ErrorCode.Unauthorized, 'signature verification failed', raw);
+  const verified = verdict.verified;
 
   if (!isJsonContentType(req.headers['content-type'])) {
     return reject('unsupported_media_type', ErrorCode.UnsupportedMediaType, 'expected application/json', raw);
@@ -143,7 +144,7 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
 
   const eventId = eventIdOf(parsed.data);
   const jobId = jobIdOf(kind.kind, eventId);
-  const meta = { accountId: deps.config.cxone.accountId, requestId: ctx.requestId, eventId, receivedAt: deps.now() };
+  const meta = { accountId: deps.config.cxone.accountId, requestId: ctx.requestId, eventId, receivedAt: deps.now(), ...(verified ? { verified } : {}) };
   // Sent before the add (on the same connection when the queues share it, as createIngressDeps
   // sets up), so Redis answers it first: it tells a new event from a redelivery without
   // waiting for a round trip of its own. Two concurrent deliveries of one event may both be

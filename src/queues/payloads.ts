@@ -79,3 +79,33 @@ export const emailHealthPayload = z.object({
   channelId: id,
   channelName: z.string().min(1).max(200),
 });
+
+/** One publish of a call flow. It names the content by its key; the flow itself is in the spec store, once. */
+export const flowPublishPayload = z.object({
+  ...traced,
+  publishId: id,
+  /** sha256 of the canonical flow (src/domain/flows/canonical.ts), the spec store's key. */
+  flowKey: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
+  name: z.string().min(1).max(200),
+  /** Revisions of this name when the publish was asked for: part of CXone's idempotency key. */
+  baseRevision: z.number().int().nonnegative(),
+  message: z.string().max(500).default(''),
+  /** Publish even when the content equals the latest revision. */
+  force: z.boolean().default(false),
+  requestedAt: epochMs,
+});
+export type FlowPublishData = z.output<typeof flowPublishPayload>;
+
+/** A CXone flow.* event, with the subscription whose secret verified it. */
+export const flowEventPayload = z.object({
+  ...traced,
+  eventId: id,
+  eventType: z.string().min(1),
+  flowId: id,
+  timestamp: z.string(),
+  data: z.record(z.string(), z.unknown()).default({}),
+  receivedAt: epochMs,
+  subscriptionId: id.optional(),
+  ...extra,
+});
+export type FlowEventData = z.output<typeof flowEventPayload>;

@@ -34,6 +34,9 @@ export const flowsConfigSchema = z
     failNextCreates: count.optional(),
     /** The next n POST /api/flows create their job, then lose the response (socket destroyed). */
     dropNextCreateResponses: count.optional(),
+    /** The next n POST /api/flows answer 429 (with Retry-After: throttleRetryAfterS, when set) before creating anything. */
+    throttleNextCreates: count.optional(),
+    throttleRetryAfterS: z.number().int().min(0).max(3600).nullable().optional(),
     /** The next n GET /api/jobs/{id} answer failStatus without counting as a poll. */
     failNextPolls: count.optional(),
     failStatus: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),

@@ -120,6 +120,8 @@ export interface FlowsStats {
   subscriptionConflicts: number;
   /** Responses failed or dropped by the one-shot fault knobs. */
   faultsInjected: number;
+  /** POST /api/flows answered 429 by the throttleNextCreates knob. */
+  createsThrottled: number;
 }
 
 /** sim.flows: knobs and out-of-band changes (another admin editing a flow, a deletion). */

@@ -50,6 +50,8 @@ function freshState() {
     conflicts: 0,
     faults: 0,
     failCreates: 0,
+    throttleCreates: 0,
+    throttled: 0,
     dropCreates: 0,
     failPolls: 0,
   };
@@ -131,6 +133,12 @@ export function createFlowsModule(deps: ModuleDeps): FlowsModule {
   }
 
   function createFlow(ctx: RouteContext): SimResponse {
+    if (s.throttleCreates > 0) {
+      s.throttleCreates--;
+      s.throttled++;
+      const after = cfg.throttleRetryAfterS;
+      return { status: 429, ...(after == null ? {} : { headers: { 'retry-after': String(after) } }), body: { error: 'too_many_requests', message: 'injected 429' } };
+    }
     if (s.failCreates > 0) {
       s.failCreates--;
       throw injected();
@@ -214,6 +222,7 @@ export function createFlowsModule(deps: ModuleDeps): FlowsModule {
       if (!parsed.success) throw new SimulatorConfigError(parsed.error.issues.map((i) => ({ field: `flows.${pathOf(i.path)}`, message: i.message })));
       cfg = mergeFlowsConfig(cfg, parsed.data);
       if (parsed.data.failNextCreates !== undefined) s.failCreates = parsed.data.failNextCreates;
+      if (parsed.data.throttleNextCreates !== undefined) s.throttleCreates = parsed.data.throttleNextCreates;
       if (parsed.data.dropNextCreateResponses !== undefined) s.dropCreates = parsed.data.dropNextCreateResponses;
       if (parsed.data.failNextPolls !== undefined) s.failPolls = parsed.data.failNextPolls;
       return cfg;
@@ -269,6 +278,7 @@ export function createFlowsModule(deps: ModuleDeps): FlowsModule {
         status422: s.status422,
         subscriptionConflicts: s.conflicts,
         faultsInjected: s.faults,
+        createsThrottled: s.throttled,
       };
     },
     reset() {

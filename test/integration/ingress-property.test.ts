@@ -1,12 +1,14 @@
 // Property-based: thousands of random bodies, content types and header values at every
 // route. Never a 5xx, never a crash, and never a job from a request that was not signed.
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSubscriptionStore } from '../../src/flows/subscriptions.ts';
 import type { RunningIngress } from '../../src/ingress/server.ts';
 import { WEBHOOK_KINDS } from '../../src/platform/modules.ts';
 import { ALL_QUEUE_KEYS } from '../../src/queues/registry.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from '../../src/webhook-signature.ts';
 import { basicAuth, useIngress } from '../helpers/ingress.ts';
+import { createTestRedis } from '../helpers/redis.ts';
 
 const SECRET = 'prop-secret';
 // PROPERTY_RUNS_SCALE=10 for a long local hunt; the default keeps CI at a few seconds.
@@ -22,9 +24,15 @@ const { deps } = h;
 const basic = basicAuth('admin', 'pw');
 let ingress: RunningIngress;
 
-beforeAll(() => {
+beforeAll(async () => {
   ingress = h.ingress!;
+  // Flow events verify with a registered subscription's own secret: one that signs like the rest.
+  vi.stubEnv('CXONE_SECRET_PROP', SECRET);
+  const redis = createTestRedis();
+  await createSubscriptionStore({ redis, prefix: h.prefix }).put({ id: 'sub-prop', url: 'https://x.example/hook', eventTypes: ['flow.updated'], secretEnv: 'CXONE_SECRET_PROP', registeredAt: new Date().toISOString(), created: true });
+  await redis.quit();
 });
+afterAll(() => vi.unstubAllEnvs());
 
 async function totalJobs(): Promise<number> {
   let n = 0;

@@ -2,12 +2,13 @@
 // over real HTTP and Redis: cross-site requests and over-deep JSON are refused with 4xx on
 // every state-changing route and webhook, the disabled admin surface says how to enable
 // it, and /metrics can require a token.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { WEBHOOK_KINDS } from '../../src/platform/modules.ts';
 import { createLogger } from '../../src/logger.ts';
 import { signWebhook } from '../../src/webhook-signature.ts';
+import { createSubscriptionStore } from '../../src/flows/subscriptions.ts';
 import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
 
 type Fleet = Awaited<ReturnType<typeof startFleetIngress>>;
@@ -27,8 +28,14 @@ async function start(env: Record<string, string>): Promise<Fleet> {
 let fleet: Fleet;
 beforeAll(async () => {
   fleet = await start({ ADMIN_TOKEN: TOKEN, METRICS_TOKEN });
+  // Flow events verify with a registered subscription's own secret: one that signs like the rest.
+  vi.stubEnv('CXONE_SECRET_SAFETY', 'safety-secret');
+  const redis = createTestRedis();
+  await createSubscriptionStore({ redis, prefix }).put({ id: 'sub-safety', url: 'https://x.example/hook', eventTypes: ['flow.updated'], secretEnv: 'CXONE_SECRET_SAFETY', registeredAt: new Date().toISOString(), created: true });
+  await redis.quit();
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   for (const f of started) await f.shutdown();
   const redis = createTestRedis();
   await deleteKeysWithPrefix(redis, prefix);

@@ -123,14 +123,14 @@ describe('valid webhooks', () => {
     const before = await totalJobs();
     for (const [path, body] of [
       ['/webhooks/campaigns/events', { eventId: `c-${Date.now()}`, eventType: 'campaign.started', campaignId: 'cmp-1', timestamp: ts }],
-      ['/webhooks/flows/events', { eventId: `f-${Date.now()}`, eventType: 'flow.updated', flowId: 'f-1', timestamp: ts }],
+      ['/webhooks/preview/events', { eventId: `p-${Date.now()}`, eventType: 'campaign.preview.activated', campaignId: 'cmp-1', timestamp: ts }],
     ] as const) {
       const res = await signed(path, body);
       expect(res.status, path).toBe(404);
       const error = (res.json as { error: { code: string; message: string; details: { webhooks: string[] } } }).error;
       expect(error.code).toBe('NOT_FOUND');
       expect(error.message).toContain(`no webhook route POST ${path}`);
-      expect(error.details.webhooks).toEqual(expect.arrayContaining(['/webhooks/sms/status', '/webhooks/email/bounce']));
+      expect(error.details.webhooks).toEqual(expect.arrayContaining(['/webhooks/sms/status', '/webhooks/email/bounce', '/webhooks/flows/events']));
     }
     expect(await totalJobs()).toBe(before);
   });
