@@ -16,6 +16,11 @@ export const auditRecord = z.object({
   latencyMs: z.number().optional(),
   errorCode: z.string().optional(),
   attempt: z.number().optional(),
+  /** Figures of the event (counts, rates, versions): scalars only, never message text. */
+  details: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .refine((d) => Object.keys(d).length <= 16, 'at most 16 keys')
+    .optional(),
 });
 export type AuditRecord = z.infer<typeof auditRecord>;
 

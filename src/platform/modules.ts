@@ -4,12 +4,13 @@
 import { emailModule } from '../email/module.ts';
 import { flowsModule } from '../flows/module.ts';
 import type { WebhookKind } from '../ingress/webhook-kinds.ts';
+import { previewModule } from '../preview/module.ts';
 import { ALL_QUEUE_KEYS } from '../queues/registry.ts';
 import { smsModule } from '../sms/module.ts';
 import type { WorkerTable } from '../worker-pool.ts';
 import { moduleList } from './domain-module.ts';
 
-export const DOMAIN_MODULES = moduleList([smsModule, emailModule, flowsModule]);
+export const DOMAIN_MODULES = moduleList([smsModule, emailModule, flowsModule, previewModule]);
 
 export type DomainModules = typeof DOMAIN_MODULES;
 

@@ -79,3 +79,10 @@ export const emailHealthPayload = z.object({
   channelId: id,
   channelName: z.string().min(1).max(200),
 });
+
+/** One preview activation (src/preview/): the spec is stored under its key, the state by activation id. */
+export const previewActivationPayload = z.object({
+  ...traced,
+  activationId: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
+  specKey: id,
+});

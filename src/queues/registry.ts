@@ -3,9 +3,10 @@
 // Wire names never change once released (jobs in flight would be orphaned).
 import type { z } from 'zod';
 import { EMAIL_QUEUES } from '../email/queues.ts';
+import { PREVIEW_QUEUES } from '../preview/queues.ts';
 import { SMS_QUEUES } from '../sms/queues.ts';
 
-export const QUEUES = { ...SMS_QUEUES, ...EMAIL_QUEUES } as const;
+export const QUEUES = { ...SMS_QUEUES, ...EMAIL_QUEUES, ...PREVIEW_QUEUES } as const;
 
 /**
  * Wire names kept for the domains that are coming (campaigns, pacing, flow publish and
