@@ -218,6 +218,7 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
           await deps.onStep?.('activate', id, 0);
           return { next: 'audit' };
         } catch (err) {
+          if (err instanceof CxoneHttpError && err.status === 400) throw refusal(err);
           if (!(err instanceof CxoneHttpError) || err.status !== 412) throw err;
           deps.metrics?.previewPreconditionRetries.inc();
           const retries = await deps.state.incr(id, 'preconditionRetries');
@@ -270,6 +271,17 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
       deps.metrics?.previewActivations.inc({ result: 'failed' });
       log.warn({ activationId: data.activationId, step, code }, 'preview activation failed');
     },
+  });
+}
+
+/** A 400 on the PUT names CXone's fields (P-64: an unknown queue is agentDirectives.0.queueId). */
+function refusal(err: CxoneHttpError): PermanentError {
+  const details = (err.details?.response as { details?: { field?: string; message?: string }[] } | undefined)?.details ?? [];
+  const fields = details.map((d) => `${d.field ?? '(root)'}: ${d.message ?? 'invalid'}`);
+  return new PermanentError(`activation failed: ${err.message}${fields.length ? `: ${fields.join('; ')}` : ''}`, {
+    code: ErrorCode.CxoneBadRequest,
+    cause: err,
+    details: { step: 'activate', fields: details },
   });
 }
 
