@@ -10,6 +10,8 @@ import { loadConfig } from './config.ts';
 import { createProducerContext } from './producer-context.ts';
 import { waitForReady } from './redis.ts';
 import { createSmsServices } from './sms/services.ts';
+import { createPreviewServices } from './preview/services.ts';
+import { ValidationError } from './errors.ts';
 import type { BatchSummary, RowVerdict } from './sms/intake.ts';
 
 export type { BatchSummary, RowVerdict } from './sms/intake.ts';
@@ -28,6 +30,10 @@ export { loadFlow, loadFlowFile } from './domain/flows/load-flow.ts';
 export { formatProblem, PROBLEM_CODES } from './domain/flows/problems.ts';
 export type { CheckOptions, FlowProblem, ProblemCode } from './domain/flows/problems.ts';
 export { countFlowPaths, walkFlow } from './domain/flows/simulate.ts';
+// Preview campaigns: the spec, its payload, and the scrub rules.
+export { checkPreviewSpec, parsePreviewSpec, previewSpecSchema } from './domain/preview/spec.ts';
+export type { CheckedSpec, PreviewSpec, PreviewSpecInput } from './domain/preview/spec.ts';
+export type { ActivationRecord } from './preview/activation-state.ts';
 
 /** One message as a caller gives it; the same fields as a CSV row or JSONL line. */
 export interface SmsInput {
@@ -49,6 +55,7 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
   const config = loadConfig(opts.env);
   const ctx = createProducerContext(config, { role: 'library' });
   const sms = createSmsServices(ctx);
+  const preview = createPreviewServices(ctx);
   return {
     sms: {
       /** Validates every message, reports bad ones per row, enqueues the rest. */
@@ -66,6 +73,19 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
       getBatch: (batchId: string) => sms.store.getBatch(batchId),
       getMessage: (messageId: string) => sms.store.getMessage(messageId),
       consent: sms.consent,
+    },
+    campaigns: {
+      /** Checks a preview spec (object or YAML/JSON text) and enqueues its activation. */
+      async activatePreview(spec: unknown, o: { wait?: boolean; timeoutMs?: number } = {}) {
+        const checked = typeof spec === 'string' ? preview.validate(spec) : preview.validateObject(spec);
+        if (!checked.ok) throw new ValidationError('preview spec', checked.errors);
+        await waitForReady(ctx.redis);
+        const started = await preview.activate(checked.value);
+        return o.wait ? { ...started, state: await preview.wait(started.activationId, o.timeoutMs ?? 600_000) } : started;
+      },
+      previewStatus: (ref: string) => preview.status(ref),
+      previewContacts: (activationId: string, o: { excluded?: boolean; reason?: string; offset?: number; count?: number } = {}) => preview.contacts(activationId, o),
+      dnc: preview.dnc,
     },
     close: () => ctx.close(),
   };
