@@ -42,6 +42,28 @@ async function page<S extends z.ZodType>(
   return { items, next: items.length === 0 ? undefined : nextQuery(res.body.nextPageUri) };
 }
 
+/**
+ * Pages in order from `first`, the next one always requested while the caller handles the
+ * current one: a sequential reader then keeps pace with the rate limit instead of adding its
+ * own work to every page's round trip. A failure of the page ahead surfaces when it is reached.
+ */
+export async function* readAhead<T>(first: string, fetchPage: (query: string) => Promise<Page<T>>): AsyncGenerator<{ page: Page<T>; query: string }> {
+  let query = first;
+  let pending = fetchPage(query);
+  for (;;) {
+    const page = await pending;
+    const current = query;
+    if (page.next) {
+      query = page.next;
+      pending = fetchPage(query);
+      // Handled when reached; a caller that stops early must not leave it unhandled.
+      pending.catch(() => undefined);
+    }
+    yield { page, query: current };
+    if (!page.next) return;
+  }
+}
+
 const campaignRef = z.object({ id: idOf, status: z.string().optional(), type: z.string().optional() }).passthrough();
 
 /** Every active preview campaign's id, over all pages (the seed read one page of 1000). */

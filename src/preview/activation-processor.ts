@@ -13,7 +13,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Processor } from '../queues/define-worker.ts';
 import { defineStepJob } from '../queues/step-job.ts';
 import type { CxoneClient } from '../cxone/http.ts';
-import { fetchContactPage, fetchSuppressionPage, getCampaign, listActivePreviews, putCampaign, registerWebhook } from '../cxone/outbound.ts';
+import { fetchContactPage, fetchSuppressionPage, getCampaign, listActivePreviews, putCampaign, readAhead, registerWebhook } from '../cxone/outbound.ts';
 import { normalizePhone } from '../domain/sms/phone.ts';
 import { decide, screen } from '../domain/preview/eligibility.ts';
 import { conflictingFields, leaves, mergedBody } from '../domain/preview/payload.ts';
@@ -131,18 +131,18 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
       async suppressions({ data, state, signal }) {
         const c = await enter(data, 'suppressions');
         const id = data.activationId;
-        let query = (await deps.state.get(id))?.suppressionsNext ?? `limit=${deps.settings.suppressionPageSize}&page=1`;
-        while (query) {
-          checkDeadline(id, c, state, 'suppressions');
-          const q = query;
-          const page = await inStep('suppression fetch', () => fetchSuppressionPage(deps.client, q, { signal }));
-          const e164s: string[] = [];
-          for (const s of page.items) {
-            const n = normalizePhone(s.phoneNumber, c.spec.defaultRegion);
-            if (n.ok) e164s.push(n.e164);
+        const from = (await deps.state.get(id))?.suppressionsNext ?? `limit=${deps.settings.suppressionPageSize}&page=1`;
+        if (from) {
+          const pages = readAhead(from, (q) => inStep('suppression fetch', () => fetchSuppressionPage(deps.client, q, { signal })));
+          for await (const { page } of pages) {
+            checkDeadline(id, c, state, 'suppressions');
+            const e164s: string[] = [];
+            for (const s of page.items) {
+              const n = normalizePhone(s.phoneNumber, c.spec.defaultRegion);
+              if (n.ok) e164s.push(n.e164);
+            }
+            await deps.state.saveSuppressionPage(id, e164s, page.next ?? '');
           }
-          query = page.next ?? '';
-          await deps.state.saveSuppressionPage(id, e164s, query);
         }
         await deps.onStep?.('suppressions', id, 0);
         return { next: 'contacts' };
@@ -152,20 +152,20 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
         const c = await enter(data, 'contacts');
         const id = data.activationId;
         const rec = await deps.state.get(id);
-        let query = rec?.contactsNext ?? `limit=${deps.settings.contactPageSize}&page=1`;
+        const from = rec?.contactsNext ?? `limit=${deps.settings.contactPageSize}&page=1`;
         let pageNo = (rec?.contactPages ?? 0) + 1;
-        while (query) {
-          checkDeadline(id, c, state, 'contacts', pageNo);
-          const q = query;
-          const page = await inStep('contact filtering', () => fetchContactPage(deps.client, c.spec.contactListId, q, { signal }));
-          const screened = screen(page.items, c.spec);
-          const lists = await deps.state.lookup(id, deps.dncKey, screened.flatMap((s) => (s.e164 && !s.outcome ? [s.e164] : [])));
-          const verdicts = decide(page.items, screened, lists, c.spec, now());
-          query = page.next ?? '';
-          await deps.state.saveContactPage(id, verdicts, query);
-          for (const v of verdicts) deps.metrics?.previewContacts.inc({ outcome: v.outcome });
-          await deps.onStep?.('page', id, pageNo);
-          pageNo++;
+        if (from) {
+          const pages = readAhead(from, (q) => inStep('contact filtering', () => fetchContactPage(deps.client, c.spec.contactListId, q, { signal })));
+          for await (const { page } of pages) {
+            checkDeadline(id, c, state, 'contacts', pageNo);
+            const screened = screen(page.items, c.spec);
+            const lists = await deps.state.lookup(id, deps.dncKey, screened.flatMap((s) => (s.e164 && !s.outcome ? [s.e164] : [])));
+            const verdicts = decide(page.items, screened, lists, c.spec, now());
+            await deps.state.saveContactPage(id, verdicts, page.next ?? '');
+            for (const v of verdicts) deps.metrics?.previewContacts.inc({ outcome: v.outcome });
+            await deps.onStep?.('page', id, pageNo);
+            pageNo++;
+          }
         }
         await deps.state.dropScratch(id);
         return { next: 'webhook' };

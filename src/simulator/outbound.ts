@@ -33,6 +33,8 @@ export interface OutboundStats {
   campaignListPages: number;
   campaignGets: number;
   contactPages: number;
+  /** Contact pages served, by page number (the first 1000 numbers). */
+  contactPagesByNumber: Record<string, number>;
   suppressionPages: number;
   webhooksRegistered: number;
   webhookConflicts: number;
@@ -79,6 +81,7 @@ function fresh() {
       campaignListPages: 0,
       campaignGets: 0,
       contactPages: 0,
+      contactPagesByNumber: {} as Record<string, number>,
       suppressionPages: 0,
       webhookConflicts: 0,
       eventsSent: {} as Record<string, number>,
@@ -217,6 +220,7 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
     const gen = cfg.contactLists?.[ctx.params.id ?? ''];
     if (!gen) throw new HttpProblem(404, { error: 'not_found', message: `no contact list ${ctx.params.id ?? ''}` });
     s.stats.contactPages++;
+    if (q.page <= 1000) s.stats.contactPagesByNumber[q.page] = (s.stats.contactPagesByNumber[q.page] ?? 0) + 1;
     const path = deps.endpoints.outboundContacts.path.replace('{id}', encodeURIComponent(ctx.params.id ?? ''));
     return { status: 200, body: pageOf(gen.count, (i) => contactAt(gen, i), { ...q, cap: cfg.pageSizeCap, path, includeTotal: knob('includeTotal') }) };
   }
@@ -285,7 +289,7 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
         [e.webhookCreate, SCOPES.webhookWrite, registerWebhook],
       ] as const
     ).map(([endpoint, scope, handle]) => ({ endpoint, scope, handle })),
-    stats: () => ({ ...s.stats, eventsSent: { ...s.stats.eventsSent }, activePreviews: activeCount(), webhooksRegistered: s.webhooks.size }),
+    stats: () => ({ ...s.stats, eventsSent: { ...s.stats.eventsSent }, contactPagesByNumber: { ...s.stats.contactPagesByNumber }, activePreviews: activeCount(), webhooksRegistered: s.webhooks.size }),
     reset() {
       s = fresh();
     },
