@@ -14,8 +14,7 @@ import type { Processor } from '../queues/define-worker.ts';
 import { defineStepJob } from '../queues/step-job.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { fetchContactPage, fetchSuppressionPage, getCampaign, listActivePreviews, putCampaign, readAhead, registerWebhook } from '../cxone/outbound.ts';
-import { normalizePhone } from '../domain/sms/phone.ts';
-import { decide, screen } from '../domain/preview/eligibility.ts';
+import { decide, screen, suppressionKey } from '../domain/preview/eligibility.ts';
 import { conflictingFields, leaves, mergedBody } from '../domain/preview/payload.ts';
 import type { CheckedSpec } from '../domain/preview/spec.ts';
 import type { ActivationState } from './activation-state.ts';
@@ -138,8 +137,8 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
             checkDeadline(id, c, state, 'suppressions');
             const e164s: string[] = [];
             for (const s of page.items) {
-              const n = normalizePhone(s.phoneNumber, c.spec.defaultRegion);
-              if (n.ok) e164s.push(n.e164);
+              const key = suppressionKey(s.phoneNumber, c.spec.defaultRegion);
+              if (key) e164s.push(key);
             }
             await deps.state.saveSuppressionPage(id, e164s, page.next ?? '');
           }

@@ -2,7 +2,7 @@
 // calling windows and B6's conflict detection: pure logic, no I/O.
 import { describe, expect, it } from 'vitest';
 import { checkWindow, windowOf, zonesOf, callingWindowSchema } from '../../src/domain/preview/calling-window.ts';
-import { decide, screen } from '../../src/domain/preview/eligibility.ts';
+import { decide, screen, suppressionKey } from '../../src/domain/preview/eligibility.ts';
 import { passesFilters, filterSchema } from '../../src/domain/preview/filters.ts';
 import { conflictingFields, defaultPreviewConfig, mergedBody } from '../../src/domain/preview/payload.ts';
 import { checkPreviewSpec, parsePreviewSpec } from '../../src/domain/preview/spec.ts';
@@ -96,6 +96,15 @@ describe('scrub (PV-U E.164 table, PV-9 pure half)', () => {
     ['+44 20 7946 0958', '+442079460958'],
   ])('%s → %s', (input, e164) => {
     expect(screen([{ id: 'a', fields: { phone: input } }], spec)[0]).toEqual({ id: 'a', e164 });
+  });
+  it.each([
+    ['+14155550100', 'US', '+14155550100'],
+    ['(415) 555-0100', 'US', '+14155550100'],
+    ['1-415-555-0100', 'US', '+14155550100'],
+    ['020 7946 0958', 'GB', '+442079460958'],
+    ['415-555', 'US', undefined],
+  ])('suppression key of %s (%s) is %s', (input, region, key) => {
+    expect(suppressionKey(input, region)).toBe(key);
   });
   it('marks unusable numbers invalid_phone', () => {
     expect(screen([{ id: 'a', fields: { phone: '415-555' } }, { id: 'b', fields: {} }], spec).map((s) => s.outcome)).toEqual(['invalid_phone', 'invalid_phone']);

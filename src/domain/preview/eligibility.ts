@@ -6,6 +6,26 @@ import { checkWindow, windowOf, zonesOf } from './calling-window.ts';
 import { passesFilters } from './filters.ts';
 import type { PreviewSpec } from './spec.ts';
 
+const NANP_REGIONS = new Set(['US', 'CA', 'PR', 'GU', 'VI', 'AS', 'MP']);
+
+/**
+ * The E.164 key a suppression entry is matched on. Suppressions are only looked up, never
+ * dialled, so numbers already in E.164 and North American national formats are keyed
+ * without the full validation (a number that is not valid matches no contact, since
+ * contacts' numbers are validated); anything else goes through libphonenumber.
+ */
+export function suppressionKey(input: string, region: string): string | undefined {
+  const t = input.trim();
+  if (/^\+[1-9]\d{6,14}$/.test(t)) return t;
+  if (NANP_REGIONS.has(region) && /^[\d\s().-]+$/.test(t)) {
+    const digits = t.replace(/\D/g, '');
+    if (digits.length === 10) return `+1${digits}`;
+    if (digits.length === 11 && digits.startsWith('1')) return `+${digits}`;
+  }
+  const n = normalizePhone(t, region);
+  return n.ok ? n.e164 : undefined;
+}
+
 export const OUTCOMES = ['eligible', 'filtered', 'invalid_phone', 'suppressed', 'dnc', 'deferred'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 export type ExclusionReason = Exclude<Outcome, 'eligible'>;
