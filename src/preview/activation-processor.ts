@@ -15,7 +15,7 @@ import { defineStepJob } from '../queues/step-job.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { fetchContactPage, fetchSuppressionPage, getCampaign, listActivePreviews, putCampaign, readAhead, registerWebhook } from '../cxone/outbound.ts';
 import { decide, screen, suppressionKey } from '../domain/preview/eligibility.ts';
-import { conflictingFields, leaves, mergedBody } from '../domain/preview/payload.ts';
+import { conflictingFields, holdsAll, leaves, mergedBody } from '../domain/preview/payload.ts';
 import type { CheckedSpec } from '../domain/preview/spec.ts';
 import type { ActivationState } from './activation-state.ts';
 import type { TierSlots } from './tier-slots.ts';
@@ -194,6 +194,7 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
         checkDeadline(id, c, state, 'activate');
         const campaignId = c.spec.campaignId;
         const read = await inStep('activation', () => getCampaign(deps.client, campaignId, { signal }));
+        const rerun = state.base !== undefined;
         const ours = Object.fromEntries([...leaves(c.payload)].map(([p]) => [p, leaves(read.campaign).get(p)]));
         if (state.base) {
           const changed = conflictingFields(c.payload, unflat(state.base), read.campaign);
@@ -204,6 +205,12 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
             });
           }
         } else await save({ base: ours });
+        // A PUT that went through before a crash: the campaign is active with our fields.
+        if (rerun && read.campaign.status === 'active' && holdsAll(c.payload, read.campaign)) {
+          await deps.state.set(id, { version: read.campaign.version, cxoneStatus: 'active', activatedAt: now(), latencyMs: Math.max(0, now() - (state.startedAt ?? now())) });
+          await deps.slots.settle(campaignId, deps.settings.settleMs);
+          return { next: 'audit' };
+        }
         const started = now();
         try {
           const res = await putCampaign(deps.client, campaignId, mergedBody(read.campaign, c.payload), {

@@ -194,8 +194,9 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
       s.stats.status400++;
       throw new HttpProblem(400, { error: 'validation', details: problems });
     }
-    const { id: _i, version: _v, status: _s, ...fields } = raw as Record<string, unknown>;
+    const { id: _i, version: _v, status: _s, name, type: _t, ...fields } = raw as Record<string, unknown>;
     c.fields = fields;
+    c.name = name as string;
     c.version++;
     c.status = 'active';
     s.stats.puts++;

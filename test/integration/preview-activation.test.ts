@@ -199,6 +199,25 @@ describe('preview activation', () => {
     expect(await h.svc.contacts(a.activationId, { count: 10_000 })).toEqual(await h.svc.contacts(b.activationId, { count: 10_000 }));
   });
 
+  it('a worker that dies right after its PUT went through does not PUT again on the retry', async () => {
+    h = await startPreviewHarness('pvput');
+    seed(h);
+    let crashed = 0;
+    h.fleet.workers(
+      previewProcessorsWith({
+        onStep: (step) => {
+          if (step === 'activate' && crashed++ === 0) throw new Error('simulated crash after the PUT');
+        },
+      }),
+      ['previewActivation'],
+    );
+    const { activationId } = await h.svc.activate(h.spec('camp-1'));
+    const r = await settled(h, activationId);
+    expect(crashed).toBe(1);
+    expect(r).toMatchObject({ status: 'active', version: 2 });
+    expect(h.fleet.sim.stats().preview).toMatchObject({ puts: 1, status412: 0 });
+  });
+
   it('PV-10: an unknown queue is refused by CXone and the error names agentDirectives.0.queueId', async () => {
     h = await startPreviewHarness('pv10');
     seed(h);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkWindow, windowOf, zonesOf, callingWindowSchema } from '../../src/domain/preview/calling-window.ts';
 import { decide, screen, suppressionKey } from '../../src/domain/preview/eligibility.ts';
 import { passesFilters, filterSchema } from '../../src/domain/preview/filters.ts';
-import { conflictingFields, defaultPreviewConfig, mergedBody } from '../../src/domain/preview/payload.ts';
+import { conflictingFields, defaultPreviewConfig, holdsAll, mergedBody } from '../../src/domain/preview/payload.ts';
 import { checkPreviewSpec, parsePreviewSpec } from '../../src/domain/preview/spec.ts';
 
 const LIST = '0b5e3c1a-8f2d-4c6b-9a7e-2d1f0c3b4a5e';
@@ -166,6 +166,10 @@ describe('merge-safe PUT (B6)', () => {
     const fresh = { ...desired, previewSettings: { previewDialingMode: 'timed', agentPromptEnabled: true } };
     expect(conflictingFields(desired, baseRead, fresh)).toEqual(['previewSettings.previewDialingMode']);
     expect(conflictingFields(desired, baseRead, baseRead)).toEqual([]);
+  });
+  it('tells a campaign that already holds our config (a PUT that went through before a crash)', () => {
+    expect(holdsAll(desired, { ...desired, id: 'c', version: 3, status: 'active' })).toBe(true);
+    expect(holdsAll(desired, { ...desired, previewSettings: { previewDialingMode: 'manual' } })).toBe(false);
   });
   it('carries fields we do not set into the PUT body, never server fields', () => {
     const body = mergedBody({ id: 'c', version: 4, status: 'inactive', description: 'kept', name: 'old' }, desired);

@@ -90,6 +90,12 @@ export function conflictingFields(desired: PreviewConfig, base: unknown, fresh: 
   return out;
 }
 
+/** Whether the campaign already holds every field of our config, as we would write it. */
+export function holdsAll(desired: PreviewConfig, campaign: unknown): boolean {
+  const have = leaves(campaign);
+  return [...leaves(desired)].every(([path, want]) => Object.is(have.get(path), want));
+}
+
 /** Server-managed fields never sent back on a PUT. */
 const SERVER_FIELDS = new Set(['id', 'version', 'status', 'etag', 'createdAt', 'updatedAt']);
 
