@@ -203,14 +203,10 @@ describe('preview activation', () => {
     h = await startPreviewHarness('pvput');
     seed(h);
     let crashed = 0;
-    h.fleet.workers(
-      previewProcessorsWith({
-        onStep: (step) => {
-          if (step === 'activate' && crashed++ === 0) throw new Error('simulated crash after the PUT');
-        },
-      }),
-      ['previewActivation'],
-    );
+    const crashAfterPut = (step: string) => {
+      if (step === 'activate' && crashed++ === 0) throw new Error('simulated crash after the PUT');
+    };
+    h.fleet.workers(previewProcessorsWith({ onStep: crashAfterPut }), ['previewActivation']);
     const { activationId } = await h.svc.activate(h.spec('camp-1'));
     const r = await settled(h, activationId);
     expect(crashed).toBe(1);
