@@ -160,8 +160,8 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
             const screened = screen(page.items, c.spec);
             const lists = await deps.state.lookup(id, deps.dncKey, screened.flatMap((s) => (s.e164 && !s.outcome ? [s.e164] : [])));
             const verdicts = decide(page.items, screened, lists, c.spec, now());
-            await deps.state.saveContactPage(id, verdicts, page.next ?? '');
-            for (const v of verdicts) deps.metrics?.previewContacts.inc({ outcome: v.outcome });
+            const perOutcome = await deps.state.saveContactPage(id, verdicts, page.next ?? '');
+            for (const [outcome, n] of perOutcome) deps.metrics?.previewContacts.inc({ outcome }, n);
             await deps.onStep?.('page', id, pageNo);
             pageNo++;
           }

@@ -144,8 +144,8 @@ export function createActivationState(deps: { redis: RedisConnection; prefix: st
       return { suppressed: new Set(e164s.filter((_, i) => s[i] === 1)), dnc: new Set(e164s.filter((_, i) => d[i] === 1)) };
     },
 
-    /** One contact page's verdicts, counts and the checkpoint of the next page, atomically. */
-    async saveContactPage(activationId: string, verdicts: readonly Verdict[], next: string): Promise<void> {
+    /** One contact page's verdicts, counts and the checkpoint of the next page, atomically; returns the page's counts. */
+    async saveContactPage(activationId: string, verdicts: readonly Verdict[], next: string): Promise<Map<Outcome, number>> {
       const a = keys.activation(activationId);
       const m = redis.multi();
       const eligible = verdicts.filter((v) => v.outcome === 'eligible').map((v) => v.id);
@@ -154,7 +154,7 @@ export function createActivationState(deps: { redis: RedisConnection; prefix: st
       if (excluded.length > 0) {
         m.hset(keys.excluded(activationId), ...excluded.flatMap((v) => [v.id, v.nextCallableAt === undefined ? v.outcome : `${v.outcome}|${v.nextCallableAt}`]));
       }
-      const counts = new Map<string, number>();
+      const counts = new Map<Outcome, number>();
       for (const v of verdicts) counts.set(v.outcome, (counts.get(v.outcome) ?? 0) + 1);
       for (const [o, n] of counts) m.hincrby(a, `c:${o}`, n);
       m.hincrby(a, 'c:fetched', verdicts.length);
@@ -163,6 +163,7 @@ export function createActivationState(deps: { redis: RedisConnection; prefix: st
       m.expire(keys.eligible(activationId), RETENTION_S);
       m.expire(keys.excluded(activationId), RETENTION_S);
       await m.exec();
+      return counts;
     },
 
     async eligible(activationId: string, offset = 0, count = 1000): Promise<string[]> {
