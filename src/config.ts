@@ -105,6 +105,12 @@ export const envSchema = z.object({
   SMS_MAX_STORED_REJECTIONS: int(0).default(1000),
   SMS_INTAKE_REDIS_WAIT_S: int(0, 3600).default(60),
 
+  // Preview campaigns (src/preview/): tier limit, deadline, 412 retries, page sizes.
+  PREVIEW_MAX_CONCURRENT: int(1, 10_000).default(3),
+  PREVIEW_DEADLINE_MS: int(1_000, 3_600_000).default(60_000),
+  PREVIEW_PRECONDITION_RETRIES: int(1, 20).default(3),
+  PREVIEW_CONTACT_PAGE_SIZE: int(1, 1_000).default(250),
+  PREVIEW_SUPPRESSION_PAGE_SIZE: int(1, 1_000).default(1_000),
   EMAIL_SECRETS_DIR: z.string().default('.'),
   // Secret references (an email spec's smtp.passwordEnv) may only name variables with one
   // of these prefixes, so a spec cannot make a worker read CXONE_CLIENT_SECRET or REDIS_URL.
@@ -236,6 +242,13 @@ function toConfig(e: Env) {
       maxPolls: e.FLOW_JOB_MAX_POLLS,
       deadlineMs: e.FLOW_PUBLISH_DEADLINE_S * 1000,
       webhook: e.FLOW_WEBHOOK_URL && e.FLOW_WEBHOOK_SECRET_ENV ? { url: e.FLOW_WEBHOOK_URL, secretEnv: e.FLOW_WEBHOOK_SECRET_ENV } : undefined,
+    },
+    preview: {
+      maxConcurrent: e.PREVIEW_MAX_CONCURRENT,
+      deadlineMs: e.PREVIEW_DEADLINE_MS,
+      preconditionRetries: e.PREVIEW_PRECONDITION_RETRIES,
+      contactPageSize: e.PREVIEW_CONTACT_PAGE_SIZE,
+      suppressionPageSize: e.PREVIEW_SUPPRESSION_PAGE_SIZE,
     },
     secretEnvPrefixes: e.SECRET_ENV_PREFIXES,
   } as const;

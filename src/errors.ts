@@ -31,6 +31,9 @@ export const ErrorCode = {
   ProvisionFailed: 'PROVISION_FAILED',
   ActivationFailed: 'ACTIVATION_FAILED',
   Deadline: 'DEADLINE_EXCEEDED',
+  // Preview campaigns
+  PreviewTierLimit: 'PREVIEW_TIER_LIMIT',
+  PreviewConflict: 'PREVIEW_CONFLICT',
   // CXone and the way to it
   CxoneBadRequest: 'CXONE_BAD_REQUEST',
   CxoneUnauthorized: 'CXONE_UNAUTHORIZED',
@@ -90,6 +93,8 @@ const HTTP_STATUS = {
   PROVISION_FAILED: 422,
   ACTIVATION_FAILED: 422,
   DEADLINE_EXCEEDED: 504,
+  PREVIEW_TIER_LIMIT: 422,
+  PREVIEW_CONFLICT: 409,
   CXONE_BAD_REQUEST: 502,
   CXONE_UNAUTHORIZED: 502,
   CXONE_FORBIDDEN: 502,

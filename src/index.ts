@@ -12,6 +12,8 @@ import { waitForReady } from './redis.ts';
 import { createSmsServices } from './sms/services.ts';
 import { flowServicesFor } from './flows/producer.ts';
 import type { PublishStepLine } from './flows/publish-record.ts';
+import { createPreviewServices } from './preview/services.ts';
+import { ValidationError } from './errors.ts';
 import type { BatchSummary, RowVerdict } from './sms/intake.ts';
 
 export type { BatchSummary, RowVerdict } from './sms/intake.ts';
@@ -35,6 +37,10 @@ export { flowContent } from './domain/flows/canonical.ts';
 export type { PublishAccepted } from './flows/services.ts';
 export type { PublishRecord, PublishStepLine } from './flows/publish-record.ts';
 export type { FlowRevision } from './flows/revisions.ts';
+// Preview campaigns: the spec, its payload, and the scrub rules.
+export { checkPreviewSpec, parsePreviewSpec, previewSpecSchema } from './domain/preview/spec.ts';
+export type { CheckedSpec, PreviewSpec, PreviewSpecInput } from './domain/preview/spec.ts';
+export type { ActivationRecord } from './preview/activation-state.ts';
 
 /** One message as a caller gives it; the same fields as a CSV row or JSONL line. */
 export interface SmsInput {
@@ -57,6 +63,7 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
   const ctx = createProducerContext(config, { role: 'library' });
   const sms = createSmsServices(ctx);
   const flows = flowServicesFor(ctx);
+  const preview = createPreviewServices(ctx);
   return {
     sms: {
       /** Validates every message, reports bad ones per row, enqueues the rest. */
@@ -91,6 +98,19 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
       revisions: (name: string) => flows.store.revisions(name),
       rollback: (name: string, revision: number, o: { message?: string } = {}) => flows.rollback(name, revision, o),
       metrics: () => flows.metrics(),
+    },
+    campaigns: {
+      /** Checks a preview spec (object or YAML/JSON text) and enqueues its activation. */
+      async activatePreview(spec: unknown, o: { wait?: boolean; timeoutMs?: number } = {}) {
+        const checked = typeof spec === 'string' ? preview.validate(spec) : preview.validateObject(spec);
+        if (!checked.ok) throw new ValidationError('preview spec', checked.errors);
+        await waitForReady(ctx.redis);
+        const started = await preview.activate(checked.value);
+        return o.wait ? { ...started, state: await preview.wait(started.activationId, o.timeoutMs ?? 600_000) } : started;
+      },
+      previewStatus: (ref: string) => preview.status(ref),
+      previewContacts: (activationId: string, o: { excluded?: boolean; reason?: string; offset?: number; count?: number } = {}) => preview.contacts(activationId, o),
+      dnc: preview.dnc,
     },
     close: () => ctx.close(),
   };

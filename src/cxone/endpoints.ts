@@ -35,6 +35,14 @@ export const DEFAULT_ENDPOINTS = {
   flowCreate: { method: 'POST', path: '/api/flows' },
   jobGet: { method: 'GET', path: '/api/jobs/{id}' },
   eventSubscriptionCreate: { method: 'POST', path: '/api/events/subscriptions' },
+
+  // Preview campaigns (the seed's REST v2 outbound paths; real CXone has none of them, see cxone-real.md).
+  outboundCampaignList: { method: 'GET', path: '/api/v2/outbound/campaigns' },
+  outboundCampaignGet: { method: 'GET', path: '/api/v2/outbound/campaigns/{id}' },
+  outboundCampaignUpdate: { method: 'PUT', path: '/api/v2/outbound/campaigns/{id}' },
+  outboundContacts: { method: 'GET', path: '/api/v2/outbound/contactlists/{id}/contacts' },
+  outboundSuppressions: { method: 'GET', path: '/api/v2/outbound/suppressions' },
+  webhookCreate: { method: 'POST', path: '/api/v2/webhooks' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof DEFAULT_ENDPOINTS;

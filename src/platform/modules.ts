@@ -6,11 +6,12 @@ import { flowsModule } from '../flows/module.ts';
 import type { WebhookKind } from '../ingress/webhook-kinds.ts';
 import type { ReplayGuard, ReplayGuardDeps } from '../dead-letters.ts';
 import { ALL_QUEUE_KEYS, type QueueKey } from '../queues/registry.ts';
+import { previewModule } from '../preview/module.ts';
 import { smsModule } from '../sms/module.ts';
 import type { WorkerTable } from '../worker-pool.ts';
 import { moduleList } from './domain-module.ts';
 
-export const DOMAIN_MODULES = moduleList([smsModule, emailModule, flowsModule]);
+export const DOMAIN_MODULES = moduleList([smsModule, emailModule, flowsModule, previewModule]);
 
 export type DomainModules = typeof DOMAIN_MODULES;
 

@@ -109,3 +109,10 @@ export const flowEventPayload = z.object({
   ...extra,
 });
 export type FlowEventData = z.output<typeof flowEventPayload>;
+
+/** One preview activation (src/preview/): the spec is stored under its key, the state by activation id. */
+export const previewActivationPayload = z.object({
+  ...traced,
+  activationId: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
+  specKey: id,
+});

@@ -4,9 +4,10 @@
 import type { z } from 'zod';
 import { EMAIL_QUEUES } from '../email/queues.ts';
 import { FLOW_QUEUES } from '../flows/queues.ts';
+import { PREVIEW_QUEUES } from '../preview/queues.ts';
 import { SMS_QUEUES } from '../sms/queues.ts';
 
-export const QUEUES = { ...SMS_QUEUES, ...EMAIL_QUEUES, ...FLOW_QUEUES } as const;
+export const QUEUES = { ...SMS_QUEUES, ...EMAIL_QUEUES, ...FLOW_QUEUES, ...PREVIEW_QUEUES } as const;
 
 /**
  * Wire names kept for the domains that are coming (campaigns and pacing). They are not queues yet: no producer, webhook or dashboard entry uses them, and

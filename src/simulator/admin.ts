@@ -82,3 +82,14 @@ export function createAdminHandler(deps: AdminDeps) {
       });
   };
 }
+
+/** POST /_sim/<module>/config: a JSON patch to the module's configure, its problems as 400s. */
+export function configureFromBody(raw: Buffer, configure: (patch: unknown) => unknown): SimResponse {
+  try {
+    return { status: 200, body: configure(raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'))) };
+  } catch (err) {
+    if (err instanceof SimulatorConfigError) throw validationProblem(err.issues);
+    if (err instanceof SyntaxError) throw new HttpProblem(400, { error: 'malformed_json', message: err.message });
+    throw err;
+  }
+}

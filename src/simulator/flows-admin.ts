@@ -2,10 +2,10 @@
 // Like the rest of /_sim/* there is no auth, no fault and no rate limit here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { SimulatorConfigError } from './config.ts';
+import { configureFromBody } from './admin.ts';
 import type { SimLogger } from './config.ts';
 import type { FlowsControl } from './flows-schemas.ts';
-import { ClientGone, HttpProblem, methodNotAllowed, notFound, parseJsonBody, readBody, validationProblem, writeJson } from './http-io.ts';
+import { methodNotAllowed, notFound, parseJsonBody, runAdminAction, writeJson } from './http-io.ts';
 import type { SimResponse } from './http-io.ts';
 
 export const FLOWS_ADMIN_PREFIX = '/_sim/flows/';
@@ -20,15 +20,7 @@ export function createFlowsAdminHandler(control: FlowsControl, logger: SimLogger
   const routes: Record<string, Record<string, (raw: Buffer, q: URLSearchParams) => SimResponse>> = {
     config: {
       GET: () => ({ status: 200, body: control.config() }),
-      POST: (raw) => {
-        try {
-          return { status: 200, body: control.configure(raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'))) };
-        } catch (err) {
-          if (err instanceof SimulatorConfigError) throw validationProblem(err.issues);
-          if (err instanceof SyntaxError) throw new HttpProblem(400, { error: 'malformed_json', message: err.message });
-          throw err;
-        }
-      },
+      POST: (raw) => configureFromBody(raw, (p) => control.configure(p)),
     },
     flows: { GET: (_raw, q) => ({ status: 200, body: { data: control.flows(q.get('name') ?? undefined) } }) },
     subscriptions: { GET: () => ({ status: 200, body: { data: control.subscriptions() } }) },
@@ -43,13 +35,6 @@ export function createFlowsAdminHandler(control: FlowsControl, logger: SimLogger
       writeJson(res, route ? methodNotAllowed(Object.keys(route)) : notFound(req.method ?? '', pathname));
       return;
     }
-    void readBody(req)
-      .then((raw) => writeJson(res, action(raw, new URLSearchParams(search))))
-      .catch((err: unknown) => {
-        if (err instanceof ClientGone) return;
-        if (err instanceof HttpProblem) return void writeJson(res, err.toResponse());
-        logger.error({ err }, 'simulator flows admin action failed');
-        writeJson(res, { status: 500, body: { error: 'internal' } });
-      });
+    runAdminAction(req, res, (raw) => action(raw, new URLSearchParams(search)), logger, 'flows');
   };
 }

@@ -135,3 +135,21 @@ export function methodNotAllowed(allow: readonly string[]): SimResponse {
 export function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
+
+/** Serves one /_sim/<module>/ admin action: reads the body, answers its result or its problem. */
+export function runAdminAction(
+  req: IncomingMessage,
+  res: ServerResponse,
+  action: (raw: Buffer) => SimResponse,
+  logger: { error: (obj: Record<string, unknown>, msg?: string) => void },
+  what: string,
+): void {
+  void readBody(req)
+    .then((raw) => writeJson(res, action(raw)))
+    .catch((err: unknown) => {
+      if (err instanceof ClientGone) return;
+      if (err instanceof HttpProblem) return void writeJson(res, err.toResponse());
+      logger.error({ err }, `simulator ${what} admin action failed`);
+      writeJson(res, { status: 500, body: { error: 'internal' } });
+    });
+}

@@ -12,6 +12,11 @@ export const SCOPES = {
   flowWrite: 'flow:write',
   flowRead: 'flow:read',
   eventsWrite: 'events:write',
+  outboundRead: 'outbound:read',
+  campaignWrite: 'campaign:write',
+  contactlistRead: 'contactlist:read',
+  suppressionsRead: 'suppressions:read',
+  webhookWrite: 'webhook:write',
 } as const;
 
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];

@@ -38,7 +38,7 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Text → plain data, or the syntax errors. YAML duplicate keys are errors, not last-wins. */
-function parseText(text: string, format: SpecFormat): { ok: true; data: unknown; warnings: string[] } | { ok: false; errors: FieldIssue[] } {
+export function parseText(text: string, format: SpecFormat): { ok: true; data: unknown; warnings: string[] } | { ok: false; errors: FieldIssue[] } {
   const effective = format === 'auto' ? (/^\s*[{[]/.test(text) ? 'json' : 'yaml') : format;
   if (effective === 'json') {
     try {
