@@ -2,18 +2,18 @@
 // listed here must have a worker: src/platform/modules.ts does not compile otherwise.
 // Wire names never change once released (jobs in flight would be orphaned).
 import type { z } from 'zod';
+import { CAMPAIGN_QUEUES } from '../campaigns/queues.ts';
 import { EMAIL_QUEUES } from '../email/queues.ts';
 import { SMS_QUEUES } from '../sms/queues.ts';
 
-export const QUEUES = { ...SMS_QUEUES, ...EMAIL_QUEUES } as const;
+export const QUEUES = { ...SMS_QUEUES, ...EMAIL_QUEUES, ...CAMPAIGN_QUEUES } as const;
 
 /**
- * Wire names kept for the domains that are coming (campaigns, pacing, flow publish and
- * events). They are not queues yet: no producer, webhook or dashboard entry uses them, and
+ * Wire names kept for the domains that are coming (flow publish and events). They are not queues yet: no producer, webhook or dashboard entry uses them, and
  * no live queue may take one for something else. A domain's change moves its names from
  * here into its queues.
  */
-export const RESERVED_QUEUE_NAMES = ['campaign-event', 'flow-event', 'pacing-check', 'campaign-operation', 'flow-publish'] as const;
+export const RESERVED_QUEUE_NAMES = ['flow-event', 'flow-publish'] as const;
 
 export type QueueKey = keyof typeof QUEUES;
 export type PayloadOf<K extends QueueKey> = z.infer<(typeof QUEUES)[K]['schema']>;

@@ -12,6 +12,10 @@ export const SCOPES = {
   flowWrite: 'flow:write',
   flowRead: 'flow:read',
   eventsWrite: 'events:write',
+  campaignRead: 'campaign:read',
+  campaignWrite: 'campaign:write',
+  contactListRead: 'contactlist:read',
+  statisticsRead: 'statistics:read',
 } as const;
 
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
