@@ -10,6 +10,7 @@ export function campaignKeys(prefix: string) {
     byCampaignId: () => k('by-id'),
     pacing: (campaignId: string) => k('pacing', campaignId),
     decisions: (campaignId: string) => k('pacing', campaignId, 'decisions'),
+    checkLock: (campaignId: string) => k('pacing', campaignId, 'lock'),
     samples: (campaignId: string) => k('abandon', campaignId),
     summary: (campaignId: string) => k('summary', campaignId),
     /** Campaigns with live pacing (their metric series are kept while they are here). */

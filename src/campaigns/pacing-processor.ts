@@ -17,6 +17,9 @@ import { campaignRef } from './keys.ts';
 import type { PacingSchedule } from './pacing-schedule.ts';
 import type { PacingState, PacingStore } from './pacing-store.ts';
 
+/** Longest a check may hold its campaign's lock (a crashed worker's lock lapses). */
+const CHECK_LOCK_MS = 60_000;
+
 export interface PacingSettingsConfig {
   targetAnswerRate: number;
   budget: AbandonBudget;
@@ -103,8 +106,18 @@ export function createPacingCheck(deps: PacingDeps) {
     else log.debug({ campaignId, cpm: decision.cpm, reason: decision.reason }, 'pacing unchanged');
   }
 
-  const processor: Processor<'pacingCheck'> = async (data, { signal, log }) => {
+  const processor: Processor<'pacingCheck'> = async (data, { signal, log, job }) => {
     const { campaignId } = data;
+    const token = String(job.id);
+    if (!(await deps.pacing.tryLock(campaignId, token, CHECK_LOCK_MS))) return { campaignId, skipped: 'another check is running' };
+    try {
+      return await check(campaignId, signal, log);
+    } finally {
+      await deps.pacing.unlock(campaignId, token);
+    }
+  };
+
+  async function check(campaignId: string, signal: AbortSignal, log: Logger) {
     const p = await deps.pacing.get(campaignId);
     if (!p || p.status !== 'active') {
       await deps.schedule.end(campaignId);
@@ -126,6 +139,6 @@ export function createPacingCheck(deps: PacingDeps) {
       if (!(err instanceof RateLimitedError)) await deps.breakers.record(campaignId, false);
       throw err;
     }
-  };
+  }
   return processor;
 }

@@ -98,6 +98,17 @@ export function createPacingStore(deps: { redis: RedisConnection; prefix: string
 
     running: () => redis.smembers(keys.running()),
 
+    /**
+     * One check at a time per campaign: BullMQ produces the next check when the current one
+     * starts, so a check slower than the interval would otherwise overlap the next.
+     */
+    async tryLock(campaignId: string, token: string, ms: number): Promise<boolean> {
+      return (await redis.set(keys.checkLock(campaignId), token, 'PX', ms, 'NX')) === 'OK';
+    },
+    async unlock(campaignId: string, token: string): Promise<void> {
+      if ((await redis.get(keys.checkLock(campaignId))) === token) await redis.del(keys.checkLock(campaignId));
+    },
+
     async recordDecision(campaignId: string, d: DecisionRecord): Promise<void> {
       await redis.multi().lpush(keys.decisions(campaignId), JSON.stringify(d)).ltrim(keys.decisions(campaignId), 0, MAX_DECISIONS - 1).exec();
     },
