@@ -5,7 +5,7 @@
 // record the decision with its inputs, audit a change, log it. Each check counts once on
 // the dialer breaker; while it is open checks are deferred without spending attempts.
 import type { AuditLog } from '../audit.ts';
-import { abandonWindows, decidePacing, type AbandonBudget, type PacingDecision, type PacingInputs, type PacingPolicy } from '../domain/campaigns/pacing.ts';
+import { abandonWindows, decidePacing, type AbandonBudget, type PacingDecision, type PacingInputs } from '../domain/campaigns/pacing.ts';
 import { ErrorCode, PermanentError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -134,7 +134,7 @@ export function createPacingCheck(deps: PacingDeps) {
       }
       const r = await decideAndApply(p, campaignId, signal, log);
       await deps.breakers.record(campaignId, true);
-      return { campaignId, policy: p.policy as PacingPolicy, from: p.cpm, to: r.decision.cpm, kind: r.decision.kind };
+      return { campaignId, policy: p.policy, from: p.cpm, to: r.decision.cpm, kind: r.decision.kind };
     } catch (err) {
       if (!(err instanceof RateLimitedError)) await deps.breakers.record(campaignId, false);
       throw err;

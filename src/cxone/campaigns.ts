@@ -52,7 +52,8 @@ export function refusalOf(err: unknown): { status: number; body: Record<string, 
 export function refusalMessage(body: Record<string, unknown>): string {
   const details = body.details;
   if (Array.isArray(details) && details.length > 0) {
-    return details.map((d: { field?: unknown; message?: unknown }) => `${String(d.field ?? '')}: ${String(d.message ?? '')}`).join('; ');
+    const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+    return details.map((d: { field?: unknown; message?: unknown }) => `${text(d.field)}: ${text(d.message)}`).join('; ');
   }
   return typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : '';
 }

@@ -223,7 +223,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
   }
 
   const handlers = {
-    contactList(ctx: RouteContext): SimResponse {
+    contactList: (ctx: RouteContext): SimResponse => {
       scripted('contactList');
       s.contactListReads++;
       const list = contactLists().find((l) => l.id === ctx.params.id);
@@ -231,7 +231,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       return { status: 200, body: contactListView(list, ctx.now) };
     },
 
-    create(ctx: RouteContext): SimResponse {
+    create: (ctx: RouteContext): SimResponse => {
       scripted('create');
       const idemKey = headerValue(ctx.req.headers['idempotency-key']);
       const replay = idemKey === undefined ? undefined : s.campaigns.get(s.idempotency.get(key(ctx.auth.accountId, idemKey)) ?? '');
@@ -270,7 +270,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       return { status: 201, body: { id: c.id, status: c.status } };
     },
 
-    start(ctx: RouteContext): SimResponse {
+    start: (ctx: RouteContext): SimResponse => {
       const c = find(ctx);
       scripted('start');
       if (STARTED.has(c.status)) {
@@ -286,7 +286,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       return { status: 202, body: { id: c.id, status: c.status } };
     },
 
-    get(ctx: RouteContext): SimResponse {
+    get: (ctx: RouteContext): SimResponse => {
       const c = find(ctx);
       scripted('get');
       c.polls++;
@@ -299,7 +299,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       return { status: 200, body: view(c) };
     },
 
-    patch(ctx: RouteContext): SimResponse {
+    patch: (ctx: RouteContext): SimResponse => {
       const c = find(ctx);
       scripted('patch');
       const body = parseJsonBody(ctx.body, patchSchema);
@@ -313,7 +313,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       return { status: knob('patchStatus'), body: view(c) };
     },
 
-    realtime(ctx: RouteContext): SimResponse {
+    realtime: (ctx: RouteContext): SimResponse => {
       const c = find(ctx);
       scripted('realtime');
       s.realtimeReads++;
@@ -321,7 +321,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       return { status: 200, body: realtimeOf(c.dialer) };
     },
 
-    statistics(ctx: RouteContext): SimResponse {
+    statistics: (ctx: RouteContext): SimResponse => {
       const c = find(ctx);
       scripted('statistics');
       s.statisticsReads++;
@@ -329,7 +329,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       return { status: 200, body: figures };
     },
 
-    stop(ctx: RouteContext): SimResponse {
+    stop: (ctx: RouteContext): SimResponse => {
       const c = find(ctx);
       scripted('stop');
       if (!STARTED.has(c.status)) throw new HttpProblem(409, { error: 'conflict', message: `campaign ${c.id} is ${c.status}`, status: c.status });
