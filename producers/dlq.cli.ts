@@ -10,7 +10,7 @@ import { withCliProducer, type ProducerContext } from '../src/producer-context.t
 import { EXIT } from '../src/cli/exit-codes.ts';
 import { intOption, repeatableOption, timeOption } from '../src/cli/options.ts';
 import { ALL_QUEUE_KEYS, QUEUES, queueKeyByName, type QueueKey } from '../src/queues/registry.ts';
-import { replayGuardFor } from '../src/sms/replay-guard.ts';
+import { replayGuardFor } from '../src/platform/modules.ts';
 
 function queueArg(name: string): QueueKey {
   const key = queueKeyByName(name);
@@ -65,7 +65,7 @@ export function dlqCommand(): Command {
     .option('--json', 'machine output')
     .action(async (key: QueueKey, o: { since?: number; limit?: number; id?: string[]; dryRun?: boolean; json?: boolean }) =>
       withQueues(async (ctx) => {
-        const report = await redriveDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit, ids: o.id, dryRun: o.dryRun, guard: replayGuardFor(key, ctx) });
+        const report = await redriveDeadLetters(ctx.queues, key, { since: o.since, limit: o.limit, ids: o.id, dryRun: o.dryRun, guard: await replayGuardFor(key, ctx) });
         if (o.json) console.log(JSON.stringify(report));
         else printReport(report);
         if (report.errors.length) process.exitCode = EXIT.failure;

@@ -4,6 +4,8 @@
 // replay moves each job back to waiting with its attempts reset, after a queue's guard (if
 // any) has said yes: sms-send's reopens a `failed`/`unknown` message so its job sends it.
 import type { Job } from 'bullmq';
+import type { Config } from './config.ts';
+import type { RedisConnection } from './redis.ts';
 import type { QueueSet } from './queues/queue-set.ts';
 import { QUEUES, type QueueKey } from './queues/registry.ts';
 
@@ -82,6 +84,15 @@ export async function listDeadLetters(queues: QueueSet, key: QueueKey, query: De
  * change so the replayed job does its work rather than skip it.
  */
 export type ReplayGuard = (job: Job, dryRun: boolean) => Promise<{ replay: true } | { replay: false; reason: string }>;
+
+/** What a replay guard is made from: any door that replays (CLI, control API) has these. */
+export interface ReplayGuardDeps {
+  config: Config;
+  redis: RedisConnection;
+}
+
+/** A domain's replay guards by queue (its manifest's `replayGuards`); a queue without one replays as is. */
+export type ReplayGuardTable = { readonly [K in QueueKey]?: (deps: ReplayGuardDeps) => ReplayGuard };
 
 export interface RedriveOptions extends DeadLetterQuery {
   /** Only these job ids (each must be a dead letter). */

@@ -14,7 +14,7 @@ import type { RedisConnection } from '../redis.ts';
 import { adminAuth, adminDisabled } from './admin-auth.ts';
 import { createIdempotencyStore } from './api/idempotency.ts';
 import { registerControlRoutes } from './api/control-routes.ts';
-import { replayGuardFor } from '../sms/replay-guard.ts';
+import { replayGuardFor } from '../platform/modules.ts';
 import { API_BASE_PATH, createApiRouter, type ApiRouter } from './api/router.ts';
 import { DASHBOARD_PATH, createDashboardHandlers } from './dashboard.ts';
 import { errorHandler, notFound } from './errors-middleware.ts';

@@ -7,6 +7,7 @@
 // simulator is behind a loader (`processors()`, `routes()`, `cli.load()`, `simulator()`),
 // so `cxone-fleet --help` and the ingress do not load what they do not run.
 import type { Command } from 'commander';
+import type { ReplayGuardTable } from '../dead-letters.ts';
 import type { ApiRouter } from '../ingress/api/router.ts';
 import type { IngressDeps } from '../ingress/app.ts';
 import type { WebhookKind } from '../ingress/webhook-kinds.ts';
@@ -38,6 +39,8 @@ export interface AnyDomainModule {
   readonly cli?: DomainCommand;
   /** Its CXone stand-in: API routes, stats, and admin paths under /_sim/<name>/. */
   simulator?(): Promise<(deps: ModuleDeps) => SimModule>;
+  /** What a dead letter's replay must do first, by queue (e.g. sms-send reopens its message). */
+  replayGuards?(): Promise<ReplayGuardTable>;
 }
 
 export interface DomainModule<N extends string, K extends QueueKey, S extends SimModule = SimModule> extends AnyDomainModule {

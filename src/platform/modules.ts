@@ -5,7 +5,8 @@ import { campaignsModule } from '../campaigns/module.ts';
 import { emailModule } from '../email/module.ts';
 import { flowsModule } from '../flows/module.ts';
 import type { WebhookKind } from '../ingress/webhook-kinds.ts';
-import { ALL_QUEUE_KEYS } from '../queues/registry.ts';
+import type { ReplayGuard, ReplayGuardDeps } from '../dead-letters.ts';
+import { ALL_QUEUE_KEYS, type QueueKey } from '../queues/registry.ts';
 import { smsModule } from '../sms/module.ts';
 import type { WorkerTable } from '../worker-pool.ts';
 import { moduleList } from './domain-module.ts';
@@ -16,6 +17,13 @@ export type DomainModules = typeof DOMAIN_MODULES;
 
 /** Every signed webhook route the ingress serves. */
 export const WEBHOOK_KINDS: readonly WebhookKind[] = DOMAIN_MODULES.flatMap((m) => m.webhooks ?? []);
+
+/** The guard a queue's dead-letter replay needs, from the module that owns the queue. */
+export async function replayGuardFor(key: QueueKey, deps: ReplayGuardDeps): Promise<ReplayGuard | undefined> {
+  const owner = DOMAIN_MODULES.find((m) => key in m.queues);
+  const guards = await owner?.replayGuards?.();
+  return guards?.[key]?.(deps);
+}
 
 /** The processor of every queue, loaded from the modules (only worker processes need it). */
 export async function loadWorkerTable(): Promise<WorkerTable> {

@@ -103,12 +103,13 @@ export interface StepJobDefinition<K extends QueueKey, S extends string, St> {
 
 /** Thrown after the job was moved to the delayed set; define-worker counts it as a wait. */
 export class StepWait extends DelayedError {
-  constructor(
-    readonly step: string,
-    readonly delayMs: number,
-  ) {
+  readonly step: string;
+  readonly delayMs: number;
+  constructor(step: string, delayMs: number) {
     super();
     this.name = 'DelayedError';
+    this.step = step;
+    this.delayMs = delayMs;
   }
 }
 

@@ -19,4 +19,5 @@ export const smsModule = defineDomainModule({
     load: async () => (await import('../../producers/sms.cli.ts')).smsCommand(),
   },
   simulator: async () => (await import('../simulator/sms.ts')).createSmsModule,
+  replayGuards: async () => (await import('./replay-guard.ts')).SMS_REPLAY_GUARDS,
 });

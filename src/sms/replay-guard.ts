@@ -4,11 +4,8 @@
 // in the message lifecycle, made only here and audited. The job keeps its idempotency key,
 // so a message CXone did take answers with the same id and is not sent twice.
 import { createAuditLog, type AuditLog } from '../audit.ts';
-import type { Config } from '../config.ts';
 import { reopenForReplay } from '../domain/sms/message-state.ts';
-import type { ReplayGuard } from '../dead-letters.ts';
-import type { QueueKey } from '../queues/registry.ts';
-import type { RedisConnection } from '../redis.ts';
+import type { ReplayGuard, ReplayGuardTable } from '../dead-letters.ts';
 import { maskPhone } from '../mask.ts';
 import type { MessageStore } from './message-store.ts';
 import { createConfiguredMessageStore } from './services.ts';
@@ -41,15 +38,11 @@ export function createSmsReplayGuard(deps: { store: MessageStore; audit: AuditLo
   };
 }
 
-/**
- * The guard a queue's replay needs, for every door that replays (CLI and control API):
- * only sms-send must change state first.
- */
-export function replayGuardFor(key: QueueKey, deps: { config: Config; redis: RedisConnection }): ReplayGuard | undefined {
-  if (key !== 'smsSend') return undefined;
-  return createSmsReplayGuard({
+/** The SMS domain's replay guards (its manifest lists them): only sms-send must change state first. */
+export const SMS_REPLAY_GUARDS: ReplayGuardTable = {
+  smsSend: (deps) => createSmsReplayGuard({
     store: createConfiguredMessageStore(deps.config, deps.redis),
     audit: createAuditLog({ redis: deps.redis, prefix: deps.config.redis.prefix }),
     accountId: deps.config.cxone.accountId,
-  });
-}
+  }),
+};

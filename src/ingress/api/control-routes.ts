@@ -40,7 +40,7 @@ export function registerControlRoutes(api: ApiRouter, deps: {
     rejections: RejectionStore;
     version: string;
     /** What a queue's replay must do first (sms-send reopens the message), as the CLI does. */
-    replayGuard?: (key: QueueKey) => ReplayGuard | undefined;
+    replayGuard?: (key: QueueKey) => Promise<ReplayGuard | undefined>;
   }): void {
   api.route(
     defineRoute({
@@ -109,7 +109,7 @@ export function registerControlRoutes(api: ApiRouter, deps: {
         .optional(),
       handler: async ({ params, body }) => {
         const key = resolveQueue(params.queue);
-        const report = await redriveDeadLetters(deps.queues, key, { ...body, guard: deps.replayGuard?.(key) });
+        const report = await redriveDeadLetters(deps.queues, key, { ...body, guard: await deps.replayGuard?.(key) });
         return { status: 200, body: report };
       },
     }),
