@@ -9,5 +9,14 @@ export const campaignsModule = defineDomainModule({
   queues: CAMPAIGN_QUEUES,
   processors: async () => (await import('./processors.ts')).CAMPAIGN_PROCESSORS,
   webhooks: CAMPAIGN_WEBHOOKS,
+  routes: async () => {
+    const [{ registerCampaignRoutes }, { createCampaignServices }] = await Promise.all([import('./api-routes.ts'), import('./services.ts')]);
+    return (api, deps) => registerCampaignRoutes(api, { services: createCampaignServices(deps), defaultPolicy: deps.config.campaigns.pacing.policy });
+  },
+  cli: {
+    name: 'campaign',
+    description: 'outbound campaigns: launch and watch the start, pacing (auto or by hand), dialer breaker, summary, compliance view, stop',
+    load: async () => (await import('../../producers/campaign.cli.ts')).campaignCommand(),
+  },
   simulator: async () => (await import('../simulator/campaigns.ts')).createCampaignsModule,
 });

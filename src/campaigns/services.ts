@@ -2,19 +2,21 @@
 // connection: launch requests, launch and campaign views, pacing and stop requests, the
 // summary and the compliance view. Producers never call CXone: they enqueue operations and
 // read what the workers recorded.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config.ts';
 import { abandonWindows } from '../domain/campaigns/pacing.ts';
 import { launchSpecSchema, type LaunchSpec } from '../domain/campaigns/launch.ts';
-import { ValidationError, zodIssuesToFields } from '../errors.ts';
+import { ErrorCode, ValidationError, isErrorCode, zodIssuesToFields, type ErrorCodeValue } from '../errors.ts';
 import type { Enqueuer } from '../queues/enqueue.ts';
+import type { QueueSet } from '../queues/queue-set.ts';
 import type { InputOf } from '../queues/registry.ts';
 import type { RedisConnection } from '../redis.ts';
 import { createDialerBreakers } from './dialer-breaker.ts';
 import { campaignJobIds } from './keys.ts';
 import { createLaunchStore, type LaunchRecord } from './launch-store.ts';
 import { budgetLeft } from './pacing-processor.ts';
-import { createPacingStore } from './pacing-store.ts';
+import { createPacingStore, type StoredSummary } from './pacing-store.ts';
 
 export interface LaunchOptions {
   launchId?: string | undefined;
@@ -25,6 +27,30 @@ export interface LaunchOptions {
 }
 
 const LAUNCH_ID = /^[A-Za-z0-9_.-]{1,100}$/;
+/** How often a waiting producer reads what the workers recorded. */
+const WAIT_STEP_MS = 100;
+/** A summary younger than this is answered as it is (the pacing checks refresh it every 30 s). */
+export const SUMMARY_MAX_AGE_MS = 60_000;
+
+/** The launch id an Idempotency-Key stands for: the same key is the same launch, in any process. */
+export const launchIdOfKey = (key: string) => `k-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+
+export type LaunchOutcome =
+  | { settled: false }
+  | { settled: true; ok: true }
+  | { settled: true; ok: false; code: ErrorCodeValue; message: string };
+
+/** Where a launch stands for a caller waiting on it. */
+export function launchOutcome(l: LaunchRecord): LaunchOutcome {
+  if (l.status === 'running') return { settled: true, ok: true };
+  if (l.status !== 'failed') return { settled: false };
+  return { settled: true, ok: false, code: isErrorCode(l.errorCode) ? l.errorCode : ErrorCode.Unexpected, message: l.error ?? 'launch failed' };
+}
+
+/** An operation job's end as a waiting caller sees it; `pending` carries the last attempt's error, if any. */
+export type JobWait = { state: 'completed'; value: unknown } | { state: 'failed'; reason: string } | { state: 'pending'; reason: string | undefined };
+
+export type PacingChange = { callsPerMinute?: number | undefined; policy?: 'seed' | 'seed+abandon-cap' | 'manual' | undefined };
 
 export function parseLaunchSpec(input: unknown): LaunchSpec {
   const parsed = launchSpecSchema.safeParse(input);
@@ -32,7 +58,7 @@ export function parseLaunchSpec(input: unknown): LaunchSpec {
   return parsed.data;
 }
 
-export function createCampaignServices(deps: { config: Config; redis: RedisConnection; enqueuer: Enqueuer }) {
+export function createCampaignServices(deps: { config: Config; redis: RedisConnection; enqueuer: Enqueuer; queues?: QueueSet | undefined }) {
   const { redis, config } = deps;
   const prefix = config.redis.prefix;
   const accountId = config.cxone.accountId;
@@ -44,7 +70,7 @@ export function createCampaignServices(deps: { config: Config; redis: RedisConne
   const enqueueOp = (data: InputOf<'campaignOperation'> & { campaignId: string }, requestId: string) =>
     deps.enqueuer.enqueue('campaignOperation', data, { jobId: campaignJobIds.operation(data.op, data.campaignId, requestId) });
 
-  return {
+  const svc = {
     launches,
     pacing,
     breakers,
@@ -83,17 +109,58 @@ export function createCampaignServices(deps: { config: Config; redis: RedisConne
       return { campaignId, launch, pacing: p, breaker };
     },
 
-    async setPacing(campaignId: string, change: { callsPerMinute?: number | undefined; policy?: 'seed' | 'seed+abandon-cap' | 'manual' | undefined }, requestId = randomUUID()) {
+    /** Reads the launch until it settles or `timeoutMs` passes; undefined when there is none. */
+    async awaitLaunch(launchId: string, timeoutMs: number, signal?: AbortSignal): Promise<LaunchRecord | undefined> {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const l = await launches.get(launchId);
+        if (!l || launchOutcome(l).settled || Date.now() >= until || signal?.aborted) return l;
+        await delay(Math.min(WAIT_STEP_MS, Math.max(1, until - Date.now())), undefined, { signal }).catch(() => undefined);
+      }
+    },
+
+    /** Reads an operation job until it completes, fails for good, or `timeoutMs` passes. */
+    async awaitOperation(jobId: string, timeoutMs: number): Promise<JobWait> {
+      if (!deps.queues) throw new Error('awaitOperation needs the queue set');
+      const queue = deps.queues.get('campaignOperation');
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const job = await queue.getJob(jobId);
+        const state = job ? await job.getState() : 'unknown';
+        if (job && state === 'completed') return { state: 'completed', value: job.returnvalue };
+        if (job && state === 'failed') return { state: 'failed', reason: job.failedReason };
+        if (Date.now() >= until) return { state: 'pending', reason: job?.failedReason || undefined };
+        await delay(Math.min(WAIT_STEP_MS, Math.max(1, until - Date.now())));
+      }
+    },
+
+    /**
+     * The last statistics the workers read, refreshed through a summary job when older than
+     * `maxAgeMs` (or always with `refresh`): producers never call CXone themselves.
+     */
+    async freshSummary(campaignId: string, opts: { maxAgeMs?: number; timeoutMs: number; refresh?: boolean; requestId?: string }): Promise<{ summary: StoredSummary } | { summary: StoredSummary | undefined; failed: JobWait }> {
+      const have = await pacing.summary(campaignId);
+      const maxAge = opts.maxAgeMs ?? SUMMARY_MAX_AGE_MS;
+      if (have && !opts.refresh && Date.now() - have.asOf <= maxAge) return { summary: have };
+      const asked = Date.now();
+      const { jobId } = await svc.refreshSummary(campaignId, opts.requestId);
+      const done = await svc.awaitOperation(jobId, opts.timeoutMs);
+      const now = await pacing.summary(campaignId);
+      if (done.state === 'completed' && now && now.asOf >= asked - 1_000) return { summary: now };
+      return { summary: now, failed: done };
+    },
+
+    async setPacing(campaignId: string, change: PacingChange, requestId: string = randomUUID()) {
       const job = await enqueueOp({ accountId, requestId, op: 'set-pacing', campaignId, ...stripUndefined(change) }, requestId);
       return { jobId: String(job.id) };
     },
 
-    async stop(campaignId: string, requestId = randomUUID()) {
+    async stop(campaignId: string, requestId: string = randomUUID()) {
       const job = await enqueueOp({ accountId, requestId, op: 'stop', campaignId }, requestId);
       return { jobId: String(job.id) };
     },
 
-    async refreshSummary(campaignId: string, requestId = randomUUID()) {
+    async refreshSummary(campaignId: string, requestId: string = randomUUID()) {
       const job = await enqueueOp({ accountId, requestId, op: 'summary', campaignId }, requestId);
       return { jobId: String(job.id) };
     },
@@ -122,6 +189,7 @@ export function createCampaignServices(deps: { config: Config; redis: RedisConne
       };
     },
   };
+  return svc;
 }
 
 export type CampaignServices = ReturnType<typeof createCampaignServices>;
