@@ -62,7 +62,7 @@ function launchCommand(): Command {
         if (!o.wait) return out(o.json, { launchId: r.launchId, created: r.created, status: r.record.status }, () => `launch ${r.launchId} ${r.created ? 'enqueued' : 'exists already'}`);
         let last = '';
         for (;;) {
-          const l = (await svc.awaitLaunch(r.launchId, 1_000))!;
+          const l = (await svc.awaitLaunch(r.launchId, 250))!;
           const line = formatLaunch(l);
           if (line !== last && !o.json) console.error(`  ${line}`);
           last = line;

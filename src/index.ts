@@ -10,6 +10,7 @@ import { loadConfig } from './config.ts';
 import { createProducerContext } from './producer-context.ts';
 import { waitForReady } from './redis.ts';
 import { createSmsServices } from './sms/services.ts';
+import { createCampaignServices } from './campaigns/services.ts';
 import type { BatchSummary, RowVerdict } from './sms/intake.ts';
 
 export type { BatchSummary, RowVerdict } from './sms/intake.ts';
@@ -28,6 +29,14 @@ export { loadFlow, loadFlowFile } from './domain/flows/load-flow.ts';
 export { formatProblem, PROBLEM_CODES } from './domain/flows/problems.ts';
 export type { CheckOptions, FlowProblem, ProblemCode } from './domain/flows/problems.ts';
 export { countFlowPaths, walkFlow } from './domain/flows/simulate.ts';
+// Campaigns: launch specs, the pacing policy (pure), and the launch outcome a caller waits on.
+export { launchSpecSchema } from './domain/campaigns/launch.ts';
+export type { LaunchSpec, LaunchSpecInput } from './domain/campaigns/launch.ts';
+export { decidePacing, abandonWindows, PACING_POLICIES } from './domain/campaigns/pacing.ts';
+export type { PacingDecision, PacingPolicy } from './domain/campaigns/pacing.ts';
+export { launchOutcome, parseLaunchSpec } from './campaigns/services.ts';
+export type { LaunchOutcome, LaunchOptions, PacingChange } from './campaigns/services.ts';
+export type { LaunchRecord } from './campaigns/launch-store.ts';
 
 /** One message as a caller gives it; the same fields as a CSV row or JSONL line. */
 export interface SmsInput {
@@ -49,6 +58,8 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
   const config = loadConfig(opts.env);
   const ctx = createProducerContext(config, { role: 'library' });
   const sms = createSmsServices(ctx);
+  const campaigns = createCampaignServices(ctx);
+  const afterReady = <T>(fn: () => Promise<T>): Promise<T> => waitForReady(ctx.redis).then(fn);
   return {
     sms: {
       /** Validates every message, reports bad ones per row, enqueues the rest. */
@@ -66,6 +77,19 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
       getBatch: (batchId: string) => sms.store.getBatch(batchId),
       getMessage: (messageId: string) => sms.store.getMessage(messageId),
       consent: sms.consent,
+    },
+    /** Campaigns: producers enqueue operations and read what the workers recorded (never CXone). */
+    campaigns: {
+      /** Records and enqueues a launch; the same launchId twice is one launch. */
+      launch: (spec: unknown, o: Parameters<typeof campaigns.launch>[1] = {}) => afterReady(() => campaigns.launch(spec, o)),
+      /** The launch after it settled (RUNNING or failed), or as it stands after `timeoutMs`. */
+      awaitLaunch: (launchId: string, timeoutMs: number) => afterReady(() => campaigns.awaitLaunch(launchId, timeoutMs)),
+      getLaunch: (launchId: string) => afterReady(() => campaigns.getLaunch(launchId)),
+      get: (campaignId: string) => afterReady(() => campaigns.campaign(campaignId)),
+      setPacing: (campaignId: string, change: Parameters<typeof campaigns.setPacing>[1]) => afterReady(() => campaigns.setPacing(campaignId, change)),
+      stop: (campaignId: string) => afterReady(() => campaigns.stop(campaignId)),
+      summary: (campaignId: string, o: { refresh?: boolean; timeoutMs?: number } = {}) => afterReady(() => campaigns.freshSummary(campaignId, { timeoutMs: o.timeoutMs ?? 15_000, refresh: o.refresh })),
+      compliance: (campaignId: string, decisions?: number) => afterReady(() => campaigns.compliance(campaignId, decisions)),
     },
     close: () => ctx.close(),
   };
