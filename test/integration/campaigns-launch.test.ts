@@ -27,9 +27,10 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function start(label: string, sim: CampaignsConfigInput = {}, env: Record<string, string> = {}): Promise<Harness> {
+async function start(label: string, sim: CampaignsConfigInput = {}, env: Record<string, string> = {}, tokenLifetimeS?: number): Promise<Harness> {
   const fleet = await startTestFleet({
     label,
+    ...(tokenLifetimeS === undefined ? {} : { sim: { tokenLifetimeS } }),
     env: { CAMPAIGN_POLL_INTERVAL_MS: '30', CAMPAIGN_POLL_JITTER_MS: '20', PACING_CHECK_EVERY_MS: '60000', CXONE_BREAKER_FAILURES: '1000', ...env },
   });
   fleet.sim.campaigns.configure(sim);
@@ -223,6 +224,20 @@ describe('campaign launch (LA-*)', () => {
     expect(sim.starts).toBe(1);
     expect(sim.startConflicts).toBe(0);
     expect((await finalJob(x, first.launchId)).attemptsMade).toBe(3);
+  });
+
+  it('LA-11: tokens that live 2 s (3 s minus a 1 s refresh margin) during a 10 s start: no poll fails on a 401, at most ceil(10/2) + 1 token requests', async () => {
+    const x = await start('la11', { advanceBy: 'time', queuedMs: 4_000, initializingMs: 6_000 }, { CAMPAIGN_POLL_INTERVAL_MS: '300', CAMPAIGN_POLL_JITTER_MS: '200', CXONE_TOKEN_REFRESH_MARGIN_S: '1' }, 3);
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation']);
+    const l = await settled(x, (await x.svc.launch(SPEC)).launchId);
+    expect(l.status).toBe('running');
+    expect(l.polls).toBeGreaterThanOrEqual(10);
+    const sim = x.fleet.sim.stats();
+    expect(sim.responses['401'] ?? 0).toBe(0);
+    // Renewed along the way (a 10 s start outlives four 2 s tokens), but not per poll.
+    expect(sim.tokenRequests).toBeGreaterThanOrEqual(4);
+    expect(sim.tokenRequests).toBeLessThanOrEqual(Math.ceil(10 / 2) + 1);
+    expect((await finalJob(x, l.launchId)).attemptsMade).toBe(1);
   });
 
   it('CA-2 (service side): the same launchId twice is one launch and one job', async () => {

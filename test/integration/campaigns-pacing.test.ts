@@ -125,6 +125,8 @@ describe('pacing checks', () => {
     const x = await start('pa4b', {});
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
+    // The launch reads "running" a moment before its scheduler is in place.
+    await vi.waitFor(async () => expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeTruthy(), WAIT);
     await x.svc.stop(id);
     await vi.waitFor(async () => expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeUndefined(), WAIT);
     expect(x.fleet.sim.stats().campaigns.stops).toBe(1);
