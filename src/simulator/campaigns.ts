@@ -22,6 +22,7 @@ import { SimulatorConfigError } from './config.ts';
 import { advanceDialer, createDialer, realtimeOf, setPacing, statisticsOf, type DialerSettings, type DialerState } from './dialer-model.ts';
 import { HttpProblem, headerValue, parseJsonBody, validationProblem, type SimResponse } from './http-io.ts';
 import { SCOPES } from './scopes.ts';
+import { TimerSet } from './timer-set.ts';
 import type { ModuleDeps, RouteContext, SimModule } from './sim-module.ts';
 
 export type CampaignStatus = 'CREATED' | 'QUEUED' | 'INITIALIZING' | 'RUNNING' | 'STOPPED' | 'ERROR';
@@ -133,6 +134,9 @@ function freshState() {
 export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
   let s = freshState();
   let cfg: CampaignsConfig = {};
+  // Time mode: a started campaign moves on at its deadlines, not only when read, so its
+  // status event goes out when CXone would send it.
+  const timers = new TimerSet();
   const knob = <K extends keyof typeof CAMPAIGNS_DEFAULTS>(k: K) => (cfg[k] ?? CAMPAIGNS_DEFAULTS[k]) as NonNullable<CampaignsConfig[K]>;
   const dialerSettings = (): DialerSettings => ({ ...DIALER_DEFAULTS, ...cfg.dialer });
   const key = (account: string, k: string) => `${account}\u0000${k}`;
@@ -283,6 +287,15 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       c.polls = 0;
       c.lastError = undefined;
       transition(c, 'QUEUED', ctx.now);
+      if (knob('advanceBy') === 'time') {
+        const startedAt = c.startedAt;
+        const moveOn = () => {
+          if (c.startedAt === startedAt) advance(c, deps.now());
+        };
+        // +1 ms: a timer may fire a millisecond early by the wall clock.
+        timers.after(knob('queuedMs') + 1, moveOn);
+        timers.after(knob('queuedMs') + knob('initializingMs') + 1, moveOn);
+      }
       return { status: 202, body: { id: c.id, status: c.status } };
     },
 
@@ -411,7 +424,11 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       };
     },
     reset() {
+      timers.clear();
       s = freshState();
+    },
+    close() {
+      timers.clear();
     },
   };
 }

@@ -8,6 +8,8 @@ import { CAMPAIGN_PROCESSORS, campaignProcessorsWith } from '../../src/campaigns
 import { campaignJobIds } from '../../src/campaigns/keys.ts';
 import { createCampaignServices, type CampaignServices } from '../../src/campaigns/services.ts';
 import type { LaunchRecord } from '../../src/campaigns/launch-store.ts';
+import { startFleetIngress } from '../../src/fleet-ingress.ts';
+import { createLogger } from '../../src/logger.ts';
 import { savedStep } from '../../src/queues/step-job.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import type { CampaignsConfigInput } from '../../src/simulator/campaigns-config.ts';
@@ -22,7 +24,9 @@ interface Harness {
   svc: CampaignServices;
 }
 let h: Harness | undefined;
+const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
   await h?.fleet.cleanup();
   h = undefined;
 });
@@ -238,6 +242,47 @@ describe('campaign launch (LA-*)', () => {
     expect(sim.tokenRequests).toBeGreaterThanOrEqual(4);
     expect(sim.tokenRequests).toBeLessThanOrEqual(Math.ceil(10 / 2) + 1);
     expect((await finalJob(x, l.launchId)).attemptsMade).toBe(1);
+  });
+
+  it('LA-12: a signed campaign.status.changed through the ingress settles RUNNING before the next poll; that poll ends stale without a GET', async () => {
+    // The start takes 200 ms (time mode); the first poll waits 60 s, so only the event can settle it first.
+    const x = await start('la12', { advanceBy: 'time', queuedMs: 100, initializingMs: 100 }, { CAMPAIGN_POLL_INTERVAL_MS: '60000', CAMPAIGN_POLL_JITTER_MS: '0' });
+    const ingress = await startFleetIngress(x.fleet.config, createLogger({ level: 'silent' }), { host: '127.0.0.1', port: 0 });
+    closers.push(() => ingress.shutdown());
+    const eventsUrl = `${ingress.url}/webhooks/campaigns/events`;
+    x.fleet.sim.configure({ webhooks: { url: eventsUrl, secret: 'dev-webhook-secret', delayMs: 0 } });
+    x.fleet.sim.campaigns.configure({ statusEventsUrl: eventsUrl });
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'campaignEvent']);
+    const { launchId } = await x.svc.launch(SPEC, { launchId: 'la12' });
+
+    const l = await settled(x, launchId);
+    expect(l.status).toBe('running');
+    expect(l.cxoneStatus).toBe('RUNNING');
+    expect(l.settledBy).toBe('event');
+    expect(l.polls).toBe(0);
+    // QUEUED, INITIALIZING, RUNNING: each signed, accepted by the ingress and consumed.
+    await vi.waitFor(() => expect(x.fleet.sim.stats().webhooks.sent).toBe(3), WAIT);
+    expect(x.fleet.sim.stats().campaigns.statusEvents).toBe(3);
+    await vi.waitFor(async () => {
+      const c = await x.rt.queues.get('campaignEvent').getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+      expect(c).toMatchObject({ waiting: 0, active: 0, delayed: 0, completed: 3, failed: 0 });
+    }, WAIT);
+    const job = await jobOf(x, launchId);
+    expect(await job.getState()).toBe('delayed');
+
+    // The poll runs now instead of in 60 s: it finds the launch settled and never asks CXone.
+    await job.promote();
+    const done = await finalJob(x, launchId);
+    expect(await done.getState()).toBe('completed');
+    expect(done.returnvalue).toMatchObject({ campaignId: l.campaignId, status: 'RUNNING', stale: true, settledBy: 'event' });
+    expect(done.attemptsMade).toBe(1);
+    expect(x.fleet.sim.stats().campaigns.polls[l.campaignId!]).toBe(0);
+    // Settled once: one breaker success, one launch audit record, pacing started.
+    expect(await x.svc.breakers.view(l.campaignId!)).toMatchObject({ state: 'closed', failures: 0 });
+    const audit: string[] = [];
+    for await (const r of createAuditLog({ redis: x.rt.redis, prefix: x.fleet.prefix }).range(0, Date.now() + 1000)) audit.push(`${r.kind}:${r.status}`);
+    expect(audit).toEqual(['campaign.create:created', 'campaign.launch:running']);
+    expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(l.campaignId!))).toBeTruthy();
   });
 
   it('CA-2 (service side): the same launchId twice is one launch and one job', async () => {
