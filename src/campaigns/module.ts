@@ -1,6 +1,7 @@
 // The campaigns domain: launch as one step job, pacing checks per running campaign that keep
 // abandonment within the regulators' limits, the dialer breaker, the control API.
 import { defineDomainModule } from '../platform/domain-module.ts';
+import { withAdmin } from '../simulator/sim-module.ts';
 import { CAMPAIGN_QUEUES } from './queues.ts';
 import { CAMPAIGN_WEBHOOKS } from './webhooks.ts';
 
@@ -18,5 +19,5 @@ export const campaignsModule = defineDomainModule({
     description: 'outbound campaigns: launch and watch the start, pacing (auto or by hand), dialer breaker, summary, compliance view, stop',
     load: async () => (await import('../../producers/campaign.cli.ts')).campaignCommand(),
   },
-  simulator: async () => (await import('../simulator/campaigns.ts')).createCampaignsModule,
+  simulator: async () => withAdmin((await import('../simulator/campaigns.ts')).createCampaignsModule, (await import('../simulator/campaigns-admin.ts')).createCampaignsAdminHandler),
 });

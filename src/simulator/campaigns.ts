@@ -22,6 +22,7 @@ import { SimulatorConfigError } from './config.ts';
 import { advanceDialer, createDialer, realtimeOf, setPacing, statisticsOf, type DialerSettings, type DialerState } from './dialer-model.ts';
 import { HttpProblem, headerValue, parseJsonBody, validationProblem, type SimResponse } from './http-io.ts';
 import { SCOPES } from './scopes.ts';
+import { SlidingWindowPeak } from './sliding-window.ts';
 import { TimerSet } from './timer-set.ts';
 import type { ModuleDeps, RouteContext, SimModule } from './sim-module.ts';
 
@@ -62,6 +63,8 @@ export interface CampaignsStats {
   stops: number;
   scripted: number;
   statusEvents: number;
+  /** Status GETs of all campaigns: the most in any 1 s, and when the first and last arrived. */
+  statusPolls: { total: number; peak1s: number; firstAt: number | null; lastAt: number | null };
 }
 
 export interface CampaignView {
@@ -128,6 +131,7 @@ function freshState() {
     stops: 0,
     scripted: 0,
     statusEvents: 0,
+    polls: { total: 0, peak: new SlidingWindowPeak(1000), firstAt: null as number | null, lastAt: null as number | null },
   };
 }
 
@@ -303,6 +307,10 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       const c = find(ctx);
       scripted('get');
       c.polls++;
+      s.polls.total++;
+      s.polls.peak.arrive(ctx.now);
+      s.polls.firstAt ??= ctx.now;
+      s.polls.lastAt = ctx.now;
       if (knob('advanceBy') === 'polls') advance(c, ctx.now);
       if (s.omitStatusOnce) {
         s.omitStatusOnce = false;
@@ -421,6 +429,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
         stops: s.stops,
         scripted: s.scripted,
         statusEvents: s.statusEvents,
+        statusPolls: { total: s.polls.total, peak1s: s.polls.peak.peak, firstAt: s.polls.firstAt, lastAt: s.polls.lastAt },
       };
     },
     reset() {
