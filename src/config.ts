@@ -112,6 +112,26 @@ export const envSchema = z.object({
   PREVIEW_CONTACT_PAGE_SIZE: int(1, 1_000).default(250),
   PREVIEW_SUPPRESSION_PAGE_SIZE: int(1, 1_000).default(1_000),
   EMAIL_SECRETS_DIR: z.string().default('.'),
+
+  // Campaign launch: start polls (3 s + 0-2 s jitter, CL 166-167), start deadline, DNC freshness (0 = off).
+  CAMPAIGN_POLL_INTERVAL_MS: int(1, 3_600_000).default(3_000),
+  CAMPAIGN_POLL_JITTER_MS: int(0, 3_600_000).default(2_000),
+  CAMPAIGN_START_TIMEOUT_MS: int(1).default(600_000),
+  CAMPAIGN_DNC_MAX_AGE_DAYS: int(0, 3650).default(31),
+  // Pacing checks and the abandonment budget (TSR: 3 % of live answers over 30 days; Ofcom: 24 h).
+  PACING_CHECK_EVERY_MS: int(100, 86_400_000).default(30_000),
+  PACING_POLICY: z.enum(['seed', 'seed+abandon-cap', 'manual']).default('seed+abandon-cap'),
+  PACING_TARGET_ANSWER_RATE: num(0, 1).default(0.35),
+  PACING_MAX_STEP_UP: z.preprocess(blankAsUnset, num(0, 100).optional()),
+  PACING_FLOOR_CPM: int(1, 1000).default(1),
+  ABANDON_LIMIT: num(0, 1).default(0.03),
+  ABANDON_TARGET: num(0, 1).default(0.024),
+  ABANDON_MIN_ANSWERED: int(0).default(50),
+  ABANDON_ON_EXHAUSTED: z.enum(['floor', 'stop']).default('floor'),
+  // The dialer breaker, per campaign (CL 445: 3 failures, 2 successes, 30 s).
+  DIALER_BREAKER_FAILURES: int(1, 1000).default(3),
+  DIALER_BREAKER_OPEN_MS: int(1, 3_600_000).default(30_000),
+  DIALER_BREAKER_HALF_OPEN_SUCCESSES: int(1, 1000).default(2),
   // Secret references (an email spec's smtp.passwordEnv) may only name variables with one
   // of these prefixes, so a spec cannot make a worker read CXONE_CLIENT_SECRET or REDIS_URL.
   SECRET_ENV_PREFIXES: csv.pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9_]{2,}$/, 'prefixes of upper-case variable names, e.g. CXONE_SECRET_')).min(1)).default(['CXONE_SECRET_']),
@@ -249,6 +269,25 @@ function toConfig(e: Env) {
       preconditionRetries: e.PREVIEW_PRECONDITION_RETRIES,
       contactPageSize: e.PREVIEW_CONTACT_PAGE_SIZE,
       suppressionPageSize: e.PREVIEW_SUPPRESSION_PAGE_SIZE,
+    },
+    campaigns: {
+      poll: { intervalMs: e.CAMPAIGN_POLL_INTERVAL_MS, jitterMs: e.CAMPAIGN_POLL_JITTER_MS },
+      startTimeoutMs: e.CAMPAIGN_START_TIMEOUT_MS,
+      dncMaxAgeDays: e.CAMPAIGN_DNC_MAX_AGE_DAYS,
+      pacing: {
+        everyMs: e.PACING_CHECK_EVERY_MS,
+        policy: e.PACING_POLICY,
+        targetAnswerRate: e.PACING_TARGET_ANSWER_RATE,
+        budget: {
+          limit: e.ABANDON_LIMIT,
+          target: e.ABANDON_TARGET,
+          minAnswered: e.ABANDON_MIN_ANSWERED,
+          onExhausted: e.ABANDON_ON_EXHAUSTED,
+          floorCpm: e.PACING_FLOOR_CPM,
+          maxStepUp: e.PACING_MAX_STEP_UP,
+        },
+      },
+      breaker: { failureThreshold: e.DIALER_BREAKER_FAILURES, openMs: e.DIALER_BREAKER_OPEN_MS, halfOpenSuccesses: e.DIALER_BREAKER_HALF_OPEN_SUCCESSES },
     },
     secretEnvPrefixes: e.SECRET_ENV_PREFIXES,
   } as const;

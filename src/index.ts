@@ -14,6 +14,7 @@ import { flowServicesFor } from './flows/producer.ts';
 import type { PublishStepLine } from './flows/publish-record.ts';
 import { createPreviewServices } from './preview/services.ts';
 import { ValidationError } from './errors.ts';
+import { createCampaignServices } from './campaigns/services.ts';
 import type { BatchSummary, RowVerdict } from './sms/intake.ts';
 
 export type { BatchSummary, RowVerdict } from './sms/intake.ts';
@@ -41,6 +42,14 @@ export type { FlowRevision } from './flows/revisions.ts';
 export { checkPreviewSpec, parsePreviewSpec, previewSpecSchema } from './domain/preview/spec.ts';
 export type { CheckedSpec, PreviewSpec, PreviewSpecInput } from './domain/preview/spec.ts';
 export type { ActivationRecord } from './preview/activation-state.ts';
+// Campaigns: launch specs, the pacing policy (pure), and the launch outcome a caller waits on.
+export { launchSpecSchema } from './domain/campaigns/launch.ts';
+export type { LaunchSpec, LaunchSpecInput } from './domain/campaigns/launch.ts';
+export { decidePacing, abandonWindows, PACING_POLICIES } from './domain/campaigns/pacing.ts';
+export type { PacingDecision, PacingPolicy } from './domain/campaigns/pacing.ts';
+export { launchOutcome, parseLaunchSpec } from './campaigns/services.ts';
+export type { LaunchOutcome, LaunchOptions, PacingChange } from './campaigns/services.ts';
+export type { LaunchRecord } from './campaigns/launch-store.ts';
 
 /** One message as a caller gives it; the same fields as a CSV row or JSONL line. */
 export interface SmsInput {
@@ -64,6 +73,8 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
   const sms = createSmsServices(ctx);
   const flows = flowServicesFor(ctx);
   const preview = createPreviewServices(ctx);
+  const campaigns = createCampaignServices(ctx);
+  const afterReady = <T>(fn: () => Promise<T>): Promise<T> => waitForReady(ctx.redis).then(fn);
   return {
     sms: {
       /** Validates every message, reports bad ones per row, enqueues the rest. */
@@ -111,6 +122,16 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
       previewStatus: (ref: string) => preview.status(ref),
       previewContacts: (activationId: string, o: { excluded?: boolean; reason?: string; offset?: number; count?: number } = {}) => preview.contacts(activationId, o),
       dnc: preview.dnc,
+      /** Records and enqueues a launch; the same launchId twice is one launch. */
+      launch: (spec: unknown, o: Parameters<typeof campaigns.launch>[1] = {}) => afterReady(() => campaigns.launch(spec, o)),
+      /** The launch after it settled (RUNNING or failed), or as it stands after `timeoutMs`. */
+      awaitLaunch: (launchId: string, timeoutMs: number) => afterReady(() => campaigns.awaitLaunch(launchId, timeoutMs)),
+      getLaunch: (launchId: string) => afterReady(() => campaigns.getLaunch(launchId)),
+      get: (campaignId: string) => afterReady(() => campaigns.campaign(campaignId)),
+      setPacing: (campaignId: string, change: Parameters<typeof campaigns.setPacing>[1]) => afterReady(() => campaigns.setPacing(campaignId, change)),
+      stop: (campaignId: string) => afterReady(() => campaigns.stop(campaignId)),
+      summary: (campaignId: string, o: { refresh?: boolean; timeoutMs?: number } = {}) => afterReady(() => campaigns.freshSummary(campaignId, { timeoutMs: o.timeoutMs ?? 15_000, refresh: o.refresh })),
+      compliance: (campaignId: string, decisions?: number) => afterReady(() => campaigns.compliance(campaignId, decisions)),
     },
     close: () => ctx.close(),
   };

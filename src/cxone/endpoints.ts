@@ -43,6 +43,15 @@ export const DEFAULT_ENDPOINTS = {
   outboundContacts: { method: 'GET', path: '/api/v2/outbound/contactlists/{id}/contacts' },
   outboundSuppressions: { method: 'GET', path: '/api/v2/outbound/suppressions' },
   webhookCreate: { method: 'POST', path: '/api/v2/webhooks' },
+  // Campaign launch and pacing (seed campaign-launch.txt; campaignStop is an extension).
+  contactListGet: { method: 'GET', path: '/api/contactlists/{id}' },
+  campaignCreate: { method: 'POST', path: '/api/campaigns' },
+  campaignStart: { method: 'POST', path: '/api/campaigns/{id}/start' },
+  campaignGet: { method: 'GET', path: '/api/campaigns/{id}' },
+  campaignUpdate: { method: 'PATCH', path: '/api/campaigns/{id}' },
+  campaignRealtime: { method: 'GET', path: '/api/campaigns/{id}/realtime' },
+  campaignStatistics: { method: 'GET', path: '/api/campaigns/{id}/statistics' },
+  campaignStop: { method: 'POST', path: '/api/campaigns/{id}/stop' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof DEFAULT_ENDPOINTS;

@@ -1,6 +1,7 @@
 // The one list of domain modules. Everything that serves domains iterates it: the worker
 // pool, the ingress (webhooks, control API, OpenAPI), the CLI and the simulator. Leaving a
 // module out while the registry still lists its queues does not compile.
+import { campaignsModule } from '../campaigns/module.ts';
 import { emailModule } from '../email/module.ts';
 import { flowsModule } from '../flows/module.ts';
 import type { WebhookKind } from '../ingress/webhook-kinds.ts';
@@ -11,7 +12,7 @@ import { smsModule } from '../sms/module.ts';
 import type { WorkerTable } from '../worker-pool.ts';
 import { moduleList } from './domain-module.ts';
 
-export const DOMAIN_MODULES = moduleList([smsModule, emailModule, flowsModule, previewModule]);
+export const DOMAIN_MODULES = moduleList([smsModule, emailModule, flowsModule, previewModule, campaignsModule]);
 
 export type DomainModules = typeof DOMAIN_MODULES;
 

@@ -116,3 +116,40 @@ export const previewActivationPayload = z.object({
   activationId: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
   specKey: id,
 });
+
+export const PACING_POLICY_NAMES = ['seed', 'seed+abandon-cap', 'manual'] as const;
+const cpm = z.number().int().min(1).max(1000);
+
+/** Campaign operations: one discriminated payload, one job per operation. */
+export const campaignOperationPayload = z.discriminatedUnion('op', [
+  z.object({
+    ...traced,
+    op: z.literal('launch'),
+    /** The launch's spec and state live under this id (src/campaigns/keys.ts). */
+    launchId: id,
+    pollIntervalMs: z.number().int().min(1).max(3_600_000).default(3_000),
+    pollJitterMs: z.number().int().min(0).max(3_600_000).default(2_000),
+    startTimeoutMs: z.number().int().min(1).max(7 * 24 * 3_600_000).default(600_000),
+  }),
+  z.object({ ...traced, op: z.literal('set-pacing'), campaignId: id, callsPerMinute: cpm.optional(), policy: z.enum(PACING_POLICY_NAMES).optional() }),
+  z.object({ ...traced, op: z.literal('stop'), campaignId: id }),
+  z.object({ ...traced, op: z.literal('summary'), campaignId: id }),
+]);
+
+/** One pacing check of a running campaign (a job scheduler per campaign produces them). */
+export const pacingCheckPayload = z.object({
+  ...traced,
+  campaignId: id,
+});
+
+/** A CXone campaign webhook event (status changes, preview activations). */
+export const campaignEventPayload = z.object({
+  ...traced,
+  eventId: id,
+  eventType: z.string().min(1).max(200),
+  campaignId: id,
+  timestamp: z.string().max(64).optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  receivedAt: epochMs,
+  ...extra,
+});

@@ -13,10 +13,12 @@ export const SCOPES = {
   flowRead: 'flow:read',
   eventsWrite: 'events:write',
   outboundRead: 'outbound:read',
+  campaignRead: 'campaign:read',
   campaignWrite: 'campaign:write',
   contactlistRead: 'contactlist:read',
   suppressionsRead: 'suppressions:read',
   webhookWrite: 'webhook:write',
+  statisticsRead: 'statistics:read',
 } as const;
 
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];

@@ -122,7 +122,6 @@ describe('valid webhooks', () => {
     const ts = new Date().toISOString();
     const before = await totalJobs();
     for (const [path, body] of [
-      ['/webhooks/campaigns/events', { eventId: `c-${Date.now()}`, eventType: 'campaign.started', campaignId: 'cmp-1', timestamp: ts }],
       ['/webhooks/preview/events', { eventId: `p-${Date.now()}`, eventType: 'campaign.preview.activated', campaignId: 'cmp-1', timestamp: ts }],
     ] as const) {
       const res = await signed(path, body);

@@ -48,7 +48,7 @@ describe('complete by construction', () => {
     const live = Object.values(QUEUES).map((q) => q.name);
     for (const name of RESERVED_QUEUE_NAMES) expect(live).not.toContain(name);
     for (const m of DOMAIN_MODULES) for (const kind of m.webhooks ?? []) expect(Object.keys(m.queues), kind.path).toContain(kind.queue);
-    expect(WEBHOOK_KINDS.map((k) => k.path)).toEqual(['/webhooks/sms/status', '/webhooks/email/bounce', '/webhooks/flows/events']);
+    expect(WEBHOOK_KINDS.map((k) => k.path)).toEqual(['/webhooks/sms/status', '/webhooks/email/bounce', '/webhooks/flows/events', '/webhooks/campaigns/events']);
   });
 });
 

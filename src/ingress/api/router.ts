@@ -130,13 +130,33 @@ function send(res: Response, result: RouteResult, replayed = false): void {
   else res.status(result.status).json(result.body);
 }
 
+const ALLOWED = Symbol('allowed methods');
+function allowedOf(res: Response): Set<string> {
+  const r = res as Response & { [ALLOWED]?: Set<string> };
+  return (r[ALLOWED] ??= new Set());
+}
+
 export function createApiRouter(deps: {
   idempotency: IdempotencyStore;
   bodyLimitBytes: number;
   /** Origins besides the request's own host that may change state (PUBLIC_URL's). */
   allowedOrigins?: readonly string[];
 }): ApiRouter {
+  // Routes go on `routes`; a request no route took reaches `methods`, which collects the
+  // methods of every path it matches: any -> 405 with Allow, none -> on to the 404.
   const router = Router();
+  const routes = Router();
+  const methods = Router();
+  router.use(routes, methods, (req, res, next) => {
+    const allow = allowedOf(res);
+    if (allow.size === 0) {
+      next();
+      return;
+    }
+    if (allow.has('GET')) allow.add('HEAD');
+    const list = [...allow].join(', ');
+    throw new HttpError(ErrorCode.MethodNotAllowed, `${req.method} is not allowed here; use ${list}`, { allow: [...allow] }, { Allow: list });
+  });
   const defs: AnyRouteDefinition[] = [];
 
   const api: ApiRouter = {
@@ -148,8 +168,14 @@ export function createApiRouter(deps: {
       if (defs.some((d) => d.method === def.method && d.path === def.path)) {
         throw new Error(`API route ${def.method.toUpperCase()} ${def.path} is defined twice`);
       }
+      if (!defs.some((d) => d.path === def.path)) {
+        methods.all(def.path, (_req, res, next) => {
+          for (const d of defs) if (d.path === def.path) allowedOf(res).add(d.method.toUpperCase());
+          next();
+        });
+      }
       defs.push(def);
-      router[def.method](def.path, async (req, res) => {
+      routes[def.method](def.path, async (req, res) => {
         setRoute(res, `${API_BASE_PATH}${def.path}`);
         const ctx = contextOf(res);
         if (WITH_BODY.has(def.method)) {

@@ -1,0 +1,118 @@
+// The status polls of many launches at once: 200 launches within 1 s on 4 worker processes
+// against the simulator in a process of its own (limit 200 req/s), each start taking 60 s of
+// time (QUEUED 20 s, INITIALIZING 40 s), polls every 3 s + U[0, 2 s) (the defaults).
+// Figures: status polls per campaign (expected 60 s / 4 s = 15, within 10 %), the most polls
+// in any 1 s against the mean polls/s over the polling (at most 1.5x: the jitter spreads the
+// herd), 429s (0). Each round is a fresh simulator, prefix and workers; the targets are
+// judged on the medians of the rounds. Prints PASS/FAIL per target; exits 1 on a FAIL.
+//   npm run bench:launch-polls                  (ROUNDS=3 by default)
+//   BENCH_SIM_SCHEDULING=realtime npm run bench:launch-polls   (the simulator gets the CPU first)
+import { performance } from 'node:perf_hooks';
+import { createCampaignServices } from '../src/campaigns/services.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { createProducerContext } from '../src/producer-context.ts';
+import { waitForReady } from '../src/redis.ts';
+import { startSimulatorProcess } from '../src/simulator/process.ts';
+import { benchPrefix, deletePrefix, prioritiseSimulator, REDIS_URL, spawnWorkers, stopWorkers, waitUntilServing } from './lib/fleet-bench.ts';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const LAUNCHES = Number(process.env.LAUNCHES ?? 200);
+const WORKERS = Number(process.env.WORKERS ?? 4);
+const LIMIT = 200;
+const QUEUED_MS = 20_000;
+const INITIALIZING_MS = 40_000;
+const INTERVAL_MS = 3_000;
+const JITTER_MS = 2_000;
+const EXPECTED_POLLS = (QUEUED_MS + INITIALIZING_MS) / (INTERVAL_MS + JITTER_MS / 2);
+
+const logger = createLogger({ level: 'warn' });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+interface RoundFigures {
+  running: number;
+  meanPolls: number;
+  medianPolls: number;
+  peakRatio: number;
+  rateLimited: number;
+}
+
+async function round(n: number): Promise<RoundFigures> {
+  const sim = await startSimulatorProcess({ rps: LIMIT });
+  const simulatorScheduling = await prioritiseSimulator(sim.pid);
+  const prefix = benchPrefix('launch-polls');
+  const env = {
+    REDIS_URL,
+    FLEET_PREFIX: prefix,
+    CXONE_BASE_URL: sim.url,
+    CXONE_RATE_LIMIT_RPS: String(LIMIT),
+    CAMPAIGN_POLL_INTERVAL_MS: String(INTERVAL_MS),
+    CAMPAIGN_POLL_JITTER_MS: String(JITTER_MS),
+    LOG_LEVEL: 'warn',
+  };
+  const campaignsConfig = await fetch(`${sim.url}/_sim/campaigns/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advanceBy: 'time', queuedMs: QUEUED_MS, initializingMs: INITIALIZING_MS }),
+  });
+  if (!campaignsConfig.ok) throw new Error(`simulator campaigns config: HTTP ${campaignsConfig.status} ${await campaignsConfig.text()}`);
+  const ctx = createProducerContext(loadConfig(env), { role: 'bench', logger });
+  await waitForReady(ctx.redis);
+  const svc = createCampaignServices(ctx);
+  // Pacing checks of the campaigns once running are not what is measured: only launches run.
+  const workers = await spawnWorkers(WORKERS, env, ['--queues', 'campaign-operation']);
+  try {
+    await waitUntilServing(workers);
+    const t0 = performance.now();
+    const launched = await Promise.all(
+      Array.from({ length: LAUNCHES }, (_, i) => svc.launch({ name: `bench launch ${i}`, contactListId: 'CL-839201-AJF2', pacing: { callsPerMinute: 10, maxConcurrent: 20 } })),
+    );
+    const launchMs = performance.now() - t0;
+    const ids = launched.map((l) => l.launchId);
+    const deadline = Date.now() + 3 * (QUEUED_MS + INITIALIZING_MS);
+    let records = await Promise.all(ids.map((id) => svc.getLaunch(id)));
+    while (records.some((r) => r?.status !== 'running' && r?.status !== 'failed') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      records = await Promise.all(ids.map((id) => svc.getLaunch(id)));
+    }
+    const s = await sim.stats();
+    const running = records.filter((r) => r?.status === 'running').length;
+    const failed = records.filter((r) => r?.status === 'failed');
+    const polls = records.map((r) => r?.polls ?? 0);
+    const sp = s.campaigns.statusPolls;
+    const spanS = sp.firstAt !== null && sp.lastAt !== null ? (sp.lastAt - sp.firstAt) / 1000 : NaN;
+    const meanPerS = sp.total / spanS;
+    const peakRatio = sp.peak1s / meanPerS;
+    const minPolls = Math.min(...polls);
+    const maxPolls = Math.max(...polls);
+    const meanPolls = polls.reduce((a, b) => a + b, 0) / polls.length;
+    const within = polls.filter((p) => Math.abs(p - EXPECTED_POLLS) <= EXPECTED_POLLS * 0.1).length;
+
+    console.log(`round ${n}: ${LAUNCHES} launches (enqueued in ${Math.round(launchMs)} ms), ${WORKERS} worker processes, simulator limit ${LIMIT} req/s (${simulatorScheduling} scheduling)`);
+    console.log(`launches: ${running} running, ${failed.length} failed${failed.length ? ` (${[...new Set(failed.map((f) => `${f?.errorCode}: ${f?.error}`))].slice(0, 3).join('; ')})` : ''}`);
+    console.log(`status polls per campaign: mean ${meanPolls.toFixed(2)}, median ${median(polls)}, min ${minPolls}, max ${maxPolls}; expected ${EXPECTED_POLLS}; within 10 %: ${within}/${polls.length}`);
+    console.log(`status polls: ${sp.total} over ${spanS.toFixed(1)} s = ${meanPerS.toFixed(1)}/s mean; busiest 1 s: ${sp.peak1s} (${peakRatio.toFixed(2)}x the mean)`);
+    console.log(`all requests: ${s.apiRequests}, busiest 1 s ${s.peak1s}; 429s: ${s.rateLimited}; token requests: ${s.tokenRequests}`);
+    return { running, meanPolls, medianPolls: median(polls), peakRatio, rateLimited: s.rateLimited };
+  } finally {
+    await stopWorkers(workers);
+    await ctx.close();
+    await sim.stop();
+    await deletePrefix(prefix);
+  }
+}
+
+console.log(`bench:launch-polls  start ${(QUEUED_MS + INITIALIZING_MS) / 1000} s by time; polls every ${INTERVAL_MS / 1000} s + U[0, ${JITTER_MS / 1000} s); ${ROUNDS} rounds`);
+const rounds: RoundFigures[] = [];
+for (let i = 1; i <= ROUNDS; i++) rounds.push(await round(i));
+const med = (f: (r: RoundFigures) => number) => median(rounds.map(f));
+const checks: [string, boolean][] = [
+  [`every launch running in every round (${rounds.map((r) => r.running).join(', ')})`, rounds.every((r) => r.running === LAUNCHES)],
+  [`status polls per campaign within 10 % of ${EXPECTED_POLLS} (median of the rounds' means ${med((r) => r.meanPolls).toFixed(2)}; medians ${rounds.map((r) => r.medianPolls).join(', ')})`, Math.abs(med((r) => r.meanPolls) - EXPECTED_POLLS) <= EXPECTED_POLLS * 0.1],
+  [`busiest second <= 1.5x the mean (median ${med((r) => r.peakRatio).toFixed(2)}x; rounds ${rounds.map((r) => r.peakRatio.toFixed(2)).join(', ')})`, med((r) => r.peakRatio) <= 1.5],
+  [`0 x 429 (rounds ${rounds.map((r) => r.rateLimited).join(', ')})`, rounds.every((r) => r.rateLimited === 0)],
+];
+for (const [what, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}`);
+const ok = checks.every(([, pass]) => pass);
+console.log(ok ? 'PASS' : 'FAIL');
+process.exitCode = ok ? 0 : 1;

@@ -1,0 +1,113 @@
+// A launch's record in Redis (campaign:launch:{launchId}), written by the step job and the
+// event worker and read by the API and CLI. A launch settles once: the first of the status
+// poll and the status event to claim `settledBy` records the outcome, the other is stale.
+import type { RedisConnection } from '../redis.ts';
+import type { LaunchSpec } from '../domain/campaigns/launch.ts';
+import { campaignKeys } from './keys.ts';
+
+export const LAUNCH_STATUSES = ['pending', 'checking', 'creating', 'starting', 'polling', 'running', 'failed'] as const;
+export type LaunchStatus = (typeof LAUNCH_STATUSES)[number];
+
+export interface LaunchRecord {
+  launchId: string;
+  name: string;
+  spec: LaunchSpec;
+  status: LaunchStatus;
+  campaignId: string | undefined;
+  /** CXone's last status seen (QUEUED, INITIALIZING, RUNNING, ERROR, STOPPED). */
+  cxoneStatus: string | undefined;
+  polls: number;
+  rateLimited: number;
+  errorCode: string | undefined;
+  error: string | undefined;
+  lastError: { errorCode?: unknown; errorMessage?: unknown } | undefined;
+  settledBy: 'poll' | 'event' | 'job' | undefined;
+  createdAt: number;
+  startRequestedAt: number | undefined;
+  runningAt: number | undefined;
+  updatedAt: number;
+}
+
+const RETENTION_S = 90 * 24 * 3600;
+const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+
+export function createLaunchStore(deps: { redis: RedisConnection; prefix: string }) {
+  const { redis } = deps;
+  const keys = campaignKeys(deps.prefix);
+
+  async function write(launchId: string, fields: Record<string, string | number>): Promise<void> {
+    const key = keys.launch(launchId);
+    await redis.multi().hset(key, { ...fields, updatedAt: Date.now() }).expire(key, RETENTION_S).exec();
+  }
+
+  return {
+    /** Records a new launch; false when the id is taken (a replayed request). */
+    async create(launchId: string, spec: LaunchSpec): Promise<boolean> {
+      const key = keys.launch(launchId);
+      const created = await redis.hsetnx(key, 'launchId', launchId);
+      if (created === 0) return false;
+      await write(launchId, { name: spec.name, spec: JSON.stringify(spec), status: 'pending', polls: 0, rateLimited: 0, createdAt: Date.now() });
+      return true;
+    },
+
+    async get(launchId: string): Promise<LaunchRecord | undefined> {
+      const h = await redis.hgetall(keys.launch(launchId));
+      if (!h.launchId || !h.spec) return undefined;
+      return {
+        launchId: h.launchId,
+        name: h.name ?? '',
+        spec: JSON.parse(h.spec) as LaunchSpec,
+        status: (h.status ?? 'pending') as LaunchStatus,
+        campaignId: h.campaignId || undefined,
+        cxoneStatus: h.cxoneStatus || undefined,
+        polls: num(h.polls) ?? 0,
+        rateLimited: num(h.rateLimited) ?? 0,
+        errorCode: h.errorCode || undefined,
+        error: h.error || undefined,
+        lastError: h.lastError ? (JSON.parse(h.lastError) as LaunchRecord['lastError']) : undefined,
+        settledBy: (h.settledBy || undefined) as LaunchRecord['settledBy'],
+        createdAt: num(h.createdAt) ?? 0,
+        startRequestedAt: num(h.startRequestedAt),
+        runningAt: num(h.runningAt),
+        updatedAt: num(h.updatedAt) ?? 0,
+      };
+    },
+
+    async byCampaignId(campaignId: string): Promise<string | undefined> {
+      return (await redis.hget(keys.byCampaignId(), campaignId)) ?? undefined;
+    },
+
+    setStatus: (launchId: string, status: LaunchStatus, extra: Record<string, string | number> = {}) => write(launchId, { status, ...extra }),
+
+    async setCampaign(launchId: string, campaignId: string): Promise<void> {
+      await write(launchId, { campaignId });
+      await redis.hset(keys.byCampaignId(), campaignId, launchId);
+    },
+
+    async recordPoll(launchId: string, cxoneStatus: string): Promise<void> {
+      const key = keys.launch(launchId);
+      await redis.multi().hincrby(key, 'polls', 1).hset(key, { cxoneStatus, updatedAt: Date.now() }).exec();
+    },
+
+    async recordRateLimited(launchId: string): Promise<void> {
+      await redis.hincrby(keys.launch(launchId), 'rateLimited', 1);
+    },
+
+    /** Claims the launch's outcome for `by`; false when it was settled already. */
+    async settle(launchId: string, by: 'poll' | 'event', fields: Record<string, string | number>): Promise<boolean> {
+      const won = await redis.hsetnx(keys.launch(launchId), 'settledBy', by);
+      if (won === 0) return false;
+      await write(launchId, fields);
+      return true;
+    },
+
+    /** A launch that failed before CXone gave an outcome (bad contact list, refused create, deadline). */
+    async fail(launchId: string, errorCode: string, error: string): Promise<void> {
+      const key = keys.launch(launchId);
+      if ((await redis.hsetnx(key, 'settledBy', 'job')) === 0) return;
+      await write(launchId, { status: 'failed', errorCode, error });
+    },
+  };
+}
+
+export type LaunchStore = ReturnType<typeof createLaunchStore>;

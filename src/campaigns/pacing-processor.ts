@@ -1,0 +1,144 @@
+// One pacing check (pacing-check, produced by the campaign's job scheduler): dialer breaker
+// gate -> status (not RUNNING: the check removes its own scheduler) -> realtime figures ->
+// cumulative statistics (the abandonment windows and the summary) -> decide with the
+// campaign's policy -> PATCH only when the rate changes (Idempotency-Key per change) ->
+// record the decision with its inputs, audit a change, log it. Each check counts once on
+// the dialer breaker; while it is open checks are deferred without spending attempts.
+import type { AuditLog } from '../audit.ts';
+import { abandonWindows, decidePacing, type AbandonBudget, type PacingDecision, type PacingInputs } from '../domain/campaigns/pacing.ts';
+import { ErrorCode, PermanentError, RateLimitedError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { getCampaign, getRealtime, getStatistics, refusalOf, stopCampaign, updatePacing } from '../cxone/campaigns.ts';
+import type { CxoneClient } from '../cxone/http.ts';
+import type { Processor } from '../queues/define-worker.ts';
+import type { DialerBreakers } from './dialer-breaker.ts';
+import { campaignRef } from './keys.ts';
+import type { PacingSchedule } from './pacing-schedule.ts';
+import type { PacingState, PacingStore } from './pacing-store.ts';
+
+/** Longest a check may hold its campaign's lock (a crashed worker's lock lapses). */
+const CHECK_LOCK_MS = 60_000;
+
+export interface PacingSettingsConfig {
+  targetAnswerRate: number;
+  budget: AbandonBudget;
+}
+
+export interface PacingDeps {
+  client: CxoneClient;
+  pacing: PacingStore;
+  schedule: PacingSchedule;
+  breakers: DialerBreakers;
+  audit: AuditLog;
+  accountId: string;
+  settings: PacingSettingsConfig;
+  metrics?: Metrics | undefined;
+  now?: () => number;
+}
+
+/** Abandons left before the tighter window reaches the limit (never below 0). */
+export function budgetLeft(windows: PacingInputs['windows'], limit: number): number {
+  const left = (w: { answered: number; abandoned: number }) => Math.floor(limit * w.answered - w.abandoned);
+  return Math.max(0, Math.min(left(windows.h24), left(windows.d30)));
+}
+
+/** Sets a campaign's rate on CXone; any refusal is "pacing update failed with status N" (L-43). */
+export async function patchPacing(deps: Pick<PacingDeps, 'client' | 'pacing'>, campaignId: string, cpm: number, signal: AbortSignal): Promise<void> {
+  const seq = await deps.pacing.nextSeq(campaignId);
+  try {
+    await updatePacing(deps.client, campaignId, cpm, { signal, idempotencyKey: `pacing.${campaignRef(campaignId)}.${seq}` });
+  } catch (err) {
+    if (err instanceof RateLimitedError) throw err;
+    const r = refusalOf(err);
+    if (!r) throw err;
+    throw new PermanentError(`pacing update failed with status ${r.status}`, { code: ErrorCode.PacingUpdateFailed, cause: err, details: { campaignId, status: r.status } });
+  }
+  await deps.pacing.set(campaignId, { cpm });
+}
+
+export function createPacingCheck(deps: PacingDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function decideAndApply(p: PacingState, campaignId: string, signal: AbortSignal, log: Logger) {
+    const realtime = await getRealtime(deps.client, campaignId, { signal });
+    const stats = await getStatistics(deps.client, campaignId, { signal });
+    const t = now();
+    await deps.pacing.putSummary(campaignId, stats, t);
+    const samples = await deps.pacing.addSample(campaignId, { t, answered: stats.answered, abandoned: stats.abandoned });
+    const inputs: PacingInputs = { currentCpm: p.cpm, answerRate: realtime.answerRate, abandonRate: realtime.abandonRate, windows: abandonWindows(samples, t) };
+    const decision: PacingDecision = decidePacing(inputs, { policy: p.policy, ...deps.settings });
+    const changed = decision.cpm !== p.cpm;
+    let error: string | undefined;
+    try {
+      if (changed) await patchPacing(deps, campaignId, decision.cpm, signal);
+      if (decision.kind === 'stop') {
+        await stopCampaign(deps.client, campaignId, { signal });
+        await deps.schedule.end(campaignId);
+      }
+    } catch (err) {
+      error = (err as Error).message;
+      throw err;
+    } finally {
+      const seq = (await deps.pacing.get(campaignId))?.seq ?? p.seq;
+      await deps.pacing.recordDecision(campaignId, { at: t, seq, policy: p.policy, from: p.cpm, to: decision.cpm, kind: decision.kind, reason: decision.reason, inputs, patched: changed && !error, ...(error ? { error } : {}) });
+      deps.metrics?.pacingDecisions.inc({ decision: decision.kind });
+    }
+    await deps.pacing.set(campaignId, { lastCheckAt: t });
+    report(campaignId, inputs, decision, changed, log);
+    if (changed) {
+      await deps.audit.append({ kind: 'campaign.pacing.changed', accountId: deps.accountId, campaignId, status: `${p.cpm}->${decision.cpm}`, entityId: decision.kind });
+    }
+    return { decision, inputs, changed };
+  }
+
+  function report(campaignId: string, inputs: PacingInputs, decision: PacingDecision, changed: boolean, log: Logger): void {
+    const m = deps.metrics;
+    if (m && decision.kind !== 'stop') {
+      m.campaignCpm.set({ campaign: campaignId }, decision.cpm);
+      m.campaignAnswerRate.set({ campaign: campaignId }, inputs.answerRate);
+      m.campaignAbandonRate.set({ campaign: campaignId, window: 'realtime' }, inputs.abandonRate);
+      m.campaignAbandonRate.set({ campaign: campaignId, window: '24h' }, inputs.windows.h24.rate);
+      m.campaignAbandonRate.set({ campaign: campaignId, window: '30d' }, inputs.windows.d30.rate);
+      m.campaignBudgetRemaining.set({ campaign: campaignId }, budgetLeft(inputs.windows, deps.settings.budget.limit));
+    }
+    if (changed) log.info({ campaignId, from: inputs.currentCpm, to: decision.cpm, kind: decision.kind, reason: decision.reason }, `Adjusted pacing to ${decision.cpm} CPM based on answer rate ${inputs.answerRate.toFixed(2)}`);
+    else log.debug({ campaignId, cpm: decision.cpm, reason: decision.reason }, 'pacing unchanged');
+  }
+
+  const processor: Processor<'pacingCheck'> = async (data, { signal, log, job }) => {
+    const { campaignId } = data;
+    const token = String(job.id);
+    if (!(await deps.pacing.tryLock(campaignId, token, CHECK_LOCK_MS))) return { campaignId, skipped: 'another check is running' };
+    try {
+      return await check(campaignId, signal, log);
+    } finally {
+      await deps.pacing.unlock(campaignId, token);
+    }
+  };
+
+  async function check(campaignId: string, signal: AbortSignal, log: Logger) {
+    const p = await deps.pacing.get(campaignId);
+    if (!p || p.status !== 'active') {
+      await deps.schedule.end(campaignId);
+      return { campaignId, skipped: 'pacing not active' };
+    }
+    await deps.breakers.gate(campaignId);
+    try {
+      const status = (await getCampaign(deps.client, campaignId, { signal })).status?.toUpperCase();
+      if (status !== 'RUNNING') {
+        await deps.breakers.record(campaignId, true);
+        await deps.schedule.end(campaignId);
+        log.info({ campaignId, status }, 'campaign not running: pacing checks end');
+        return { campaignId, skipped: `campaign ${status ?? 'without status'}` };
+      }
+      const r = await decideAndApply(p, campaignId, signal, log);
+      await deps.breakers.record(campaignId, true);
+      return { campaignId, policy: p.policy, from: p.cpm, to: r.decision.cpm, kind: r.decision.kind };
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) await deps.breakers.record(campaignId, false);
+      throw err;
+    }
+  }
+  return processor;
+}

@@ -1,0 +1,150 @@
+// Pacing state per campaign in Redis: policy and rate in force (campaign:pacing:{id}), the
+// decisions with their inputs (a capped list: the records a regulator asks for), cumulative
+// samples for the rolling abandonment windows (a zset trimmed past 31 days) and the last
+// statistics (the summary the API answers from).
+import type { PacingDecision, PacingPolicy, AbandonSample, PacingInputs } from '../domain/campaigns/pacing.ts';
+import type { CampaignStatistics } from '../cxone/campaigns.ts';
+import type { RedisConnection } from '../redis.ts';
+import { campaignKeys } from './keys.ts';
+
+export const MAX_DECISIONS = 500;
+const SAMPLE_RETENTION_MS = 31 * 86_400_000;
+const AFTER_END_S = 30 * 24 * 3600;
+
+function parseSamples(members: readonly string[]): AbandonSample[] {
+  return members.map((m) => {
+    const [t, answered, abandoned] = m.split(':').map(Number);
+    return { t: t!, answered: answered!, abandoned: abandoned! };
+  });
+}
+
+export interface PacingState {
+  campaignId: string;
+  launchId: string | undefined;
+  policy: PacingPolicy;
+  cpm: number;
+  status: 'active' | 'stopped';
+  seq: number;
+  startedAt: number;
+  lastCheckAt: number | undefined;
+}
+
+export interface DecisionRecord {
+  at: number;
+  seq: number;
+  policy: PacingPolicy;
+  from: number;
+  to: number;
+  kind: PacingDecision['kind'];
+  reason: string;
+  inputs: PacingInputs;
+  patched: boolean;
+  /** Set when the PATCH failed. */
+  error?: string;
+}
+
+export interface StoredSummary extends CampaignStatistics {
+  asOf: number;
+}
+
+export function createPacingStore(deps: { redis: RedisConnection; prefix: string }) {
+  const { redis } = deps;
+  const keys = campaignKeys(deps.prefix);
+  return {
+    async start(campaignId: string, s: { launchId?: string | undefined; policy: PacingPolicy; cpm: number }): Promise<void> {
+      await redis
+        .multi()
+        .hset(keys.pacing(campaignId), { campaignId, launchId: s.launchId ?? '', policy: s.policy, cpm: s.cpm, status: 'active', startedAt: Date.now() })
+        .hsetnx(keys.pacing(campaignId), 'seq', 0)
+        .persist(keys.pacing(campaignId))
+        .sadd(keys.running(), campaignId)
+        .exec();
+    },
+
+    async get(campaignId: string): Promise<PacingState | undefined> {
+      const h = await redis.hgetall(keys.pacing(campaignId));
+      if (!h.campaignId) return undefined;
+      return {
+        campaignId: h.campaignId,
+        launchId: h.launchId || undefined,
+        policy: (h.policy ?? 'seed+abandon-cap') as PacingPolicy,
+        cpm: Number(h.cpm ?? 0),
+        status: h.status === 'stopped' ? 'stopped' : 'active',
+        seq: Number(h.seq ?? 0),
+        startedAt: Number(h.startedAt ?? 0),
+        lastCheckAt: h.lastCheckAt ? Number(h.lastCheckAt) : undefined,
+      };
+    },
+
+    async set(campaignId: string, fields: Partial<Pick<PacingState, 'policy' | 'cpm' | 'lastCheckAt'>>): Promise<void> {
+      const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
+      if (Object.keys(defined).length > 0) await redis.hset(keys.pacing(campaignId), defined);
+    },
+
+    /** The next PATCH's sequence number (its idempotency key). */
+    nextSeq: (campaignId: string) => redis.hincrby(keys.pacing(campaignId), 'seq', 1),
+
+    /** Marks pacing stopped; the records stay 30 days after the end. */
+    async stop(campaignId: string): Promise<void> {
+      await redis
+        .multi()
+        .hset(keys.pacing(campaignId), 'status', 'stopped')
+        .expire(keys.pacing(campaignId), AFTER_END_S)
+        .expire(keys.decisions(campaignId), AFTER_END_S)
+        .expire(keys.samples(campaignId), AFTER_END_S)
+        .srem(keys.running(), campaignId)
+        .exec();
+    },
+
+    running: () => redis.smembers(keys.running()),
+
+    /**
+     * One check at a time per campaign: BullMQ produces the next check when the current one
+     * starts, so a check slower than the interval would otherwise overlap the next.
+     */
+    async tryLock(campaignId: string, token: string, ms: number): Promise<boolean> {
+      return (await redis.set(keys.checkLock(campaignId), token, 'PX', ms, 'NX')) === 'OK';
+    },
+    async unlock(campaignId: string, token: string): Promise<void> {
+      if ((await redis.get(keys.checkLock(campaignId))) === token) await redis.del(keys.checkLock(campaignId));
+    },
+
+    async recordDecision(campaignId: string, d: DecisionRecord): Promise<void> {
+      await redis.multi().lpush(keys.decisions(campaignId), JSON.stringify(d)).ltrim(keys.decisions(campaignId), 0, MAX_DECISIONS - 1).exec();
+    },
+
+    async decisions(campaignId: string, count = 50): Promise<DecisionRecord[]> {
+      const raw = await redis.lrange(keys.decisions(campaignId), 0, count - 1);
+      return raw.map((r) => JSON.parse(r) as DecisionRecord);
+    },
+
+    /** Adds a cumulative sample and returns all kept samples, oldest first. */
+    async addSample(campaignId: string, s: AbandonSample): Promise<AbandonSample[]> {
+      const key = keys.samples(campaignId);
+      const [, , res] = (await redis
+        .multi()
+        .zadd(key, s.t, `${s.t}:${s.answered}:${s.abandoned}`)
+        .zremrangebyscore(key, '-inf', s.t - SAMPLE_RETENTION_MS)
+        .zrange(key, '0', '-1')
+        .exec()) ?? [];
+      const members = (res?.[1] as string[] | undefined) ?? [];
+      return parseSamples(members);
+    },
+
+    async samples(campaignId: string): Promise<AbandonSample[]> {
+      return parseSamples(await redis.zrange(keys.samples(campaignId), '0', '-1'));
+    },
+
+    async putSummary(campaignId: string, stats: CampaignStatistics, asOf = Date.now()): Promise<void> {
+      const { totalCalls, answered, abandoned, avgTalkTime, connectRate } = stats;
+      await redis.set(keys.summary(campaignId), JSON.stringify({ totalCalls, answered, abandoned, avgTalkTime, connectRate, asOf }), 'EX', 7 * 24 * 3600);
+    },
+
+    async summary(campaignId: string): Promise<StoredSummary | undefined> {
+      const raw = await redis.get(keys.summary(campaignId));
+      return raw ? (JSON.parse(raw) as StoredSummary) : undefined;
+    },
+  };
+}
+
+export type PacingStore = ReturnType<typeof createPacingStore>;

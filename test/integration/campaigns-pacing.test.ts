@@ -1,0 +1,164 @@
+// Pacing checks (PA-1, PA-3, PA-4, PA-5, SU-1): one job scheduler per running campaign, real
+// Redis, the simulator over HTTP on a clock 600x faster than the wall (100 ms = 1 simulated
+// minute), so the dialer model has figures at every check.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CAMPAIGN_PROCESSORS } from '../../src/campaigns/processors.ts';
+import { campaignJobIds } from '../../src/campaigns/keys.ts';
+import { createCampaignServices, type CampaignServices } from '../../src/campaigns/services.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import type { CampaignsConfigInput } from '../../src/simulator/campaigns-config.ts';
+import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+
+const WAIT = { timeout: 20_000, interval: 25 } as const;
+const SPEC = { name: 'Pacing', contactListId: 'CL-839201-AJF2', pacing: { callsPerMinute: 10, maxConcurrent: 50 } };
+
+interface Harness {
+  fleet: TestFleet;
+  rt: Runtime;
+  svc: CampaignServices;
+}
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.fleet.cleanup();
+  h = undefined;
+});
+
+function fastClock(factor = 600): () => number {
+  const base = Date.now();
+  const p0 = performance.now();
+  return () => base + (performance.now() - p0) * factor;
+}
+
+async function start(label: string, sim: CampaignsConfigInput, env: Record<string, string> = {}): Promise<Harness> {
+  const fleet = await startTestFleet({
+    label,
+    sim: { now: fastClock() },
+    env: { CAMPAIGN_POLL_INTERVAL_MS: '20', CAMPAIGN_POLL_JITTER_MS: '10', PACING_CHECK_EVERY_MS: '100', CXONE_BREAKER_FAILURES: '1000', ...env },
+  });
+  fleet.sim.campaigns.configure(sim);
+  const rt = fleet.runtime();
+  h = { fleet, rt, svc: createCampaignServices({ config: fleet.config, redis: rt.redis, enqueuer: rt.enqueuer }) };
+  return h;
+}
+
+async function running(x: Harness): Promise<string> {
+  const { launchId } = await x.svc.launch(SPEC);
+  await vi.waitFor(async () => expect((await x.svc.getLaunch(launchId))?.status).toBe('running'), WAIT);
+  return (await x.svc.getLaunch(launchId))!.campaignId!;
+}
+
+const history = (x: Harness, id: string) => x.fleet.sim.stats().campaigns.cpmHistory[id] ?? [];
+
+describe('pacing checks', () => {
+  it('PA-1: answer rate 0.5 -> 25 calls/min, then no further PATCH while steady; decisions recorded with their inputs; 202 counts as success', async () => {
+    const x = await start('pa1', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }], agents: 40 }, patchStatus: 202 });
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
+    const id = await running(x);
+    await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
+    const patches = history(x, id).length;
+    const checks = (await x.svc.pacing.decisions(id, 500)).length;
+    await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).length).toBeGreaterThanOrEqual(checks + 3), WAIT);
+    expect(history(x, id)).toHaveLength(patches);
+    const [last] = await x.svc.pacing.decisions(id, 1);
+    expect(last).toMatchObject({ policy: 'seed+abandon-cap', from: 25, to: 25, kind: 'hold', patched: false });
+    expect(last!.inputs.answerRate).toBeGreaterThan(0.35);
+    expect((await x.svc.campaign(id))?.pacing?.cpm).toBe(25);
+    const summary = await x.svc.summary(id);
+    expect(summary?.totalCalls).toBeGreaterThan(0);
+  });
+
+  it('PA-1: answer rate 0.1 -> 5 calls/min', async () => {
+    const x = await start('pa1low', { dialer: { answerSchedule: [{ atMs: 0, p: 0.1 }] } });
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
+    const id = await running(x);
+    await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(5), WAIT);
+  });
+
+  it('PA-2: a 409 on PATCH fails the check with the seed message and counts on the dialer breaker', async () => {
+    const x = await start('pa2', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] }, script: [{ route: 'patch', status: 409, times: 1 }] });
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
+    const id = await running(x);
+    await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).some((d) => d.error === 'pacing update failed with status 409')).toBe(true), WAIT);
+    await vi.waitFor(async () => {
+      const failed = await x.rt.queues.get('pacingCheck').getJobs(['failed']);
+      expect(failed.map((j) => j.failedReason)).toContain('PACING_UPDATE_FAILED: pacing update failed with status 409');
+    }, WAIT);
+    // The breaker counted the failure; the next good check resets it, and pacing carries on.
+    await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
+  });
+
+  it('PA-3: three failures open the dialer breaker; checks wait without calls; after the open time one probe, two successes close it', async () => {
+    const x = await start('pa3', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } }, { DIALER_BREAKER_OPEN_MS: '1500' });
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
+    const id = await running(x);
+    x.fleet.sim.campaigns.configure({ script: [{ route: 'realtime', status: 500, times: 3 }] });
+    await vi.waitFor(async () => expect((await x.svc.breakers.view(id)).state).toBe('open'), WAIT);
+    const v = await x.svc.breakers.view(id);
+    expect(v.retryAfterMs).toBeGreaterThan(0);
+    expect(v.retryAfterMs).toBeLessThanOrEqual(1500);
+    const readsWhenOpened = x.fleet.sim.stats().campaigns.realtimeReads;
+    // While open nothing reaches CXone for this campaign.
+    await vi.waitFor(async () => expect((await x.svc.breakers.view(id)).state).not.toBe('open'), WAIT);
+    expect(x.fleet.sim.stats().campaigns.realtimeReads).toBeLessThanOrEqual(readsWhenOpened + 1);
+    await vi.waitFor(async () => expect((await x.svc.breakers.view(id)).state).toBe('closed'), WAIT);
+  });
+
+  it('PA-4: the scheduler goes when the campaign stops, and no PATCH follows', async () => {
+    const x = await start('pa4', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } });
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
+    const id = await running(x);
+    await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
+    // Stopped on CXone's side (an operator): the next check finds it and removes its scheduler.
+    x.fleet.sim.campaigns.setStatus(id, 'STOPPED');
+    await vi.waitFor(async () => expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeUndefined(), WAIT);
+    const patches = x.fleet.sim.stats().campaigns.patches;
+    expect((await x.svc.campaign(id))?.pacing?.status).toBe('stopped');
+    // No check is left to run: nothing waiting, delayed or active on the pacing queue.
+    await vi.waitFor(async () => {
+      const counts = await x.rt.queues.get('pacingCheck').getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
+    }, WAIT);
+    expect(x.fleet.sim.stats().campaigns.patches).toBe(patches);
+  });
+
+  it('PA-4: a stop through the fleet stops the campaign and removes the scheduler', async () => {
+    const x = await start('pa4b', {});
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
+    const id = await running(x);
+    // The launch reads "running" a moment before its scheduler is in place.
+    await vi.waitFor(async () => expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeTruthy(), WAIT);
+    await x.svc.stop(id);
+    await vi.waitFor(async () => expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeUndefined(), WAIT);
+    expect(x.fleet.sim.stats().campaigns.stops).toBe(1);
+    expect(x.fleet.sim.campaigns.campaigns().find((c) => c.id === id)?.status).toBe('STOPPED');
+  });
+
+  it('PA-5: two worker pools, one scheduler -> one check (one realtime read) per interval', async () => {
+    const x = await start('pa5', { dialer: { answerSchedule: [{ atMs: 0, p: 0.3 }] } }, { PACING_CHECK_EVERY_MS: '200' });
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['pacingCheck']);
+    const id = await running(x);
+    await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).length).toBeGreaterThanOrEqual(8), WAIT);
+    const decisions = (await x.svc.pacing.decisions(id, 500)).reverse();
+    // Each check is one scheduler iteration; two checks never share an interval.
+    for (let i = 1; i < decisions.length; i++) expect(decisions[i]!.at - decisions[i - 1]!.at).toBeGreaterThan(100);
+    expect(x.fleet.sim.stats().campaigns.realtimeReads).toBeLessThanOrEqual(decisions.length + 1);
+  });
+
+  it('SU-1: the summary is the dialer model\'s counters; a 503 on statistics -> "summary returned status 503"', async () => {
+    const x = await start('su1', {});
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation']);
+    const id = await running(x);
+    const { jobId } = await x.svc.refreshSummary(id);
+    const queue = x.rt.queues.get('campaignOperation');
+    await vi.waitFor(async () => expect(await (await queue.getJob(jobId))?.getState()).toBe('completed'), WAIT);
+    const s = await x.svc.summary(id);
+    const model = x.fleet.sim.campaigns.figures(id)!.statistics;
+    expect(s!.totalCalls).toBeLessThanOrEqual(model.totalCalls);
+    expect(Object.keys(s!).sort()).toEqual(['abandoned', 'answered', 'asOf', 'avgTalkTime', 'connectRate', 'totalCalls']);
+    x.fleet.sim.campaigns.configure({ script: [{ route: 'statistics', status: 503, times: 10 }] });
+    const bad = await x.svc.refreshSummary(id);
+    await vi.waitFor(async () => expect(await (await queue.getJob(bad.jobId))?.getState()).toBe('failed'), { timeout: 60_000, interval: 50 });
+    expect((await queue.getJob(bad.jobId))!.failedReason).toMatch(/summary returned status 503$/);
+  }, 70_000);
+});
