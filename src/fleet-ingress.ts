@@ -8,7 +8,7 @@ import { startIngress, type RunningIngress } from './ingress/server.ts';
 import type { Logger } from './logger.ts';
 import { waitForReady } from './redis.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { DOMAIN_MODULES } from './platform/modules.ts';
+import { DOMAIN_MODULES, registerDomainMetrics } from './platform/modules.ts';
 
 export async function startFleetIngress(
   config: Config,
@@ -19,6 +19,7 @@ export async function startFleetIngress(
   // Give Redis a moment so the first requests are not refused; if it stays down the
   // ingress still starts and answers 503 (CXone retries) until it is back.
   await waitForReady(deps.redis, 3_000).catch(() => logger.warn('Redis is not answering yet: webhooks get 503 until it does'));
+  await registerDomainMetrics(deps.metrics.registry);
   // Loaded before listening, so the routes are there from the first request.
   const registrars = await Promise.all(DOMAIN_MODULES.map((m) => m.routes?.() ?? Promise.resolve(undefined)));
   const running = await startIngress({ ...deps, host: opts.host ?? config.ingress.host, port: opts.port ?? config.ingress.port });

@@ -98,32 +98,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
       labelNames: ['kind', 'result'] as const,
       registers: r,
     }),
-    previewActivations: new Counter({
-      name: 'cxone_fleet_preview_activations_total',
-      help: 'Preview activations by result (active, failed)',
-      labelNames: ['result'] as const,
-      registers: r,
-    }),
-    previewActivationSeconds: new Histogram({
-      name: 'cxone_fleet_preview_activation_seconds',
-      help: 'Preview activation time, from the first step to the campaign active',
-      buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300],
-      registers: r,
-    }),
-    previewPreconditionRetries: new Counter({ name: 'cxone_fleet_preview_precondition_retries_total', help: 'Preview PUTs answered 412 and retried', registers: r }),
-    previewContacts: new Counter({
-      name: 'cxone_fleet_preview_contacts_total',
-      help: 'Contacts screened by preview activations, by outcome (eligible, filtered, suppressed, dnc, invalid_phone, deferred)',
-      labelNames: ['outcome'] as const,
-      registers: r,
-    }),
-    previewTierRefusals: new Counter({ name: 'cxone_fleet_preview_tier_refusals_total', help: 'Preview activations refused by the tier limit', registers: r }),
-    previewWebhookLag: new Histogram({
-      name: 'cxone_fleet_preview_webhook_lag_seconds',
-      help: 'From the activation PUT answered to its campaign.preview.activated event confirmed',
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-      registers: r,
-    }),
     campaignLaunches: new Counter({
       name: 'cxone_fleet_campaign_launches_total',
       help: 'Campaign launches by result (running, stopped, error, invalid, timeout, failed)',

@@ -3,7 +3,7 @@
 // is set, and shuts down on SIGTERM/SIGINT. The processors come from the domain modules.
 import { loadConfig } from '../src/config.ts';
 import { startOpsServer, workerReadiness } from '../src/metrics-server.ts';
-import { loadWorkerTable } from '../src/platform/modules.ts';
+import { loadWorkerTable, registerDomainMetrics } from '../src/platform/modules.ts';
 import { createRuntime, installShutdown } from '../src/runtime.ts';
 import { resolveQueueSelection, startWorkerPool } from '../src/worker-pool.ts';
 
@@ -12,6 +12,7 @@ export async function runWorkers(opts: { queues?: string[]; concurrency?: number
   const processors = await loadWorkerTable();
   const keys = resolveQueueSelection(opts.queues, processors);
   const rt = createRuntime(config, { role: 'worker' });
+  await registerDomainMetrics(rt.metrics.registry);
   const pool = startWorkerPool(rt, processors, keys, opts.concurrency ?? config.worker.concurrency);
   const port = opts.metricsPort ?? config.worker.metricsPort;
   const ops = port

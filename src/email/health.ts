@@ -3,7 +3,7 @@
 // /metrics). Actions happen on a crossing, not on every check: entering 'warn' logs,
 // counts and audits once; entering 'stop' pauses the channel. An admin's resume therefore
 // sticks until the rates fall below the stop line and cross it again.
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { AuditLog } from '../audit.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { fetchEmailAnalyticsPage, isLastPage } from '../cxone/email.ts';
@@ -11,28 +11,11 @@ import { senderHealth, type SenderHealthLevel, type SenderMetrics } from '../dom
 import type { Processor } from '../queues/define-worker.ts';
 import type { RedisConnection } from '../redis.ts';
 import { emailKeys } from './keys.ts';
+import { emailMetrics } from './metrics.ts';
 import type { EmailSettingsStore } from './settings.ts';
 
 const PAGE_SIZE = 100;
 const MAX_PAGES = 1_000;
-
-/** Get-or-create: several worker pools may share one registry in a process. */
-function gauge(registry: Registry, name: string, help: string): Gauge<'channel'> {
-  return (registry.getSingleMetric(name) as Gauge<'channel'> | undefined) ?? new Gauge({ name, help, labelNames: ['channel'] as const, registers: [registry] });
-}
-
-export function createEmailHealthMetrics(registry: Registry) {
-  const crossings =
-    (registry.getSingleMetric('cxone_fleet_email_health_crossings_total') as Counter<'channel' | 'level'> | undefined) ??
-    new Counter({ name: 'cxone_fleet_email_health_crossings_total', help: 'Sender health entering warn or stop, per channel', labelNames: ['channel', 'level'] as const, registers: [registry] });
-  return {
-    bounceRate: gauge(registry, 'cxone_fleet_email_bounce_rate', 'Bounced / sent over the analytics window, per channel'),
-    complaintRate: gauge(registry, 'cxone_fleet_email_complaint_rate', 'Complaints / sent over the analytics window, per channel'),
-    sent: gauge(registry, 'cxone_fleet_email_sent', 'Messages sent over the analytics window, per channel'),
-    paused: gauge(registry, 'cxone_fleet_email_channel_paused', '1 while the fleet holds sends through a channel'),
-    crossings,
-  };
-}
 
 export interface ChannelHealthRecord extends SenderMetrics {
   channelId: string;
@@ -102,7 +85,7 @@ export interface HealthDeps {
 
 export function createHealthProcessor(deps: HealthDeps): Processor<'emailHealth'> {
   const keys = emailKeys(deps.prefix);
-  const metrics = createEmailHealthMetrics(deps.registry);
+  const metrics = emailMetrics(deps.registry);
   const pauses = createPauseStore(deps);
   const now = deps.now ?? Date.now;
 

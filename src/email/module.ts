@@ -22,5 +22,6 @@ export const emailModule = defineDomainModule({
     description: 'email channels: validate and provision specs, bounces and suppressions, sender health, audit export, template preview',
     load: async () => (await import('../../producers/email.cli.ts')).emailCommand(),
   },
+  metrics: async () => (await import('./metrics.ts')).emailMetrics,
   simulator: async () => withAdmin((await import('../simulator/email.ts')).createEmailModule, (await import('../simulator/email-admin.ts')).createEmailAdminHandler),
 });

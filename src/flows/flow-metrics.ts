@@ -1,8 +1,9 @@
 // The flows' figures in two places: the document's four BuildMetrics counters (CF 290-295)
 // fleet-wide in one Redis hash, which `flow metrics` shows whichever process did the work,
 // and Prometheus series per process for dashboards and alerts.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { FlowProblem } from '../domain/flows/problems.ts';
+import { counterOnce, histogramOnce } from '../platform/metric-once.ts';
 import type { RedisConnection } from '../redis.ts';
 import { flowKeys } from './keys.ts';
 
@@ -38,15 +39,8 @@ export function createBuildCounters(deps: { redis: RedisConnection; prefix: stri
 
 export type BuildCounters = ReturnType<typeof createBuildCounters>;
 
-/** The registry's metric of this name, made on first use: two services in one process share it. */
-function once<M>(registry: Registry, name: string, make: () => M): M {
-  return (registry.getSingleMetric(name) as M | undefined) ?? make();
-}
-
 export function createFlowMetrics(registry: Registry) {
-  const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    once(registry, name, () => new Counter<L>({ name, help, labelNames, registers }));
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => counterOnce(registry, { name, help, labelNames });
   return {
     builds: counter('cxone_fleet_flow_builds_total', 'Flow publishes by result (completed, unchanged, failed)', ['result']),
     validations: counter('cxone_fleet_flow_validations_total', 'Flow validations by result (passed, failed) and where (request, worker)', ['result', 'where']),
@@ -54,17 +48,11 @@ export function createFlowMetrics(registry: Registry) {
     jobPolls: counter('cxone_fleet_flow_job_polls_total', 'GET /api/jobs/{id} polls of CXone flow jobs, by the status answered', ['status']),
     events: counter('cxone_fleet_flow_events_total', 'flow.* events recorded, by type', ['type']),
     drift: counter('cxone_fleet_flow_drift_total', 'Flow changes in CXone the fleet did not cause, by event type', ['type']),
-    buildSeconds: once(
-      registry,
-      'cxone_fleet_flow_build_seconds',
-      () =>
-        new Histogram({
-          name: 'cxone_fleet_flow_build_seconds',
-          help: 'Time from the first validation of a publish to its recorded revision',
-          buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-          registers,
-        }),
-    ),
+    buildSeconds: histogramOnce(registry, {
+      name: 'cxone_fleet_flow_build_seconds',
+      help: 'Time from the first validation of a publish to its recorded revision',
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    }),
   };
 }
 

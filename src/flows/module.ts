@@ -19,5 +19,6 @@ export const flowsModule = defineDomainModule({
     description: 'call flows as code: validate, simulate, test, publish; revisions, diff, rollback; the flow.* event subscription',
     load: async () => (await import('../../producers/flow.cli.ts')).flowCommand(),
   },
+  metrics: async () => (await import('./flow-metrics.ts')).createFlowMetrics,
   simulator: async () => withAdmin((await import('../simulator/flows.ts')).createFlowsModule, (await import('../simulator/flows-admin.ts')).createFlowsAdminHandler),
 });

@@ -1,12 +1,13 @@
 // What a domain adds to the fleet, in one manifest (src/<domain>/module.ts): its queues and
-// their processors, webhook kinds, control-API routes, CLI command and simulator module.
+// their processors, webhook kinds, control-API routes, CLI command, metrics and simulator module.
 // The ingress, the worker pool, the OpenAPI document, the CLI and the simulator iterate the
 // list of manifests (src/platform/modules.ts) instead of naming domains.
 //
 // A manifest is light to import: everything that pulls in Redis, BullMQ, Express or the
-// simulator is behind a loader (`processors()`, `routes()`, `cli.load()`, `simulator()`),
+// simulator is behind a loader (`processors()`, `routes()`, `cli.load()`, `metrics()`, `simulator()`),
 // so `cxone-fleet --help` and the ingress do not load what they do not run.
 import type { Command } from 'commander';
+import type { Registry } from 'prom-client';
 import type { ReplayGuardTable } from '../dead-letters.ts';
 import type { ApiRouter } from '../ingress/api/router.ts';
 import type { IngressDeps } from '../ingress/app.ts';
@@ -37,6 +38,8 @@ export interface AnyDomainModule {
   readonly webhooks?: readonly WebhookKind[];
   routes?(): Promise<RouteRegistrar>;
   readonly cli?: DomainCommand;
+  /** Its Prometheus series (`cxone_fleet_<name>_*`, get-or-create): registered at every process start. */
+  metrics?(): Promise<(registry: Registry) => unknown>;
   /** Its CXone stand-in: API routes, stats, and admin paths under /_sim/<name>/. */
   simulator?(): Promise<(deps: ModuleDeps) => SimModule>;
   /** What a dead letter's replay must do first, by queue (e.g. sms-send reopens its message). */

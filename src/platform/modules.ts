@@ -4,6 +4,7 @@
 import { campaignsModule } from '../campaigns/module.ts';
 import { emailModule } from '../email/module.ts';
 import { flowsModule } from '../flows/module.ts';
+import type { Registry } from 'prom-client';
 import type { WebhookKind } from '../ingress/webhook-kinds.ts';
 import type { ReplayGuard, ReplayGuardDeps } from '../dead-letters.ts';
 import { ALL_QUEUE_KEYS, type QueueKey } from '../queues/registry.ts';
@@ -24,6 +25,12 @@ export async function replayGuardFor(key: QueueKey, deps: ReplayGuardDeps): Prom
   const owner = DOMAIN_MODULES.find((m) => key in m.queues);
   const guards = await owner?.replayGuards?.();
   return guards?.[key]?.(deps);
+}
+
+/** Every module's series on the registry, so the first scrape lists them before any job ran. */
+export async function registerDomainMetrics(registry: Registry): Promise<void> {
+  const makers = await Promise.all(DOMAIN_MODULES.map((m) => m.metrics?.() ?? Promise.resolve(undefined)));
+  for (const make of makers) make?.(registry);
 }
 
 /** The processor of every queue, loaded from the modules (only worker processes need it). */

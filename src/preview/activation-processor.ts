@@ -9,7 +9,7 @@
 // activation's own `campaign.preview.activated` event finds a registration to go to.
 import type { AuditLog } from '../audit.ts';
 import { CxoneHttpError, ErrorCode, isFleetError, PermanentError, TransientError } from '../errors.ts';
-import type { Metrics } from '../metrics.ts';
+import type { PreviewMetrics } from './metrics.ts';
 import type { Processor } from '../queues/define-worker.ts';
 import { defineStepJob } from '../queues/step-job.ts';
 import type { CxoneClient } from '../cxone/http.ts';
@@ -40,7 +40,7 @@ export interface PreviewDeps {
   dncKey: string;
   webhooks: { get(name: string): Promise<string | undefined>; set(name: string, id: string): Promise<void> };
   audit: AuditLog;
-  metrics?: Metrics;
+  metrics?: PreviewMetrics;
   accountId: string;
   settings: PreviewSettings;
   /** The clock of deadlines and calling windows (tests move it). */
@@ -120,7 +120,7 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
         const { admitted, count } = await deps.slots.acquire(c.spec.campaignId, active, max, deadlineMs(c) + 60_000);
         await deps.state.set(id, { activeBefore: count });
         if (!admitted) {
-          deps.metrics?.previewTierRefusals.inc();
+          deps.metrics?.tierRefusals.inc();
           throw new PermanentError(`concurrent preview limit reached: ${count}/${max}`, { code: ErrorCode.PreviewTierLimit, details: { count, max, step: 'tier' } });
         }
         await deps.onStep?.('tier', id, 0);
@@ -161,7 +161,7 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
             const lists = await deps.state.lookup(id, deps.dncKey, screened.flatMap((s) => (s.e164 && !s.outcome ? [s.e164] : [])));
             const verdicts = decide(page.items, screened, lists, c.spec, now());
             const perOutcome = await deps.state.saveContactPage(id, verdicts, page.next ?? '');
-            for (const [outcome, n] of perOutcome) deps.metrics?.previewContacts.inc({ outcome }, n);
+            for (const [outcome, n] of perOutcome) deps.metrics?.contacts.inc({ outcome }, n);
             await deps.onStep?.('page', id, pageNo);
             pageNo++;
           }
@@ -226,7 +226,7 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
         } catch (err) {
           if (err instanceof CxoneHttpError && err.status === 400) throw refusal(err);
           if (!(err instanceof CxoneHttpError) || err.status !== 412) throw err;
-          deps.metrics?.previewPreconditionRetries.inc();
+          deps.metrics?.preconditionRetries.inc();
           const retries = await deps.state.incr(id, 'preconditionRetries');
           const version = Number((err.details?.response as { currentVersion?: number } | undefined)?.currentVersion ?? read.campaign.version);
           const msg = `${PRECONDITION_MESSAGE} (${retries} attempts, last version ${version})`;
@@ -250,8 +250,8 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
           latencyMs: r.latencyMs,
           details: { successRate: 1, ...r.counts, eligibleShare: r.counts.fetched ? r.counts.eligible / r.counts.fetched : 0, version: r.version ?? 0, preconditionRetries: r.preconditionRetries },
         });
-        deps.metrics?.previewActivations.inc({ result: 'active' });
-        if (r.latencyMs !== undefined) deps.metrics?.previewActivationSeconds.observe(r.latencyMs / 1000);
+        deps.metrics?.activations.inc({ result: 'active' });
+        if (r.latencyMs !== undefined) deps.metrics?.activationSeconds.observe(r.latencyMs / 1000);
         await deps.onStep?.('audit', id, 0);
         return { done: true, result: { activationId: id, version: r.version, eligible: r.counts.eligible } };
       },
@@ -274,7 +274,7 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
         errorCode: code,
         details: { successRate: 0, step: step ?? 'tier' },
       });
-      deps.metrics?.previewActivations.inc({ result: 'failed' });
+      deps.metrics?.activations.inc({ result: 'failed' });
       log.warn({ activationId: data.activationId, step, code }, 'preview activation failed');
     },
   });

@@ -3,7 +3,7 @@
 // that type; anything else it is handed is answered "ignored", never an error, so CXone
 // adding event types harms nothing. Idempotent: the first event confirms, repeats are no-ops.
 import { z } from 'zod';
-import type { Metrics } from '../metrics.ts';
+import type { PreviewMetrics } from './metrics.ts';
 import type { ActivationState } from './activation-state.ts';
 
 export const PREVIEW_ACTIVATED = 'campaign.preview.activated';
@@ -22,7 +22,7 @@ const eventSchema = z
 
 export interface ConfirmDeps {
   state: ActivationState;
-  metrics?: Metrics;
+  metrics?: PreviewMetrics;
   now?: () => number;
 }
 
@@ -41,6 +41,6 @@ export async function confirmPreviewActivation(event: unknown, deps: ConfirmDeps
   const at = (deps.now ?? Date.now)();
   if (!(await deps.state.confirm(activationId, at, e.data.version))) return { confirmed: false, activationId, reason: 'already confirmed' };
   const lagMs = rec?.activatedAt === undefined ? undefined : Math.max(0, at - rec.activatedAt);
-  if (lagMs !== undefined) deps.metrics?.previewWebhookLag.observe(lagMs / 1000);
+  if (lagMs !== undefined) deps.metrics?.webhookLag.observe(lagMs / 1000);
   return { confirmed: true, activationId, ...(lagMs === undefined ? {} : { lagMs }) };
 }

@@ -18,5 +18,6 @@ export const previewModule = defineDomainModule({
     description: 'outbound campaigns: preview activation (validate, activate, status, contacts) and the do-not-call list',
     load: async () => (await import('../../producers/preview.cli.ts')).campaignCommand(),
   },
+  metrics: async () => (await import('./metrics.ts')).previewMetrics,
   simulator: async () => withAdmin((await import('../simulator/outbound.ts')).createOutboundModule, (await import('../simulator/outbound-admin.ts')).createOutboundAdminHandler),
 });

@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime.ts';
 import { createActivationState } from './activation-state.ts';
 import { createPreviewProcessor, type PreviewDeps } from './activation-processor.ts';
 import { createDncStore } from './dnc-store.ts';
+import { previewMetrics } from './metrics.ts';
 import { previewSettings } from './services.ts';
 import { createTierSlots } from './tier-slots.ts';
 import { createWebhookRegistry } from './webhook-registry.ts';
@@ -21,7 +22,7 @@ export const previewActivationWorker = (rt: Runtime, hooks: PreviewHooks = {}) =
     dncKey: createDncStore({ redis, prefix, accountId }).key,
     webhooks: createWebhookRegistry({ redis, prefix, accountId }),
     audit: createAuditLog({ redis, prefix }),
-    metrics: rt.metrics,
+    metrics: previewMetrics(rt.metrics.registry),
     accountId,
     settings: previewSettings(config),
     ...hooks,

@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { DOMAIN_MODULES, WEBHOOK_KINDS, loadWorkerTable } from '../../src/platform/modules.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { DOMAIN_MODULES, WEBHOOK_KINDS, loadWorkerTable, registerDomainMetrics } from '../../src/platform/modules.ts';
+import { previewMetrics } from '../../src/preview/metrics.ts';
 import { ALL_QUEUE_KEYS, QUEUES, RESERVED_QUEUE_NAMES } from '../../src/queues/registry.ts';
 import { resolveQueueSelection } from '../../src/worker-pool.ts';
 import { CLI_ARGS } from '../helpers/cli.ts';
@@ -49,6 +51,21 @@ describe('complete by construction', () => {
     for (const name of RESERVED_QUEUE_NAMES) expect(live).not.toContain(name);
     for (const m of DOMAIN_MODULES) for (const kind of m.webhooks ?? []) expect(Object.keys(m.queues), kind.path).toContain(kind.queue);
     expect(WEBHOOK_KINDS.map((k) => k.path)).toEqual(['/webhooks/sms/status', '/webhooks/email/bounce', '/webhooks/flows/events', '/webhooks/campaigns/events']);
+  });
+});
+
+describe('domain metrics', () => {
+  it("every module's series are on the registry from the start, once, shared with whoever asks later", async () => {
+    const { registry } = createMetrics();
+    const names = () => registry.getMetricsAsArray().map((m) => m.name);
+    expect(names()).not.toContain('cxone_fleet_preview_activations_total');
+    await registerDomainMetrics(registry);
+    await registerDomainMetrics(registry);
+    for (const name of ['cxone_fleet_preview_activations_total', 'cxone_fleet_preview_webhook_lag_seconds', 'cxone_fleet_flow_builds_total', 'cxone_fleet_email_bounce_rate', 'cxone_fleet_email_health_crossings_total']) {
+      expect(names(), name).toContain(name);
+    }
+    expect(names().filter((n) => n === 'cxone_fleet_preview_activations_total')).toHaveLength(1);
+    expect(previewMetrics(registry).activations).toBe(registry.getSingleMetric('cxone_fleet_preview_activations_total'));
   });
 });
 
