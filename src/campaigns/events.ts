@@ -1,6 +1,6 @@
 // The campaign-event queue's dispatch: CXone campaign webhooks arrive here and each event
-// type has its handler. The list is the hook point for other campaign domains (a preview
-// activation's `campaign.preview.activated` confirmation adds its entry). An event type no
+// type has its handler. The list is the hook point for other campaign domains (the preview
+// domain's `campaign.preview.activated` handler is added in ./processors.ts). An event type no
 // handler claims is logged and ignored, never failed: CXone adding types harms nothing.
 import type { Logger } from '../logger.ts';
 import type { PayloadOf } from '../queues/registry.ts';

@@ -2,7 +2,10 @@
 import type { ProcessorsFor } from '../platform/domain-module.ts';
 import type { Processor } from '../queues/define-worker.ts';
 import type { Runtime } from '../runtime.ts';
-import { createCampaignEventProcessor } from './events.ts';
+import { previewActivatedHandler } from '../preview/confirm.ts';
+import { createActivationState } from '../preview/activation-state.ts';
+import { previewMetrics } from '../preview/metrics.ts';
+import { CAMPAIGN_EVENT_HANDLERS, createCampaignEventProcessor } from './events.ts';
 import { createLaunchProcessor, type LaunchDeps } from './launch-processor.ts';
 import { createOperationProcessor } from './operation-processor.ts';
 import { createPacingCheck } from './pacing-processor.ts';
@@ -32,7 +35,11 @@ export const CAMPAIGN_PROCESSORS: CampaignProcessors = {
   },
   campaignEvent: (rt) => {
     const d = campaignWorkerDeps(rt);
-    return createCampaignEventProcessor(d);
+    const preview = previewActivatedHandler({
+      state: createActivationState({ redis: rt.redis, prefix: rt.config.redis.prefix }),
+      metrics: previewMetrics(rt.metrics.registry),
+    });
+    return createCampaignEventProcessor(d, [...CAMPAIGN_EVENT_HANDLERS, preview]);
   },
 };
 

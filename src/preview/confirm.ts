@@ -2,6 +2,7 @@
 // The campaign-event worker (campaigns domain) calls confirmPreviewActivation for events of
 // that type; anything else it is handed is answered "ignored", never an error, so CXone
 // adding event types harms nothing. Idempotent: the first event confirms, repeats are no-ops.
+import type { CampaignEventHandler } from '../campaigns/events.ts';
 import { z } from 'zod';
 import type { PreviewMetrics } from './metrics.ts';
 import type { ActivationState } from './activation-state.ts';
@@ -43,4 +44,16 @@ export async function confirmPreviewActivation(event: unknown, deps: ConfirmDeps
   const lagMs = rec?.activatedAt === undefined ? undefined : Math.max(0, at - rec.activatedAt);
   if (lagMs !== undefined) deps.metrics?.webhookLag.observe(lagMs / 1000);
   return { confirmed: true, activationId, ...(lagMs === undefined ? {} : { lagMs }) };
+}
+
+/**
+ * The campaign-event queue's handler for preview activations: the campaigns domain owns the
+ * queue and its dispatch (src/campaigns/events.ts); this domain says what the event means.
+ * A repeat, a stale version or an unknown campaign is answered, never failed.
+ */
+export function previewActivatedHandler(deps: ConfirmDeps): CampaignEventHandler {
+  return {
+    types: [PREVIEW_ACTIVATED],
+    handle: (event) => confirmPreviewActivation(event, deps),
+  };
 }
