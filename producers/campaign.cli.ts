@@ -1,5 +1,6 @@
 // `cxone-fleet campaign ...`: wiring of the campaign commands onto src/campaigns. A plain
 // commander Command, so other campaign subcommands (preview, dnc) can be added to it.
+import { previewCommands } from './preview.cli.ts';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
@@ -186,7 +187,7 @@ function complianceCommand(): Command {
 }
 
 export function campaignCommand(): Command {
-  return new Command('campaign')
+  const campaign = new Command('campaign')
     .description('outbound campaigns: launch, status, pacing, dialer breaker, summary, compliance, stop')
     .addCommand(launchCommand())
     .addCommand(statusCommand())
@@ -195,4 +196,6 @@ export function campaignCommand(): Command {
     .addCommand(breakerCommand())
     .addCommand(summaryCommand())
     .addCommand(complianceCommand());
+  // The preview domain's groups (`campaign preview ...`, `campaign dnc ...`) share the word.
+  return previewCommands(campaign);
 }

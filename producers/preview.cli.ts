@@ -158,7 +158,3 @@ function dncGroup(cmd = new Command('dnc').description(DNC_DESCRIPTION)): Comman
 export function previewCommands(parent: Command): Command {
   return parent.addCommand(previewGroup()).addCommand(dncGroup());
 }
-
-export function campaignCommand(): Command {
-  return previewCommands(new Command('campaign').description('outbound campaigns: preview activation and the do-not-call list'));
-}

@@ -5,7 +5,7 @@
 // (the seed's breaker admits any number): a lease key held until the probe is recorded.
 import { createBreaker, type BreakerState } from '../cxone/breaker.ts';
 import { ErrorCode, RateLimitedError } from '../errors.ts';
-import type { Metrics } from '../metrics.ts';
+import type { CampaignMetrics } from './metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { campaignKeys } from './keys.ts';
 
@@ -22,7 +22,7 @@ export interface DialerBreakerView {
   failures: number;
 }
 
-export function createDialerBreakers(deps: { redis: RedisConnection; prefix: string; settings: DialerBreakerSettings; metrics?: Metrics | undefined }) {
+export function createDialerBreakers(deps: { redis: RedisConnection; prefix: string; settings: DialerBreakerSettings; metrics?: CampaignMetrics | undefined }) {
   const keys = campaignKeys(deps.prefix);
   const hashKey = (campaignId: string) => fleetKey(deps.prefix, 'breaker', `dialer:${campaignId}`);
   // Every process reads the state at each use: a campaign's calls are few, and a stale

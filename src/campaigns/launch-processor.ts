@@ -7,7 +7,7 @@
 import type { AuditLog } from '../audit.ts';
 import { campaignRequestOf, checkContactList, pollDelay } from '../domain/campaigns/launch.ts';
 import { ErrorCode, PermanentError, RateLimitedError, isFleetError } from '../errors.ts';
-import type { Metrics } from '../metrics.ts';
+import type { CampaignMetrics } from './metrics.ts';
 import { createCampaign, getCampaign, getContactList, refusalMessage, refusalOf, startCampaign } from '../cxone/campaigns.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import type { PayloadOf } from '../queues/registry.ts';
@@ -34,7 +34,7 @@ export interface LaunchDeps {
   audit: AuditLog;
   accountId: string;
   dncMaxAgeDays: number;
-  metrics?: Metrics | undefined;
+  metrics?: CampaignMetrics | undefined;
   /** Called after each recorded step; tests use it to crash a worker between steps. */
   onStep?: ((step: LaunchStepName, launchId: string) => void | Promise<void>) | undefined;
   random?: (() => number) | undefined;

@@ -16,8 +16,9 @@ export const campaignsModule = defineDomainModule({
   },
   cli: {
     name: 'campaign',
-    description: 'outbound campaigns: launch and watch the start, pacing (auto or by hand), dialer breaker, summary, compliance view, stop',
+    description: 'outbound campaigns: launch and watch the start, pacing, dialer breaker, summary, compliance, stop; preview activation; the do-not-call list',
     load: async () => (await import('../../producers/campaign.cli.ts')).campaignCommand(),
   },
+  metrics: async () => (await import('./metrics.ts')).campaignMetrics,
   simulator: async () => withAdmin((await import('../simulator/campaigns.ts')).createCampaignsModule, (await import('../simulator/campaigns-admin.ts')).createCampaignsAdminHandler),
 });

@@ -8,7 +8,7 @@ import type { AuditLog } from '../audit.ts';
 import { abandonWindows, decidePacing, type AbandonBudget, type PacingDecision, type PacingInputs } from '../domain/campaigns/pacing.ts';
 import { ErrorCode, PermanentError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
+import type { CampaignMetrics } from './metrics.ts';
 import { getCampaign, getRealtime, getStatistics, refusalOf, stopCampaign, updatePacing } from '../cxone/campaigns.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import type { Processor } from '../queues/define-worker.ts';
@@ -33,7 +33,7 @@ export interface PacingDeps {
   audit: AuditLog;
   accountId: string;
   settings: PacingSettingsConfig;
-  metrics?: Metrics | undefined;
+  metrics?: CampaignMetrics | undefined;
   now?: () => number;
 }
 

@@ -2,7 +2,7 @@
 // produces the next check when the current one starts, so a slow check never piles up and
 // any number of workers run one check per interval). Started when a launch reaches RUNNING,
 // removed when the campaign stops, and by a check that finds the campaign not running.
-import type { Metrics } from '../metrics.ts';
+import type { CampaignMetrics } from './metrics.ts';
 import type { PacingPolicy } from '../domain/campaigns/pacing.ts';
 import type { QueueSet } from '../queues/queue-set.ts';
 import type { DialerBreakers } from './dialer-breaker.ts';
@@ -15,7 +15,7 @@ export interface PacingScheduleDeps {
   breakers: DialerBreakers;
   accountId: string;
   everyMs: number;
-  metrics?: Metrics | undefined;
+  metrics?: CampaignMetrics | undefined;
 }
 
 export function createPacingSchedule(deps: PacingScheduleDeps) {

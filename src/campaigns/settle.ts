@@ -5,7 +5,7 @@
 import type { AuditLog } from '../audit.ts';
 import { ErrorCode, type ErrorCodeValue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
+import type { CampaignMetrics } from './metrics.ts';
 import type { DialerBreakers } from './dialer-breaker.ts';
 import type { LaunchRecord, LaunchStore } from './launch-store.ts';
 
@@ -16,7 +16,7 @@ export interface SettleDeps {
   breakers: DialerBreakers;
   audit: AuditLog;
   accountId: string;
-  metrics?: Metrics | undefined;
+  metrics?: CampaignMetrics | undefined;
   /** Starts the pacing checks of a RUNNING campaign (absent: none). */
   startPacing?: ((launch: LaunchRecord, campaignId: string) => Promise<void>) | undefined;
 }

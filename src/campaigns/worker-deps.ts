@@ -1,5 +1,6 @@
 // The campaigns domain's pieces as a worker process builds them from its runtime: stores,
 // dialer breakers, the pacing schedule and the launch settler, shared by its processors.
+import { campaignMetrics } from './metrics.ts';
 import { createAuditLog } from '../audit.ts';
 import type { Runtime } from '../runtime.ts';
 import { createDialerBreakers } from './dialer-breaker.ts';
@@ -9,7 +10,8 @@ import { createPacingStore } from './pacing-store.ts';
 import { createLaunchSettler } from './settle.ts';
 
 export function campaignWorkerDeps(rt: Runtime) {
-  const { redis, config, metrics } = rt;
+  const { redis, config } = rt;
+  const metrics = campaignMetrics(rt.metrics.registry);
   const prefix = config.redis.prefix;
   const c = config.campaigns;
   const accountId = config.cxone.accountId;

@@ -71,9 +71,12 @@ type Unlisted<M extends readonly AnyDomainModule[]> = Exclude<QueueKey, QueuesOf
 export function moduleList<const M extends readonly AnyDomainModule[]>(
   modules: M & { readonly [K in Unlisted<M> as `no module serves queue ${K}`]: true },
 ): M {
-  const names = modules.map((m) => m.name);
-  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  const repeated = (xs: string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
+  const twice = repeated(modules.map((m) => m.name));
   if (twice !== undefined) throw new Error(`two domain modules are named ${twice}`);
+  // One top-level CLI word per domain: two domains that share one join their groups in one command.
+  const word = repeated(modules.flatMap((m) => (m.cli ? [m.cli.name] : [])));
+  if (word !== undefined) throw new Error(`two domain modules declare the CLI command ${word}`);
   return modules;
 }
 

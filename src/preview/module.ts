@@ -1,6 +1,7 @@
 // The preview-campaigns domain: activation of outbound preview campaigns as one step job
 // (tier semaphore, scrubbed contacts, If-Match PUT, webhook, audit) and the fleet's DNC list.
-// Its CLI is the `campaign preview` / `campaign dnc` group (producers/preview.cli.ts).
+// Its CLI is the `campaign preview` / `campaign dnc` group (producers/preview.cli.ts), which
+// the campaigns domain's `campaign` command carries: one top-level word for outbound work.
 import { defineDomainModule } from '../platform/domain-module.ts';
 import { withAdmin } from '../simulator/sim-module.ts';
 import { PREVIEW_QUEUES } from './queues.ts';
@@ -12,11 +13,6 @@ export const previewModule = defineDomainModule({
   routes: async () => {
     const [{ registerPreviewRoutes }, { createPreviewServices }] = await Promise.all([import('./api-routes.ts'), import('./services.ts')]);
     return (api, deps) => registerPreviewRoutes(api, createPreviewServices(deps));
-  },
-  cli: {
-    name: 'campaign',
-    description: 'outbound campaigns: preview activation (validate, activate, status, contacts) and the do-not-call list',
-    load: async () => (await import('../../producers/preview.cli.ts')).campaignCommand(),
   },
   metrics: async () => (await import('./metrics.ts')).previewMetrics,
   simulator: async () => withAdmin((await import('../simulator/outbound.ts')).createOutboundModule, (await import('../simulator/outbound-admin.ts')).createOutboundAdminHandler),

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics.ts';
+import { defineDomainModule, moduleList } from '../../src/platform/domain-module.ts';
 import { DOMAIN_MODULES, WEBHOOK_KINDS, loadWorkerTable, registerDomainMetrics } from '../../src/platform/modules.ts';
 import { previewMetrics } from '../../src/preview/metrics.ts';
 import { ALL_QUEUE_KEYS, QUEUES, RESERVED_QUEUE_NAMES } from '../../src/queues/registry.ts';
@@ -51,6 +52,19 @@ describe('complete by construction', () => {
     for (const name of RESERVED_QUEUE_NAMES) expect(live).not.toContain(name);
     for (const m of DOMAIN_MODULES) for (const kind of m.webhooks ?? []) expect(Object.keys(m.queues), kind.path).toContain(kind.queue);
     expect(WEBHOOK_KINDS.map((k) => k.path)).toEqual(['/webhooks/sms/status', '/webhooks/email/bounce', '/webhooks/flows/events', '/webhooks/campaigns/events']);
+  });
+});
+
+describe('one name each', () => {
+  it('refuses two modules with the same name or the same top-level CLI word', () => {
+    const cli = (name: string) => ({ name, description: 'x', load: () => Promise.reject(new Error('not loaded')) });
+    const mod = (name: string, word?: string) => defineDomainModule({ name, queues: {}, processors: () => Promise.resolve({}), ...(word ? { cli: cli(word) } : {}) });
+    // The real list passes; each word is one command in `cxone-fleet --help`.
+    const words = DOMAIN_MODULES.flatMap((m) => (m.cli ? [m.cli.name] : []));
+    expect(new Set(words).size).toBe(words.length);
+    const all = [...DOMAIN_MODULES];
+    expect(() => moduleList([...all, mod('extra', 'campaign')] as never)).toThrow('two domain modules declare the CLI command campaign');
+    expect(() => moduleList([...all, mod('sms')] as never)).toThrow('two domain modules are named sms');
   });
 });
 
