@@ -105,7 +105,12 @@ describe('email provisioning', () => {
     expect(s.lastError).toMatch(/still PENDING after \d+ polls/);
     expect(s.lastError).toMatch(/SMTP credentials/);
     expect(s.lastError).toMatch(/DKIM private key/);
-    const failed = (await h.rt.queues.get('emailProvision').getJobs(['failed'])) as Job[];
+    // The channel is marked failed just before BullMQ moves the job to the failed set.
+    const failed = await vi.waitFor(async () => {
+      const jobs = (await h!.rt.queues.get('emailProvision').getJobs(['failed'])) as Job[];
+      if (jobs.length === 0) throw new Error('the job is not in the failed set yet');
+      return jobs;
+    });
     expect(failed).toHaveLength(1);
     expect(failed[0]!.attemptsMade).toBe(1); // permanent: no retries
     expect(failed[0]!.failedReason).toMatch(/DEADLINE_EXCEEDED: .*SMTP credentials.*DKIM private key/);
