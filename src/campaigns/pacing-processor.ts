@@ -4,18 +4,15 @@
 // campaign's policy -> PATCH only when the rate changes (Idempotency-Key per change) ->
 // record the decision with its inputs, audit a change, log it. Each check counts once on
 // the dialer breaker; while it is open checks are deferred without spending attempts.
-import type { AuditLog } from '../audit.ts';
+import type { OperationDeps } from './operation-processor.ts';
 import { abandonWindows, decidePacing, type AbandonBudget, type PacingDecision, type PacingInputs } from '../domain/campaigns/pacing.ts';
 import { ErrorCode, PermanentError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CampaignMetrics } from './metrics.ts';
 import { getCampaign, getRealtime, getStatistics, refusalOf, stopCampaign, updatePacing } from '../cxone/campaigns.ts';
-import type { CxoneClient } from '../cxone/http.ts';
 import type { Processor } from '../queues/define-worker.ts';
-import type { DialerBreakers } from './dialer-breaker.ts';
 import { campaignRef } from './keys.ts';
-import type { PacingSchedule } from './pacing-schedule.ts';
-import type { PacingState, PacingStore } from './pacing-store.ts';
+import type { PacingState } from './pacing-store.ts';
 
 /** Longest a check may hold its campaign's lock (a crashed worker's lock lapses). */
 const CHECK_LOCK_MS = 60_000;
@@ -25,13 +22,8 @@ export interface PacingSettingsConfig {
   budget: AbandonBudget;
 }
 
-export interface PacingDeps {
-  client: CxoneClient;
-  pacing: PacingStore;
-  schedule: PacingSchedule;
-  breakers: DialerBreakers;
-  audit: AuditLog;
-  accountId: string;
+/** What an operation needs, plus the policy's settings and the series it reports. */
+export interface PacingDeps extends OperationDeps {
   settings: PacingSettingsConfig;
   metrics?: CampaignMetrics | undefined;
   now?: () => number;
