@@ -160,7 +160,7 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
             const screened = screen(page.items, c.spec);
             const lists = await deps.state.lookup(id, deps.dncKey, screened.flatMap((s) => (s.e164 && !s.outcome ? [s.e164] : [])));
             const verdicts = decide(page.items, screened, lists, c.spec, now());
-            const perOutcome = await deps.state.saveContactPage(id, verdicts, page.next ?? '');
+            const perOutcome = await deps.state.saveContactPage(id, pageNo, verdicts, page.next ?? '');
             for (const [outcome, n] of perOutcome) deps.metrics?.contacts.inc({ outcome }, n);
             await deps.onStep?.('page', id, pageNo);
             pageNo++;

@@ -150,6 +150,12 @@ describe('preview activation', () => {
     expect(new Set([...eligible, ...excluded.map((x) => x.id)]).size).toBe(1000);
     expect(excluded.filter((x) => x.reason === 'suppressed').map((x) => x.id)).toEqual(['c-0']);
     expect(eligible).not.toContain('c-0');
+    // Listed in list order, page by page: a window across pages, and one reason's window.
+    expect(eligible).toEqual([...eligible].sort((a, b) => Number(a.slice(2)) - Number(b.slice(2))));
+    expect(await h.svc.contacts(activationId, { offset: 150, count: 100 })).toEqual({ eligible: eligible.slice(150, 250) });
+    const invalid = excluded.filter((x) => x.reason === 'invalid_phone');
+    expect(invalid.length).toBeGreaterThan(60);
+    expect(await h.svc.contacts(activationId, { reason: 'invalid_phone', offset: 20, count: 40 })).toEqual({ excluded: invalid.slice(20, 60) });
   });
 
   it('PV-7: a 429 on page 3 spends no attempt and resumes at page 3', async () => {
