@@ -232,6 +232,7 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
     if (q.page <= 1000) s.stats.contactPagesByNumber[q.page] = (s.stats.contactPagesByNumber[q.page] ?? 0) + 1;
     if (s.hold === q.page) {
       s.hold = undefined;
+      // The state this request belongs to: a reset meanwhile replaces `s`.
       const state = s;
       state.stats.held++;
       await new Promise<void>((resolve) => state.releases.push(resolve));
