@@ -11,6 +11,7 @@
 // - CPU the workers and the simulator used per activation: less sensitive to a busy machine
 //   than wall time; the workers' share a request is what must stay under 1000 / LIMIT ms.
 //   npm run bench:preview      (CONTACTS=100000 LIMIT=100 ROUNDS=3 by default)
+import { cpus, loadavg } from 'node:os';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext } from '../src/producer-context.ts';
@@ -82,6 +83,8 @@ async function main() {
     const rssAfter = await rssMiB(pids);
     const growth = Math.max(...rssAfter.map((r, i) => r - rssBefore[i]!));
     console.log(`\npreview activation, ${CONTACTS} contacts, ${CONTACTS / 2} suppressions, simulator at ${LIMIT} requests/s, 2 workers, ${ROUNDS} rounds (medians)`);
+    // Wall time is only as good as the share of the cores the run got: say how busy the machine was.
+    console.log(`  machine load (1 min):         ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
     console.log(`  bound / wall:                 ${median(rows.map((r) => r.bound / r.wall)).toFixed(3)}   (target >= 0.90; bound = requests / limit)`);
     console.log(`  wall time:                    ${median(rows.map((r) => r.wall)).toFixed(2)} s for ${median(rows.map((r) => r.requests))} requests`);
     console.log(`  worker CPU per activation:    ${median(rows.map((r) => r.workerCpuMs)).toFixed(0)} ms (${(median(rows.map((r) => r.workerCpuMs)) / median(rows.map((r) => r.requests))).toFixed(2)} ms a request; under 1000 / limit = ${(1000 / LIMIT).toFixed(0)} ms the work hides under the limit); simulator ${median(rows.map((r) => r.simCpuMs)).toFixed(0)} ms`);
