@@ -12,8 +12,17 @@ interface CallOpts {
 
 const idOf = z.union([z.string().min(1), z.number()]).transform(String);
 
-const pageBody = <S extends z.ZodType>(item: S) =>
+const buildPageBody = <S extends z.ZodType>(item: S) =>
   z.object({ entity: z.array(item), nextPageUri: z.string().nullish(), total: z.number().optional() }).passthrough();
+
+// One page schema per item schema, built once: building one costs about as much as checking
+// a page with it, and zod compiles its fast path per schema object on first use.
+const pageBodies = new WeakMap<z.ZodType, z.ZodType>();
+function pageBody<S extends z.ZodType>(item: S): ReturnType<typeof buildPageBody<S>> {
+  let body = pageBodies.get(item);
+  if (!body) pageBodies.set(item, (body = buildPageBody(item)));
+  return body as ReturnType<typeof buildPageBody<S>>;
+}
 
 export interface Page<T> {
   items: T[];
