@@ -135,6 +135,8 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
         if (from) {
           const pages = readAhead(from, (q) => inStep('suppression fetch', () => fetchSuppressionPage(deps.client, q, { signal })));
           for await (const { page } of pages) {
+            // Pages read ahead are not worked through once the job is cancelled.
+            signal.throwIfAborted();
             checkDeadline(id, c, state, 'suppressions');
             const e164s: string[] = [];
             for (const s of page.items) {
@@ -157,6 +159,7 @@ export function createPreviewProcessor(deps: PreviewDeps): Processor<'previewAct
         if (from) {
           const pages = readAhead(from, (q) => inStep('contact filtering', () => fetchContactPage(deps.client, c.spec.contactListId, q, { signal })));
           for await (const { page } of pages) {
+            signal.throwIfAborted();
             checkDeadline(id, c, state, 'contacts', pageNo);
             const screened = await screenInSlices(page.items, c.spec);
             const lists = await deps.state.lookup(id, deps.dncKey, screened.flatMap((s) => (s.e164 && !s.outcome ? [s.e164] : [])));
