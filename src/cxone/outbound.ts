@@ -12,8 +12,17 @@ interface CallOpts {
 
 const idOf = z.union([z.string().min(1), z.number()]).transform(String);
 
-const pageBody = <S extends z.ZodType>(item: S) =>
+const buildPageBody = <S extends z.ZodType>(item: S) =>
   z.object({ entity: z.array(item), nextPageUri: z.string().nullish(), total: z.number().optional() }).passthrough();
+
+// One page schema per item schema, built once: building one costs about as much as checking
+// a page with it, and zod compiles its fast path per schema object on first use.
+const pageBodies = new WeakMap<z.ZodType, z.ZodType>();
+function pageBody<S extends z.ZodType>(item: S): ReturnType<typeof buildPageBody<S>> {
+  let body = pageBodies.get(item);
+  if (!body) pageBodies.set(item, (body = buildPageBody(item)));
+  return body as ReturnType<typeof buildPageBody<S>>;
+}
 
 export interface Page<T> {
   items: T[];
@@ -43,24 +52,58 @@ async function page<S extends z.ZodType>(
 }
 
 /**
- * Pages in order from `first`, the next one always requested while the caller handles the
- * current one: a sequential reader then keeps pace with the rate limit instead of adding its
- * own work to every page's round trip. A failure of the page ahead surfaces when it is reached.
+ * Pages in order from `first`. A fetcher follows `nextPageUri` on its own, up to `depth`
+ * pages ahead of the caller, so the chain of requests runs at the pace of the rate limit
+ * while the caller works: one slow page (GC, a busy core) is absorbed by the pages already
+ * read instead of stalling the chain, which, once stalled, never gets the lost time back
+ * (CXone allows no burst to catch up). A fetch failure surfaces when the caller reaches
+ * it, after every page read before it; a caller that stops early stops the fetcher.
  */
-export async function* readAhead<T>(first: string, fetchPage: (query: string) => Promise<Page<T>>): AsyncGenerator<{ page: Page<T>; query: string }> {
-  let query = first;
-  let pending = fetchPage(query);
-  for (;;) {
-    const page = await pending;
-    const current = query;
-    if (page.next) {
-      query = page.next;
-      pending = fetchPage(query);
-      // Handled when reached; a caller that stops early must not leave it unhandled.
-      pending.catch(() => undefined);
+export async function* readAhead<T>(first: string, fetchPage: (query: string) => Promise<Page<T>>, depth = 8): AsyncGenerator<{ page: Page<T>; query: string }> {
+  const ready: { page: Page<T>; query: string }[] = [];
+  let failure: { err: unknown } | undefined;
+  let finished = false;
+  let stopped = false;
+  let wakeReader: (() => void) | undefined;
+  let wakeFetcher: (() => void) | undefined;
+  const signalReader = () => {
+    wakeReader?.();
+    wakeReader = undefined;
+  };
+  const fetcher = async () => {
+    let query: string | undefined = first;
+    try {
+      while (query !== undefined && !stopped) {
+        if (ready.length >= depth) {
+          await new Promise<void>((resolve) => (wakeFetcher = resolve));
+          continue;
+        }
+        const page = await fetchPage(query);
+        ready.push({ page, query });
+        query = page.next;
+        signalReader();
+      }
+    } catch (err) {
+      failure = { err };
     }
-    yield { page, query: current };
-    if (!page.next) return;
+    finished = true;
+    signalReader();
+  };
+  void fetcher();
+  try {
+    for (;;) {
+      const item = ready.shift();
+      if (item) {
+        wakeFetcher?.();
+        wakeFetcher = undefined;
+        yield item;
+      } else if (failure) throw failure.err;
+      else if (finished) return;
+      else await new Promise<void>((resolve) => (wakeReader = resolve));
+    }
+  } finally {
+    stopped = true;
+    wakeFetcher?.();
   }
 }
 

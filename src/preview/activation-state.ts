@@ -4,7 +4,7 @@
 // counts are in, or neither is and the page is fetched again.
 import type { RedisConnection } from '../redis.ts';
 import type { CheckedSpec } from '../domain/preview/spec.ts';
-import { OUTCOMES, type Outcome, type Verdict } from '../domain/preview/eligibility.ts';
+import { OUTCOMES, type ExclusionReason, type Outcome, type Verdict } from '../domain/preview/eligibility.ts';
 import { previewKeys } from './keys.ts';
 
 const RETENTION_S = 30 * 24 * 3600;
@@ -41,15 +41,58 @@ export interface ActivationRecord {
 
 export interface ExcludedContact {
   id: string;
-  reason: Exclude<Outcome, 'eligible'>;
+  reason: ExclusionReason;
   nextCallableAt?: number;
 }
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
+/**
+ * A contact page's verdicts as stored: a JSON array in list order, an eligible contact as its
+ * id, an excluded one as [id, reason] or [id, 'deferred', nextCallableAt]. One hash field a
+ * page instead of a set member or hash field a contact: about 21 bytes a contact against 55
+ * (the per-entry overhead of Redis's hashtable encoding dominates ids this short); see
+ * docs/adr/0003-preview-activation.md.
+ */
+type PageEntry = string | [id: string, reason: ExclusionReason, nextCallableAt?: number];
+
+export function encodePage(verdicts: readonly Verdict[]): string {
+  return JSON.stringify(
+    verdicts.map((v): PageEntry => (v.outcome === 'eligible' ? v.id : v.nextCallableAt === undefined ? [v.id, v.outcome] : [v.id, v.outcome, v.nextCallableAt])),
+  );
+}
+
+/** Pages read this many at a time (one HMGET) when listing. */
+const PAGES_PER_READ = 50;
+
+/** The entries `pick` keeps, from the `offset`-th kept one, at most `count`; stops reading when it has them. */
+async function collect<T>(entries: AsyncIterable<PageEntry>, offset: number, count: number, pick: (e: PageEntry) => T | undefined): Promise<T[]> {
+  const out: T[] = [];
+  let skip = offset;
+  if (count <= 0) return out;
+  for await (const e of entries) {
+    const x = pick(e);
+    if (x === undefined) continue;
+    if (skip > 0) skip--;
+    else if (out.push(x) >= count) break;
+  }
+  return out;
+}
+
 export function createActivationState(deps: { redis: RedisConnection; prefix: string }) {
   const keys = previewKeys(deps.prefix);
   const { redis } = deps;
+
+  /** Every stored verdict of a run, page by page in list order. */
+  async function* pages(activationId: string): AsyncGenerator<PageEntry> {
+    const total = Number((await redis.hget(keys.activation(activationId), 'contactPages')) ?? 0);
+    for (let from = 1; from <= total; from += PAGES_PER_READ) {
+      const fields = Array.from({ length: Math.min(PAGES_PER_READ, total - from + 1) }, (_, i) => String(from + i));
+      for (const raw of await redis.hmget(keys.pages(activationId), ...fields)) {
+        if (raw) yield* JSON.parse(raw) as PageEntry[];
+      }
+    }
+  }
 
   function parse(id: string, h: Record<string, string>): ActivationRecord | undefined {
     if (!h.campaignId) return undefined;
@@ -144,42 +187,38 @@ export function createActivationState(deps: { redis: RedisConnection; prefix: st
       return { suppressed: new Set(e164s.filter((_, i) => s[i] === 1)), dnc: new Set(e164s.filter((_, i) => d[i] === 1)) };
     },
 
-    /** One contact page's verdicts, counts and the checkpoint of the next page, atomically; returns the page's counts. */
-    async saveContactPage(activationId: string, verdicts: readonly Verdict[], next: string): Promise<Map<Outcome, number>> {
+    /**
+     * One contact page's verdicts, counts and the checkpoint of the next page, atomically;
+     * returns the page's counts. The verdicts are one field of the run's page hash (see
+     * `encodePage`): a re-run of the page after a crash overwrites it with the same value.
+     */
+    async saveContactPage(activationId: string, pageNo: number, verdicts: readonly Verdict[], next: string): Promise<Map<Outcome, number>> {
       const a = keys.activation(activationId);
       const m = redis.multi();
-      const eligible = verdicts.filter((v) => v.outcome === 'eligible').map((v) => v.id);
-      if (eligible.length > 0) m.sadd(keys.eligible(activationId), ...eligible);
-      const excluded = verdicts.filter((v) => v.outcome !== 'eligible');
-      if (excluded.length > 0) {
-        m.hset(keys.excluded(activationId), ...excluded.flatMap((v) => [v.id, v.nextCallableAt === undefined ? v.outcome : `${v.outcome}|${v.nextCallableAt}`]));
-      }
+      m.hset(keys.pages(activationId), String(pageNo), encodePage(verdicts));
       const counts = new Map<Outcome, number>();
       for (const v of verdicts) counts.set(v.outcome, (counts.get(v.outcome) ?? 0) + 1);
       for (const [o, n] of counts) m.hincrby(a, `c:${o}`, n);
       m.hincrby(a, 'c:fetched', verdicts.length);
-      m.hincrby(a, 'contactPages', 1);
+      m.hset(a, 'contactPages', pageNo);
       m.hset(a, 'contactsNext', next);
-      m.expire(keys.eligible(activationId), RETENTION_S);
-      m.expire(keys.excluded(activationId), RETENTION_S);
+      m.expire(keys.pages(activationId), RETENTION_S);
       await m.exec();
       return counts;
     },
 
+    /** Eligible contact ids in list order. */
     async eligible(activationId: string, offset = 0, count = 1000): Promise<string[]> {
-      return (await redis.smembers(keys.eligible(activationId))).sort(byContactId).slice(offset, offset + count);
+      return collect(pages(activationId), offset, count, (entry) => (typeof entry === 'string' ? entry : undefined));
     },
 
+    /** Excluded contacts in list order, with their reason (and when deferred, the next callable time). */
     async excluded(activationId: string, opts: { reason?: string; offset?: number; count?: number } = {}): Promise<ExcludedContact[]> {
-      const h = await redis.hgetall(keys.excluded(activationId));
-      const all = Object.entries(h)
-        .map(([id, v]) => {
-          const [reason, at] = v.split('|');
-          return { id, reason: reason as ExcludedContact['reason'], ...(at ? { nextCallableAt: Number(at) } : {}) };
-        })
-        .filter((x) => !opts.reason || x.reason === opts.reason)
-        .sort((x, y) => byContactId(x.id, y.id));
-      return all.slice(opts.offset ?? 0, (opts.offset ?? 0) + (opts.count ?? 1000));
+      return collect(pages(activationId), opts.offset ?? 0, opts.count ?? 1000, (entry) => {
+        if (typeof entry === 'string' || (opts.reason && entry[1] !== opts.reason)) return undefined;
+        const [id, reason, at] = entry;
+        return at === undefined ? { id, reason } : { id, reason, nextCallableAt: at };
+      });
     },
 
     /** Records CXone's activation event once; the record's own version and time say how late it came. */
@@ -196,8 +235,3 @@ export function createActivationState(deps: { redis: RedisConnection; prefix: st
 }
 
 export type ActivationState = ReturnType<typeof createActivationState>;
-
-/** "c-10" after "c-9": ids compared by their numeric runs. */
-function byContactId(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}

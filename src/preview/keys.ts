@@ -8,10 +8,8 @@ export function previewKeys(prefix: string) {
     spec: (specKey: string) => k('spec', specKey),
     /** Hash: step, status, checkpoint (next contact page), counts, version, latency, confirmation. */
     activation: (id: string) => k('activation', id),
-    /** Set: eligible contact ids. */
-    eligible: (id: string) => k('activation', id, 'eligible'),
-    /** Hash: excluded contact id → JSON {reason, nextCallableAt?}. */
-    excluded: (id: string) => k('activation', id, 'excluded'),
+    /** Hash: contact page number → that page's verdicts (JSON, activation-state.ts encodePage). */
+    pages: (id: string) => k('activation', id, 'pages'),
     /** Set: CXone suppressions of this run as E.164 (short-lived). */
     suppressed: (id: string) => k('activation', id, 'suppressed'),
     /** Sorted set: activation id → created at, for listing. */

@@ -1,5 +1,6 @@
 // /_sim/preview/*: the HTTP twins of sim.preview for out-of-process drivers (benchmarks, CLI
-// e2e): config (GET/POST), touch (POST {id, fields}), campaign (GET ?id=), webhooks (GET).
+// e2e): config (GET/POST), touch (POST {id, fields}), campaign (GET ?id=), webhooks (GET),
+// release (POST: answer the held contact page requests).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { configureFromBody } from './admin.ts';
@@ -25,6 +26,7 @@ export function createOutboundAdminHandler(control: OutboundControl, logger: Sim
     },
     campaign: { GET: (_r, q) => orMissing(control.campaign(q.get('id') ?? '')) },
     webhooks: { GET: () => ({ status: 200, body: { data: control.webhooks() } }) },
+    release: { POST: () => ({ status: 200, body: { released: control.release() } }) },
   };
   return (req: IncomingMessage, res: ServerResponse, pathname: string, search: string) => {
     const entry = table[pathname.slice(PREFIX.length)];

@@ -64,6 +64,11 @@ export const outboundConfigSchema = z
     conflictOnNextPut: count.optional(),
     /** Another writer sets these fields (and moves the version) just before the next PUT. */
     touchBeforeNextPut: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * The next request for this contact page is answered only once released (control.release()
+     * or POST /_sim/preview/release): a test acts while a worker is known to wait on it.
+     */
+    holdContactPage: z.number().int().min(1).optional(),
     /** Exactly `times` answers of `status` on a route (optionally one contact page), in order. */
     scripted: z
       .array(

@@ -41,6 +41,8 @@ export interface OutboundStats {
   eventsSent: Record<string, number>;
   idempotentReplays: number;
   scriptedServed: number;
+  /** Contact page requests waiting on holdContactPage right now. */
+  held: number;
 }
 
 export interface OutboundControl {
@@ -50,6 +52,8 @@ export interface OutboundControl {
   touch(id: string, fields: Record<string, unknown>): SimCampaign | undefined;
   campaign(id: string): SimCampaign | undefined;
   webhooks(): { id: string; name: string; eventFilter: string; uri: string; enabled: boolean }[];
+  /** Answers the held contact page requests; returns how many there were. */
+  release(): number;
 }
 
 export interface OutboundModule extends SimModule {
@@ -72,6 +76,9 @@ function fresh() {
     scripted: [] as { route: OutboundRoute; status: number; times: number; page?: number | undefined; retryAfterS?: number | undefined }[],
     conflicts: 0,
     touch: undefined as Record<string, unknown> | undefined,
+    /** The contact page whose next request is held, and the requests held. */
+    hold: undefined as number | undefined,
+    releases: [] as (() => void)[],
     stats: {
       maxActivePreviews: 0,
       puts: 0,
@@ -87,6 +94,7 @@ function fresh() {
       eventsSent: {} as Record<string, number>,
       idempotentReplays: 0,
       scriptedServed: 0,
+      held: 0,
     },
   };
 }
@@ -215,13 +223,21 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
     }
   }
 
-  function contacts(ctx: RouteContext): SimResponse {
+  async function contacts(ctx: RouteContext): Promise<SimResponse> {
     const q = paging(ctx);
     scripted('contacts', q.page);
     const gen = cfg.contactLists?.[ctx.params.id ?? ''];
     if (!gen) throw new HttpProblem(404, { error: 'not_found', message: `no contact list ${ctx.params.id ?? ''}` });
     s.stats.contactPages++;
     if (q.page <= 1000) s.stats.contactPagesByNumber[q.page] = (s.stats.contactPagesByNumber[q.page] ?? 0) + 1;
+    if (s.hold === q.page) {
+      s.hold = undefined;
+      // The state this request belongs to: a reset meanwhile replaces `s`.
+      const state = s;
+      state.stats.held++;
+      await new Promise<void>((resolve) => state.releases.push(resolve));
+      state.stats.held--;
+    }
     const path = deps.endpoints.outboundContacts.path.replace('{id}', encodeURIComponent(ctx.params.id ?? ''));
     return { status: 200, body: pageOf(gen.count, (i) => contactAt(gen, i), { ...q, cap: cfg.pageSizeCap, path, includeTotal: knob('includeTotal') }) };
   }
@@ -253,7 +269,7 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
       const parsed = outboundConfigSchema.safeParse(patch);
       if (!parsed.success) throw new SimulatorConfigError(parsed.error.issues.map((i) => ({ field: `outbound.${pathOf(i.path)}`, message: i.message })));
       const p = parsed.data;
-      cfg = { ...cfg, ...p, contactLists: { ...cfg.contactLists, ...p.contactLists }, campaigns: undefined, scripted: undefined, conflictOnNextPut: undefined, touchBeforeNextPut: undefined };
+      cfg = { ...cfg, ...p, contactLists: { ...cfg.contactLists, ...p.contactLists }, campaigns: undefined, scripted: undefined, conflictOnNextPut: undefined, touchBeforeNextPut: undefined, holdContactPage: undefined };
       for (const c of p.campaigns ?? []) {
         s.campaigns.set(c.id, { id: c.id, name: c.name ?? c.id, type: c.type, status: c.status, version: 1, fields: { ...c.fields } });
       }
@@ -261,6 +277,7 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
       if (p.scripted) s.scripted.push(...p.scripted.map((x) => ({ ...x })));
       if (p.conflictOnNextPut !== undefined) s.conflicts = p.conflictOnNextPut;
       if (p.touchBeforeNextPut) s.touch = p.touchBeforeNextPut;
+      if (p.holdContactPage !== undefined) s.hold = p.holdContactPage;
       return cfg;
     },
     config: () => cfg,
@@ -274,6 +291,11 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
       return c && { ...c, fields: { ...c.fields } };
     },
     webhooks: () => [...s.webhooks.values()].map(({ accountId: _a, ...w }) => w),
+    release() {
+      const waiting = s.releases.splice(0);
+      for (const resolve of waiting) resolve();
+      return waiting.length;
+    },
   };
 
   const e = deps.endpoints;
@@ -292,7 +314,11 @@ export function createOutboundModule(deps: ModuleDeps): OutboundModule {
     ).map(([endpoint, scope, handle]) => ({ endpoint, scope, handle })),
     stats: () => ({ ...s.stats, eventsSent: { ...s.stats.eventsSent }, contactPagesByNumber: { ...s.stats.contactPagesByNumber }, activePreviews: activeCount(), webhooksRegistered: s.webhooks.size }),
     reset() {
+      control.release();
       s = fresh();
+    },
+    close() {
+      control.release();
     },
   };
 }

@@ -55,10 +55,17 @@ describe('campaign preview (CLI)', () => {
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
     const act = await runCli(['campaign', 'preview', 'activate', path.join(FIXTURES, 'spec.yaml'), '--wait', '--json'], env);
     expect(act.code).toBe(0);
-    const state = JSON.parse(act.stdout.trim().split('\n').pop()!) as { status: string; counts: { eligible: number; dnc: number } };
+    const state = JSON.parse(act.stdout.trim().split('\n').pop()!) as { activationId: string; status: string; counts: { eligible: number; dnc: number } };
     expect(state.status).toBe('active');
     // Window us-tsr on the real clock: whatever the hour, each NA-EAST contact is eligible or deferred.
     expect(state.counts.dnc).toBe(2);
+    // Contacts 0 and 6 (+12122000000, +12122000006) are the two on the DNC list.
+    const dncContacts = await runCli(['campaign', 'preview', 'contacts', state.activationId, '--reason', 'dnc'], env);
+    expect(dncContacts.code).toBe(0);
+    expect(dncContacts.stdout.trim().split('\n')).toEqual(['c-0\tdnc', 'c-6\tdnc']);
+    expect(dncContacts.stderr).toContain('2 contact(s)');
+    const eligible = await runCli(['campaign', 'preview', 'contacts', state.activationId], env);
+    expect(eligible.stdout.trim().split('\n').filter(Boolean)).toHaveLength(state.counts.eligible);
     const status = await runCli(['campaign', 'preview', 'status', 'camp-preview-1'], env);
     expect(status.stdout).toMatch(/campaign camp-preview-1 {2}active/);
     const rm = await runCli(['campaign', 'dnc', 'remove', '+12122000000'], env);

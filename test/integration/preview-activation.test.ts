@@ -1,5 +1,6 @@
-// Preview activation end to end (PV-1, PV-2, PV-4..PV-13): real Redis, the simulator over
-// HTTP, workers in process. Waits are on Redis state, never fixed sleeps.
+// Preview activation end to end (PV-1, PV-2, PV-4..PV-7, PV-9..PV-13; PV-3 and PV-8 run
+// worker processes in files of their own): real Redis, the simulator over HTTP, workers in
+// process. Waits are on Redis state, never fixed sleeps.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditLog } from '../../src/audit.ts';
 import { previewKeys } from '../../src/preview/keys.ts';
@@ -8,21 +9,16 @@ import { createTierSlots } from '../../src/preview/tier-slots.ts';
 import { DEFAULT_CLIENT } from '../../src/simulator/config.ts';
 import { contactE164 } from '../../src/simulator/outbound-data.ts';
 import { ALL_SCOPES, SCOPES } from '../../src/simulator/scopes.ts';
-import { FIXTURE_LIST, LIST, startPreviewHarness, type PreviewHarness } from '../fixtures/preview/harness.ts';
+import { FIXTURE_LIST, LIST, PREVIEW_WAIT, startPreviewHarness, type PreviewHarness } from '../fixtures/preview/harness.ts';
 
 let h: PreviewHarness | undefined;
 afterEach(async () => {
-  if (h) expect(h.fleet.sim.stats().preview.status428).toBe(0); // PV-5: If-Match is always sent
+  // PV-5 (no PUT without If-Match) is asserted by the harness's cleanup, in every preview test.
   await h?.cleanup();
   h = undefined;
 });
 
-const WAIT = { timeout: 30_000, interval: 25 } as const;
-
-async function settled(harness: PreviewHarness, activationId: string) {
-  await vi.waitFor(async () => expect(['active', 'failed']).toContain((await harness.svc.status(activationId))?.status), WAIT);
-  return (await harness.svc.status(activationId))!;
-}
+const WAIT = PREVIEW_WAIT;
 
 /** Seeds campaigns and the standard list. */
 function seed(harness: PreviewHarness, extra: Record<string, unknown> = {}) {
@@ -50,7 +46,7 @@ describe('preview activation', () => {
     const spec = h.spec('camp-1', { filters: [{ column: 'region', operator: 'EQUALS', value: 'NA-EAST' }], webhook: { uri: h.receiverUrl } });
     const { activationId } = await h.svc.activate(spec);
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('active');
 
@@ -95,7 +91,7 @@ describe('preview activation', () => {
     seed(h, { campaigns: ['a', 'b', 'c'].map((id) => ({ id, status: 'active' })).concat([{ id: 'camp-1', status: 'inactive' }]), pageSizeCap: 2 });
     const { activationId } = await h.svc.activate(h.spec('camp-1'));
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(r).toMatchObject({ status: 'failed', errorCode: 'PREVIEW_TIER_LIMIT' });
     expect(r.error).toBe('concurrent preview limit reached: 3/3');
     // All pages were counted (page size capped at 2).
@@ -107,12 +103,12 @@ describe('preview activation', () => {
     seed(h, { campaigns: [{ id: 'camp-1' }, { id: 'camp-2' }], conflictOnNextPut: 1 });
     const one = await h.svc.activate(h.spec('camp-1'));
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
-    const r1 = await settled(h, one.activationId);
+    const r1 = await h.settled(one.activationId);
     expect(r1).toMatchObject({ status: 'active', preconditionRetries: 1 });
 
     h.fleet.sim.preview.configure({ conflictOnNextPut: 5 });
     const five = await h.svc.activate(h.spec('camp-2'));
-    const r5 = await settled(h, five.activationId);
+    const r5 = await h.settled(five.activationId);
     expect(r5.status).toBe('failed');
     expect(r5.errorCode).toBe('CXONE_PRECONDITION_FAILED');
     expect(r5.error).toMatch(/^optimistic lock conflict: campaign modified by another process \(3 attempts, last version \d+\)$/);
@@ -125,12 +121,12 @@ describe('preview activation', () => {
     seed(h, { campaigns: [{ id: 'camp-1' }, { id: 'camp-2' }], touchBeforeNextPut: { description: 'edited by someone else' } });
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
     const a = await h.svc.activate(h.spec('camp-1'));
-    expect(await settled(h, a.activationId)).toMatchObject({ status: 'active', preconditionRetries: 1 });
+    expect(await h.settled(a.activationId)).toMatchObject({ status: 'active', preconditionRetries: 1 });
     expect(h.fleet.sim.preview.campaign('camp-1')?.fields.description).toBe('edited by someone else');
 
     h.fleet.sim.preview.configure({ touchBeforeNextPut: { previewSettings: { previewDialingMode: 'timed', agentPromptEnabled: true } } });
     const b = await h.svc.activate(h.spec('camp-2'));
-    const rb = await settled(h, b.activationId);
+    const rb = await h.settled(b.activationId);
     expect(rb).toMatchObject({ status: 'failed', errorCode: 'PREVIEW_CONFLICT' });
     expect(rb.error).toBe('campaign camp-2 changed fields this spec sets: previewSettings.previewDialingMode');
     expect(h.fleet.sim.preview.campaign('camp-2')?.fields.previewSettings).toEqual({ previewDialingMode: 'timed', agentPromptEnabled: true });
@@ -141,11 +137,12 @@ describe('preview activation', () => {
     seed(h, {
       pageSizeCap: 100,
       contactLists: { [LIST]: { ...FIXTURE_LIST, overrides: { '0': { phone: '(415) 555-0100' } } } },
-      suppressions: { numbers: [{ phoneNumber: '+14155550100' }, { phoneNumber: 'c-3' }] },
+      // The second names contact c-6 by its id (the seed's lookup): c-6 must stay eligible.
+      suppressions: { numbers: [{ phoneNumber: '+14155550100' }, { phoneNumber: 'c-6' }] },
     });
     const { activationId } = await h.svc.activate(h.spec('camp-1'));
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(r.status).toBe('active');
     expect(h.fleet.sim.stats().preview.contactPages).toBe(10);
     expect(r.counts.fetched).toBe(1000);
@@ -154,6 +151,13 @@ describe('preview activation', () => {
     expect(new Set([...eligible, ...excluded.map((x) => x.id)]).size).toBe(1000);
     expect(excluded.filter((x) => x.reason === 'suppressed').map((x) => x.id)).toEqual(['c-0']);
     expect(eligible).not.toContain('c-0');
+    expect(eligible).toContain('c-6');
+    // Listed in list order, page by page: a window across pages, and one reason's window.
+    expect(eligible).toEqual([...eligible].sort((a, b) => Number(a.slice(2)) - Number(b.slice(2))));
+    expect(await h.svc.contacts(activationId, { offset: 150, count: 100 })).toEqual({ eligible: eligible.slice(150, 250) });
+    const invalid = excluded.filter((x) => x.reason === 'invalid_phone');
+    expect(invalid.length).toBeGreaterThan(60);
+    expect(await h.svc.contacts(activationId, { reason: 'invalid_phone', offset: 20, count: 40 })).toEqual({ excluded: invalid.slice(20, 60) });
   });
 
   it('PV-7: a 429 on page 3 spends no attempt and resumes at page 3', async () => {
@@ -161,42 +165,12 @@ describe('preview activation', () => {
     seed(h, { scripted: [{ route: 'contacts', status: 429, page: 3, retryAfterS: 1, times: 1 }] });
     const { activationId } = await h.svc.activate(h.spec('camp-1'));
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(r.status).toBe('active');
     expect(h.fleet.sim.stats().preview).toMatchObject({ contactPages: 4, contactPagesByNumber: { 1: 1, 2: 1, 3: 1, 4: 1 }, scriptedServed: 1 });
     expect(r.contactPages).toBe(4);
     const [job] = await h.jobs();
     expect(job!.attemptsMade).toBe(1);
-  });
-
-  it('PV-8: a worker that dies after page 2 is resumed at page 3 by another, with the same eligible set as an uninterrupted run', async () => {
-    h = await startPreviewHarness('pv8');
-    seed(h, { campaigns: [{ id: 'camp-1' }, { id: 'camp-2' }] });
-    let crashed = 0;
-    const crashing = h.fleet.workers(
-      previewProcessorsWith({
-        onStep: (step, _id, page) => {
-          if (step === 'page' && page === 2 && crashed++ === 0) throw new Error('simulated crash after page 2');
-        },
-      }),
-      ['previewActivation'],
-    );
-    const a = await h.svc.activate(h.spec('camp-1', { filters: [{ column: 'region', operator: 'IN', values: ['NA-EAST', 'NA-WEST'] }] }));
-    await vi.waitFor(() => expect(crashed).toBe(1), WAIT);
-    await crashing.close();
-    expect((await h.svc.status(a.activationId))?.contactPages).toBe(2);
-    h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
-    const ra = await settled(h, a.activationId);
-    expect(ra.status).toBe('active');
-    // Pages 1 and 2 once; page 3 may have been read ahead by the worker that died.
-    const byNumber = h.fleet.sim.stats().preview.contactPagesByNumber;
-    expect([byNumber[1], byNumber[2], byNumber[4]]).toEqual([1, 1, 1]);
-    expect(ra.contactPages).toBe(4);
-
-    const b = await h.svc.activate(h.spec('camp-2', { filters: [{ column: 'region', operator: 'IN', values: ['NA-EAST', 'NA-WEST'] }] }));
-    const rb = await settled(h, b.activationId);
-    expect(rb.counts).toEqual(ra.counts);
-    expect(await h.svc.contacts(a.activationId, { count: 10_000 })).toEqual(await h.svc.contacts(b.activationId, { count: 10_000 }));
   });
 
   it('a worker that dies right after its PUT went through does not PUT again on the retry', async () => {
@@ -208,7 +182,7 @@ describe('preview activation', () => {
     };
     h.fleet.workers(previewProcessorsWith({ onStep: crashAfterPut }), ['previewActivation']);
     const { activationId } = await h.svc.activate(h.spec('camp-1'));
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(crashed).toBe(1);
     expect(r).toMatchObject({ status: 'active', version: 2 });
     expect(h.fleet.sim.stats().preview).toMatchObject({ puts: 1, status412: 0 });
@@ -219,7 +193,7 @@ describe('preview activation', () => {
     seed(h);
     const { activationId } = await h.svc.activate(h.spec('camp-1', { queueId: 'q-nowhere' }));
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(r).toMatchObject({ status: 'failed', errorCode: 'CXONE_BAD_REQUEST' });
     expect(r.error).toContain('agentDirectives.0.queueId: unknown queue q-nowhere');
     expect(h.fleet.sim.stats().preview.status400).toBe(1);
@@ -232,7 +206,7 @@ describe('preview activation', () => {
     seed(h);
     const { activationId } = await h.svc.activate(h.spec('camp-1'));
     h.fleet.workers(PREVIEW_PROCESSORS, ['previewActivation']);
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(r.errorCode).toBe('CXONE_FORBIDDEN');
     expect(r.error).toContain('CXone outboundSuppressions answered 403 (missing scope suppressions:read)');
     expect(r.error).toContain('Outbound Campaign Administrator role');
@@ -252,7 +226,7 @@ describe('preview activation', () => {
       ['previewActivation'],
     );
     const { activationId } = await h.svc.activate(h.spec('camp-1', { deadlineMs: 60_000 }));
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(r).toMatchObject({ status: 'failed', errorCode: 'DEADLINE_EXCEEDED' });
     expect(r.error).toBe(`preview activation ${activationId} passed its 60 s deadline at step contacts (page 3)`);
     expect(await createTierSlots({ redis: h.rt.redis, prefix: h.fleet.prefix, accountId: 'default' }).held()).toEqual([]);
@@ -268,7 +242,7 @@ describe('preview activation', () => {
     const at = Date.UTC(2026, 5, 10, 11, 30); // 07:30 EDT
     h.fleet.workers(previewProcessorsWith({ now: () => at }), ['previewActivation']);
     const { activationId } = await h.svc.activate(h.spec('camp-1', { callingWindow: { profile: 'us-tsr' } }));
-    const r = await settled(h, activationId);
+    const r = await h.settled(activationId);
     expect(r.status).toBe('active');
     expect(r.counts).toMatchObject({ eligible: 0, deferred: 10 });
     const deferred = ((await h.svc.contacts(activationId, { reason: 'deferred' })) as { excluded: { id: string; nextCallableAt?: number }[] }).excluded;

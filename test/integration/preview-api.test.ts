@@ -25,7 +25,11 @@ describe('preview control API', () => {
 
     const bad = await call('POST', '/campaigns/previews', { campaignId: 'api-1', contactListId: 'CL-x', queueId: 'q-outbound' });
     expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: 'VALIDATION' });
     expect(bad.json.error?.message).toContain('contactLists.0.id: must be a UUID');
+    // PV-10: refused locally; nothing enqueued, CXone never asked.
+    expect(await h.jobs()).toEqual([]);
+    expect(h.fleet.sim.stats().preview).toMatchObject({ campaignListPages: 0, campaignGets: 0, contactPages: 0, suppressionPages: 0, puts: 0 });
 
     const queued = await call('POST', '/campaigns/previews', { campaignId: 'api-1', contactListId: LIST, queueId: 'q-outbound' });
     expect(queued.status).toBe(202);

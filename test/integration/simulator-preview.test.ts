@@ -1,8 +1,8 @@
 // The simulator's outbound module over HTTP, on its own: versions and ETags (428, 412, the
 // lenient If-Match forms, ETags off), forced conflicts, its own PreviewConfig check, paged
 // contacts with a size cap and nextPageUri, suppressions in mixed formats, webhook
-// registration (409 on a taken name), scripted faults answered exactly N times.
-import { describe, expect, it } from 'vitest';
+// registration (409 on a taken name), scripted faults answered exactly N times, a held page.
+import { describe, expect, it, vi } from 'vitest';
 import { defaultPreviewConfig } from '../../src/domain/preview/payload.ts';
 import { simToken, useSimulator } from '../helpers/simulator.ts';
 import { LIST } from '../fixtures/preview/harness.ts';
@@ -95,5 +95,26 @@ describe('simulator outbound (preview) module', () => {
     expect(sim.stats().preview).toMatchObject({ webhooksRegistered: 1, webhookConflicts: 1, scriptedServed: 2 });
     const cfg = await fetch(`${sim.url}/_sim/preview/config`, { method: 'POST', body: JSON.stringify({ pageSizeCap: 0 }) });
     expect(cfg.status).toBe(400);
+  });
+
+  it('holds the next request for one contact page until released (over HTTP), then answers as usual', async () => {
+    const sim = await start();
+    const cfg = await fetch(`${sim.url}/_sim/preview/config`, { method: 'POST', body: JSON.stringify({ contactLists: { [LIST]: { count: 30 } }, holdContactPage: 2 }) });
+    expect(cfg.status).toBe(200);
+    const t = await simToken(sim);
+    const path = `/api/v2/outbound/contactlists/${LIST}/contacts?limit=10&page=`;
+    expect((await api(sim.url, t, 'GET', `${path}1`)).status).toBe(200);
+    let answered = false;
+    const held = api(sim.url, t, 'GET', `${path}2`).then((r) => ((answered = true), r));
+    await vi.waitFor(() => expect(sim.stats().preview.held).toBe(1), { timeout: 5_000, interval: 10 });
+    // Page 3 is not held, and answering it does not release page 2.
+    expect((await api(sim.url, t, 'GET', `${path}3`)).status).toBe(200);
+    expect(answered).toBe(false);
+    const release = await fetch(`${sim.url}/_sim/preview/release`, { method: 'POST' });
+    expect(await release.json()).toEqual({ released: 1 });
+    expect((await held).body.entity).toHaveLength(10);
+    // One-shot: page 2 again is answered at once.
+    expect((await api(sim.url, t, 'GET', `${path}2`)).status).toBe(200);
+    expect(sim.stats().preview).toMatchObject({ held: 0, contactPagesByNumber: { 1: 1, 2: 2, 3: 1 } });
   });
 });
