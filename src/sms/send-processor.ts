@@ -22,6 +22,7 @@ export interface SmsSendDeps {
 export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
   const now = deps.now ?? Date.now;
   const processor: Processor<'smsSend'> = async (data, ctx) => {
+    const batch = { batchId: data.batchId };
     const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt: ctx.attempt };
     const [current, optedOut] = await Promise.all([deps.store.sendState(data.messageId), deps.consent.isOptedOut(data.to)]);
     if (current && (current.cxoneId || current.state !== 'queued')) {
@@ -32,15 +33,15 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       if (current?.maybeSent) {
         // An earlier attempt may have reached CXone: not `expired` (it may be on its way),
         // `unknown`, for reconciliation to settle; never sent late either way.
-        await deps.store.transition(data.messageId, 'unknown', { lastError: 'validity passed after an attempt that may have reached CXone', attempts: ctx.attempt });
+        await deps.store.transition(data.messageId, 'unknown', { lastError: 'validity passed after an attempt that may have reached CXone', attempts: ctx.attempt }, batch);
         return { expired: true, unknown: true };
       }
-      await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: ctx.attempt });
+      await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: ctx.attempt }, batch);
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' });
       return { expired: true };
     }
     if (optedOut) {
-      await deps.store.transition(data.messageId, 'rejected', { lastError: 'recipient opted out', attempts: ctx.attempt });
+      await deps.store.transition(data.messageId, 'rejected', { lastError: 'recipient opted out', attempts: ctx.attempt }, batch);
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'rejected', errorCode: 'OPTED_OUT' });
       return { rejected: 'opted-out' };
     }
@@ -59,7 +60,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       // The CXone call alone: time spent waiting for the account's budget is not latency.
       const latencyMs = res.latencyMs;
       await Promise.all([
-        deps.store.transition(data.messageId, 'dispatched', { cxoneId: res.messageId, latencyMs, attempts: ctx.attempt }),
+        deps.store.transition(data.messageId, 'dispatched', { cxoneId: res.messageId, latencyMs, attempts: ctx.attempt }, batch),
         deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'dispatched', cxoneId: res.messageId, latencyMs }),
       ]);
       return { cxoneId: res.messageId };
@@ -70,7 +71,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       const code = isFleetError(err) ? err.code : 'UNEXPECTED';
       // An attempt that may have reached CXone is remembered: if none succeeds after it, the
       // message is `unknown` (reconciled), never `failed`.
-      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt, maybeSent: isOutcomeUnknown(err) });
+      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt, maybeSent: isOutcomeUnknown(err) }, batch);
       await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'error', latencyMs, errorCode: code });
       throw err;
     }
@@ -83,7 +84,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     const code = isFleetError(err) ? err.code : 'UNEXPECTED';
     const maybeSent = isOutcomeUnknown(err) || (await deps.store.getMessage(data.messageId))?.maybeSent === true;
     const status = maybeSent ? 'unknown' : isFleetError(err) && !err.retryable ? 'rejected' : 'failed';
-    await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt });
+    await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt }, { batchId: data.batchId });
     await deps.audit.append({
       kind: 'sms.dispatch',
       accountId: data.accountId,
