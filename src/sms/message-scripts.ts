@@ -105,18 +105,20 @@ end
 /** The answer of a script whose declared batch is not the message's: resolve and run again. */
 export const RESOLVE = 3;
 
-// KEYS[1] message hash, [2] its batch hash, [3] reconciliation set, and with a CXone id in
-// the fields [4] the id's mapping key, [5] its early-receipt key. ARGV[5] next state, [6]
-// fields JSON (string values; 'at' is the time of the event), [7] message id, [8] '' or the
-// only state it may move from (a reconciliation's verdict must not land on a message a
-// replay has sent meanwhile).
+// KEYS[1] message hash, [2] its batch hash, [3] reconciliation set, [4] audit stream, and
+// with a CXone id in the fields [5] the id's mapping key, [6] its early-receipt key. ARGV[5]
+// next state, [6] fields JSON (string values; 'at' is the time of the event), [7] message
+// id, [8] '' or the only state it may move from (a reconciliation's verdict must not land on
+// a message a replay has sent meanwhile), [9] '' or an audit record appended with the
+// transition (whatever it decides: the record is of the attempt), [10] the stream's length.
 export const transitionScript = defineScript<[number, string | null, string | null]>(
   'cxfSmsTransition3',
   'varying',
   `${COMMON}
-local k = { msg = KEYS[1], batch = KEYS[2], awaiting = KEYS[3], cx = KEYS[4], early = KEYS[5] }
+local k = { msg = KEYS[1], batch = KEYS[2], awaiting = KEYS[3], cx = KEYS[5], early = KEYS[6] }
 local cur = current(k)
 if cur == nil then return {${RESOLVE}, false, false} end
+if ARGV[9] ~= '' then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'r', ARGV[9]) end
 if not cur then return {0, false, false} end
 if ARGV[8] ~= '' and cur ~= ARGV[8] then return {0, cur, cur} end
 return transition(k, ARGV[7], cur, ARGV[5], cjson.decode(ARGV[6]))`,

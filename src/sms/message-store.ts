@@ -4,6 +4,7 @@
 // one message (a webhook and a retry, say) never both win; batch counters and the
 // reconciliation set move with the message in the same step.
 import { reopenForReplay, type MessageState, type ReplayVerdict } from '../domain/sms/message-state.ts';
+import { AUDIT_MAX_LEN, auditStreamKey } from '../audit.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
 import { recordRows, type RowOutcome } from './batch-figures.ts';
@@ -125,6 +126,15 @@ if fresh > 0 then redis.call('HINCRBY', KEYS[1], 'state:queued', fresh) end
 return outcome
 `;
 const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
+
+// What a send decides on, in one command: KEYS[1] message hash, [2] opt-out set; ARGV[1]
+// the recipient. Returns {state, cxoneId, maybeSent, opted out 0/1}.
+const sendStateScript = defineScript<[string | null, string | null, string | null, number]>(
+  'cxfSmsSendState',
+  2,
+  `local h = redis.call('HMGET', KEYS[1], 'state', 'cxoneId', 'maybeSent')
+return {h[1], h[2], h[3], redis.call('SISMEMBER', KEYS[2], ARGV[1])}`,
+);
 const CREATE_OUTCOMES: CreateOutcome[] = ['duplicate', 'created', 'unsent', 'resumed'];
 
 export interface MessageStoreDeps {
@@ -151,6 +161,7 @@ export function createMessageStore(deps: MessageStoreDeps) {
     cx: (cxId: string) => fleetKey(deps.prefix, 'sms', 'cx', cxId),
     early: (cxId: string) => fleetKey(deps.prefix, 'sms', 'early', cxId),
     awaiting: fleetKey(deps.prefix, 'sms', 'awaiting'),
+    audit: auditStreamKey(deps.prefix),
   };
   const common = (at: number, batchId: string) => [retentionS, reconcileAfterMs, at, batchId];
   const messageKeys = (messageId: string, batchId: string) => [k.msg(messageId), k.batch(batchId), k.awaiting];
@@ -214,10 +225,14 @@ export function createMessageStore(deps: MessageStoreDeps) {
   return {
     getMessage,
 
-    /** What the send worker decides on, read without the rest of the record (undefined: none). */
-    async sendState(messageId: string): Promise<Pick<MessageRecord, 'state' | 'cxoneId' | 'maybeSent'> | undefined> {
-      const [state, cxoneId, maybeSent] = await redis.hmget(k.msg(messageId), 'state', 'cxoneId', 'maybeSent');
-      return state ? { state: state as MessageState, cxoneId: cxoneId ?? undefined, maybeSent: maybeSent === '1' } : undefined;
+    /**
+     * What the send worker decides on, without the rest of the record (`current` undefined:
+     * none), and whether the recipient is in the opt-out set (ConsentStore.optOutKey).
+     */
+    async sendState(messageId: string, optOut: { key: string; to: string }): Promise<{ current?: Pick<MessageRecord, 'state' | 'cxoneId' | 'maybeSent'>; optedOut: boolean }> {
+      const [state, cxoneId, maybeSent, out] = await sendStateScript.run(redis, [k.msg(messageId), optOut.key], [optOut.to]);
+      const current = state ? { state: state as MessageState, cxoneId: cxoneId ?? undefined, maybeSent: maybeSent === '1' } : undefined;
+      return { ...(current ? { current } : {}), optedOut: out === 1 };
     },
 
     /**
@@ -241,15 +256,21 @@ export function createMessageStore(deps: MessageStoreDeps) {
     /**
      * Moves a message through the state machine; a no-op transition changes nothing.
      * `batchId` (the job's) saves reading it from the record; `onlyFrom` is the only state
-     * it may move from.
+     * it may move from; `audit` (an auditEntry) is appended in the same step.
      */
-    async transition(messageId: string, next: MessageState, fields: TransitionFields = {}, opts: { onlyFrom?: MessageState; batchId?: string } = {}): Promise<TransitionResult> {
+    async transition(
+      messageId: string,
+      next: MessageState,
+      fields: TransitionFields = {},
+      opts: { onlyFrom?: MessageState; batchId?: string; audit?: string } = {},
+    ): Promise<TransitionResult> {
       const t = now();
       const f = strings({ at: t, ...fields });
       const cxKeys = f.cxoneId ? [k.cx(f.cxoneId), k.early(f.cxoneId)] : [];
-      const r = await withBatch(messageId, opts.batchId, (batchId) =>
-        transitionScript.run(redis, [...messageKeys(messageId, batchId), ...cxKeys], [...common(t, batchId), next, JSON.stringify(f), messageId, opts.onlyFrom ?? '']),
-      );
+      const args = (batchId: string) => [...common(t, batchId), next, JSON.stringify(f), messageId, opts.onlyFrom ?? '', opts.audit ?? '', AUDIT_MAX_LEN];
+      const r = await withBatch(messageId, opts.batchId, (batchId) => transitionScript.run(redis, [...messageKeys(messageId, batchId), k.audit, ...cxKeys], args(batchId)));
+      // No record (gone past retention): the attempt is still on the record.
+      if (!r && opts.audit) await redis.xadd(k.audit, 'MAXLEN', '~', AUDIT_MAX_LEN, '*', 'r', opts.audit);
       return r ? result(...r) : { changed: false };
     },
 

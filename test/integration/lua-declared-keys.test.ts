@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEntry } from '../../src/audit.ts';
 import { createBreaker } from '../../src/cxone/breaker.ts';
 import { createRateLimiter } from '../../src/cxone/rate-limiter.ts';
 import { fleetKey } from '../../src/redis.ts';
@@ -107,7 +108,7 @@ async function undeclared(runs: ScriptRun[]) {
 const message = (messageId: string) => ({ messageId, row: 1, to: '+14155550123', campaignId: 'c1', encoding: 'GSM-7', segments: 1, priority: 'bulk' });
 
 describe('Lua scripts declare every key they touch', () => {
-  it('the message store: create, intake figures, transitions with and without a CXone id, receipts parked and applied, replay, reconciliation claims', async () => {
+  it('the message store: create, intake figures, the send pre-check, transitions with and without a CXone id and with an audit record, receipts parked and applied, replay, reconciliation claims', async () => {
     let t = 1_000_000;
     const store = createMessageStore({ redis, prefix, retentionS: 600, reconcileAfterMs: 10, now: () => t });
     const guard = createRepeatGuard({ redis, prefix, accountId: 'a', windowS: 60 });
@@ -117,7 +118,9 @@ describe('Lua scripts declare every key they touch', () => {
       await guard.claim('b1', [{ row: 1, contentHash: 'h1' }]);
       // A receipt before its dispatch is parked, then applied by the dispatch.
       expect(await store.applyReceipt('cx1', 'delivered')).toEqual({ changed: false, parked: true });
-      expect(await store.transition('m1', 'dispatched', { cxoneId: 'cx1' }, { batchId: 'b1' })).toMatchObject({ to: 'delivered' });
+      expect(await store.sendState('m1', { key: fleetKey(prefix, 'consent', 'a', 'out'), to: '+14155550123' })).toMatchObject({ current: { state: 'queued' }, optedOut: false });
+      const audit = auditEntry({ kind: 'sms.dispatch', accountId: 'a', messageId: 'm1', status: 'dispatched' });
+      expect(await store.transition('m1', 'dispatched', { cxoneId: 'cx1' }, { batchId: 'b1', audit })).toMatchObject({ to: 'delivered' });
       await store.transition('m2', 'dispatched', { cxoneId: 'cx2' });
       expect(await store.applyReceipt('cx2', 'sent')).toMatchObject({ changed: true, to: 'sent', messageId: 'm2' });
       // A job whose batch is not the record's (a resubmission in another batch).
@@ -132,6 +135,7 @@ describe('Lua scripts declare every key they touch', () => {
     // The declared batch that was not the record's was corrected, not written.
     expect(await redis.exists(fleetKey(prefix, 'sms', 'batch', 'other-batch'))).toBe(0);
     expect(await redis.hget(fleetKey(prefix, 'sms', 'batch', 'b1'), 'state:queued')).toBe('1');
+    expect(await redis.xlen(fleetKey(prefix, 'audit'))).toBe(1);
   });
 
   it('the CXone limiter and breaker: a booking, a 429 pause, a breaker check and record', async () => {
