@@ -126,6 +126,7 @@ if fresh > 0 then redis.call('HINCRBY', KEYS[1], 'state:queued', fresh) end
 return outcome
 `;
 const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
+const CREATE_OUTCOMES: CreateOutcome[] = ['duplicate', 'created', 'unsent', 'resumed'];
 
 // What a send decides on, in one command: KEYS[1] message hash, [2] opt-out set; ARGV[1]
 // the recipient. Returns {state, cxoneId, maybeSent, opted out 0/1}.
@@ -135,7 +136,6 @@ const sendStateScript = defineScript<[string | null, string | null, string | nul
   `local h = redis.call('HMGET', KEYS[1], 'state', 'cxoneId', 'maybeSent')
 return {h[1], h[2], h[3], redis.call('SISMEMBER', KEYS[2], ARGV[1])}`,
 );
-const CREATE_OUTCOMES: CreateOutcome[] = ['duplicate', 'created', 'unsent', 'resumed'];
 
 export interface MessageStoreDeps {
   redis: RedisConnection;
