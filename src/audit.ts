@@ -27,13 +27,25 @@ export interface AuditLog {
   range(sinceMs: number, untilMs: number, pageSize?: number): AsyncGenerator<AuditRecord>;
 }
 
+/** Entries kept, about (approximate trimming keeps XADD O(1)); the stream is the retention window. */
+export const AUDIT_MAX_LEN = 5_000_000;
+export const auditStreamKey = (prefix: string) => fleetKey(prefix, 'audit');
+
+/**
+ * A record as the stream's `r` field, for a Lua script that appends it in the same step as
+ * the state it reports (XADD key MAXLEN ~ AUDIT_MAX_LEN * r <entry>). Not validated: for
+ * records the code builds from typed fields, with no free-form details.
+ */
+export function auditEntry(record: Omit<AuditRecord, 'timestamp' | 'details'>): string {
+  return JSON.stringify({ ...record, timestamp: new Date().toISOString() });
+}
+
 export function createAuditLog(deps: { redis: RedisConnection; prefix: string; maxLen?: number }): AuditLog {
-  const key = fleetKey(deps.prefix, 'audit');
-  const maxLen = deps.maxLen ?? 5_000_000;
+  const key = auditStreamKey(deps.prefix);
+  const maxLen = deps.maxLen ?? AUDIT_MAX_LEN;
   return {
     async append(record) {
       const full = auditRecord.parse({ ...record, timestamp: record.timestamp ?? new Date().toISOString() });
-      // Approximate trimming keeps XADD O(1); the stream is the retention window.
       await deps.redis.xadd(key, 'MAXLEN', '~', String(maxLen), '*', 'r', JSON.stringify(full));
     },
     async *range(sinceMs, untilMs, pageSize = 1000) {

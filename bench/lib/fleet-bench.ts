@@ -21,10 +21,14 @@ export async function redisCpuMicros(redis: Pick<Redis, 'info'>): Promise<number
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
 }
 
-/** Calls of each Redis command the server has served so far (INFO commandstats; whole server). */
-export async function redisCommandCalls(redis: Pick<Redis, 'info'>): Promise<Record<string, number>> {
+/**
+ * Calls of each Redis command the server has served so far, and the µs it spent in them
+ * (INFO commandstats; whole server; a script's inner commands count both on their own and
+ * inside EVALSHA's time).
+ */
+export async function redisCommandCalls(redis: Pick<Redis, 'info'>): Promise<Record<string, { calls: number; usec: number }>> {
   const info = await redis.info('commandstats');
-  return Object.fromEntries([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+  return Object.fromEntries([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)].map((m) => [m[1]!, { calls: Number(m[2]), usec: Number(m[3]) }]));
 }
 
 /**

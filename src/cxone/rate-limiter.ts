@@ -1,20 +1,18 @@
-// The fleet-wide budget of one CXone account: GCRA in one Redis script, shared by every
-// queue and process (see docs/adr/0001-limiter.md). Each call reserves the next slot and
-// waits for it in process, so waiters never poll Redis; a slot further away than maxWaitMs
-// is refused and the job goes back to its queue. A 429 pauses the whole account: for its
-// Retry-After, or else for an exponential backoff with full jitter; every process hears the
-// pause at once (pub/sub) and with every booking, so nothing booked before it goes out into it.
+// The fleet-wide budget of one CXone account (docs/adr/0001-limiter.md): GCRA in one Redis
+// script, shared by every queue and process. A call reserves the next slot and waits for it
+// in process (waiters never poll Redis); a slot beyond maxWaitMs is refused and the job goes
+// back to its queue. A 429 pauses the whole account (its Retry-After, or a backoff with full
+// jitter); every process hears it on pub/sub and in every booking's answer.
 import { setTimeout as delay } from 'node:timers/promises';
 import { RateLimitedError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
 
-// Redis's clock (every process books on one), and the per-second rate now: the configured
-// one, or the adaptive one (AIMD: a 429 cuts it by a share, then it climbs by `step` rps a
-// second, a share of the rate the 429 came at, up to the ceiling). ARGV[1] rps (the ceiling
-// when adaptive), ARGV[2] '1' adaptive, ARGV[3] climb (share a second), ARGV[4] starting
-// rps; KEYS[3] the adaptive state {rate, at, step}.
+// Redis's clock (one for every process), and the rate now: the configured one, or the
+// adaptive one (AIMD: a 429 cuts it, then it climbs by `step` rps a second up to the
+// ceiling). ARGV[1] rps (the ceiling when adaptive), [2] '1' adaptive, [3] climb (share of
+// the rate a second), [4] starting rps; KEYS[3] the adaptive state {rate, at, step}.
 const NOW_RATE_LUA = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local function currentRate()
@@ -29,10 +27,10 @@ local function currentRate()
   return math.min(rate, tonumber(s[1]) + tonumber(s[3]) * (now - tonumber(s[2])) / 1000)
 end`;
 
-// KEYS[1] theoretical arrival time (ms), KEYS[2] pause-until (ms), KEYS[3] adaptive state.
-// ARGV[5] least interval ms (the per-minute and per-hour budgets), ARGV[6] burst, ARGV[7]
-// max wait ms: a slot further away is not booked. Returns {wait ms, ms left of the pause,
-// rate} as strings (Redis truncates Lua numbers to integers).
+// KEYS[1] theoretical arrival time (ms), [2] pause-until (ms). ARGV[5] least interval ms
+// (the per-minute and per-hour budgets), [6] burst, [7] max wait ms (a slot further away is
+// not booked). Returns {wait ms, ms left of the pause, rate} as strings (Redis would
+// truncate Lua numbers to integers).
 const RESERVE_LUA = `${NOW_RATE_LUA}
 local rate = currentRate()
 local interval = math.max(1000 / rate, tonumber(ARGV[5]))
@@ -48,12 +46,11 @@ end
 return {tostring(slot - now), tostring(math.max(0, pause - now)), tostring(rate)}
 `;
 
-// After a 429. KEYS[4] backoff exponent. ARGV[5] Retry-After ms ('' if none), ARGV[6] backoff
-// base ms, ARGV[7] cap ms, ARGV[8] quiet ms (the exponent resets after that long without a
-// 429), ARGV[9] a random number in [0, 1), ARGV[10] adaptive decrease, ARGV[11] channel.
-// A 429 while the account is already paused answers a call sent before the pause: it only
-// lengthens the pause to its Retry-After, and neither backs off further nor cuts the rate.
-// Returns the ms left of the pause.
+// After a 429; returns the ms left of the pause. KEYS[4] backoff exponent. ARGV[5]
+// Retry-After ms ('' if none), [6] backoff base ms, [7] cap ms, [8] quiet ms (the exponent
+// resets after that long without a 429), [9] random in [0, 1), [10] adaptive decrease, [11]
+// channel. A 429 during a pause answers a call sent before it: it may lengthen the pause to
+// its Retry-After, but neither backs off further nor cuts the rate.
 const PAUSE_LUA = `${NOW_RATE_LUA}
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
 local retryAfter = tonumber(ARGV[5])
@@ -75,9 +72,6 @@ redis.call('PUBLISH', ARGV[11], tostring(ms))
 return tostring(ms)
 `;
 
-/** After this many late arrivals a call goes anyway: it must not starve. */
-const MAX_REBOOKINGS = 3;
-
 export interface RateLimiterOptions {
   redis: RedisConnection;
   prefix: string;
@@ -96,14 +90,7 @@ export interface RateLimiterOptions {
   metrics?: Metrics;
 }
 
-export interface RateLimiter {
-  /** Resolves when this call may go out; throws RateLimitedError if it would wait too long. */
-  acquire(signal?: AbortSignal): Promise<void>;
-  /** After a 429: pauses the whole account (Retry-After ms, or a backoff); the pause's ms left. */
-  rateLimited(retryAfterMs: number | undefined): Promise<number>;
-  close(): Promise<void>;
-}
-
+const MAX_REBOOKINGS = 3; // then a call goes anyway: it must not starve
 const reserveScript = defineScript<[string, string, string]>('cxfReserve', 3, RESERVE_LUA);
 const pauseScript = defineScript<string>('cxfPause', 4, PAUSE_LUA);
 
@@ -112,22 +99,23 @@ export function limiterKeys(prefix: string, accountId: string) {
   return { tat: key('tat'), pause: key('pause'), adaptive: key('adaptive'), backoff: key('backoff'), channel: key('paused') };
 }
 
-export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
+export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+export function createRateLimiter(opts: RateLimiterOptions) {
   const { redis, accountId, lateMs, maxWaitMs, metrics } = opts;
   const keys = limiterKeys(opts.prefix, accountId);
   const keyList = [keys.tat, keys.pause, keys.adaptive];
   const rateArgs = [opts.rps, opts.adaptive ? '1' : '0', opts.adaptive?.climb ?? 0, Math.min(opts.rps, opts.adaptive?.startRps ?? opts.rps)];
   const reserveArgs = [...rateArgs, opts.minIntervalMs, opts.burst, maxWaitMs];
   const labels = { account: accountId };
-  let lastRate = '';
-  // When the account is paused, as this process last heard (its own 429, a booking's
-  // answer, or another process's 429 on the channel).
+  let lastRate = ''; // the gauge is set only when the rate changes
+  // When the account is paused, as this process last heard (its 429, a booking, the channel).
   let pausedUntil = 0;
   const heardPause = (leftMs: number) => {
     if (leftMs > 0) pausedUntil = Math.max(pausedUntil, performance.now() + leftMs);
   };
   // One subscriber connection, opened with the first booking (a process that never calls
-  // CXone opens none). It reconnects by itself; meanwhile bookings still carry the pause.
+  // CXone opens none); while it reconnects, bookings still carry the pause.
   let subscriber: RedisConnection | undefined;
   const listen = () => {
     // Both Redis and Cluster duplicate; ioredis 6's union of their signatures is not callable.
@@ -140,7 +128,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     new RateLimitedError(`account ${accountId} ${message}`, Math.max(1, Math.ceil(ms)), { details: { accountId, source } });
 
   return {
-    async acquire(signal) {
+    /** Resolves when this call may go out; throws RateLimitedError if it would wait too long. */
+    async acquire(signal?: AbortSignal): Promise<void> {
       if (!subscriber) listen();
       for (let booking = 1; ; booking++) {
         const [waitText, pauseLeft, rate] = await reserveScript.run(redis, keyList, reserveArgs);
@@ -149,8 +138,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         const waitMs = Number(waitText);
         if (waitMs > maxWaitMs) throw refuse(`budget is booked for ${Math.round(waitMs)} ms`, waitMs, 'limiter');
         metrics?.limiterWaitSeconds.observe(labels, waitMs / 1000);
-        // Timers run on a cached loop clock and may fire early: a call sent before its slot
-        // would crowd the second before, so the rest is waited out.
+        // Timers may fire early (a cached loop clock): a call before its slot crowds the second before.
         const dueAt = performance.now() + waitMs;
         for (let left = waitMs; left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
         const pauseMs = pausedUntil - performance.now();
@@ -159,14 +147,15 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         metrics?.limiterRebookings.inc(labels);
       }
     },
-    async rateLimited(retryAfterMs) {
+    /** After a 429: pauses the whole account (Retry-After ms, or a backoff); the pause's ms left. */
+    async rateLimited(retryAfterMs: number | undefined): Promise<number> {
       const { baseMs, capMs, quietMs } = opts.backoff;
       const args = [...rateArgs, retryAfterMs ?? '', baseMs, capMs, quietMs, Math.random(), opts.adaptive?.decrease ?? 0, keys.channel];
       const ms = Number(await pauseScript.run(redis, [...keyList, keys.backoff], args));
       heardPause(ms);
       return ms;
     },
-    close() {
+    close(): Promise<void> {
       subscriber?.disconnect();
       return Promise.resolve();
     },

@@ -12,6 +12,8 @@ export interface ConsentStore {
   remove(numbers: string[]): Promise<number>;
   verdicts(numbers: string[]): Promise<ConsentVerdict[]>;
   isOptedOut(number: string): Promise<boolean>;
+  /** The opt-out set, for a script that reads it with other state (the send's pre-check). */
+  readonly optOutKey: string;
   list(kind: 'in' | 'out', cursor?: string, count?: number): Promise<{ cursor: string; numbers: string[] }>;
   counts(): Promise<{ optedIn: number; optedOut: number }>;
 }
@@ -23,6 +25,7 @@ export function createConsentStore(deps: { redis: RedisConnection; prefix: strin
   const chunks = (a: string[]) => Array.from({ length: Math.ceil(a.length / CHUNK) }, (_, i) => a.slice(i * CHUNK, (i + 1) * CHUNK));
 
   return {
+    optOutKey: outKey,
     async optIn(numbers) {
       let n = 0;
       for (const c of chunks(numbers)) {

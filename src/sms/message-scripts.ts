@@ -33,14 +33,16 @@ const RULES_LUA = `{ ${Object.entries(MESSAGE_STATE_RULES)
   .map(([state, rule]) => `['${state}'] = { rank = ${rule.rank}, terminal = ${rule.terminal}, beforeDispatchOnly = ${rule.beforeDispatchOnly} }`)
   .join(', ')} }`;
 
-// ARGV[1] batch key prefix, [2] cxone-id key prefix, [3] early-receipt key prefix, [4] message
-// key prefix, [5] reconciliation set key, [6] retention s, [7] reconcile after ms, [8] now ms.
+// Every key a script touches is declared in KEYS (a cluster places scripts by their keys,
+// and an undeclared key may live on another shard): the caller names the message's batch,
+// and the script checks it against the record, answering RESOLVE (3) when they differ so
+// the caller reads the record's batch and runs it again.
+// ARGV[1] retention s, [2] reconcile after ms, [3] now ms, [4] the message's batch id.
 const COMMON = `
 local rules = ${RULES_LUA}
 local timeFields = { ${Object.entries(TIME_FIELD).map(([s, f]) => `['${s}'] = '${f}'`).join(', ')} }
 local awaitStates = ${luaSet(AWAITING_STATES)}
-local batchP, cxP, earlyP, msgP, awaitingKey = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local retention, reconcileAfter, now = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local retention, reconcileAfter, now, batchId = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 
 -- applyTransition of message-state.ts
 local function decide(cur, nextState)
@@ -49,9 +51,19 @@ local function decide(cur, nextState)
   return to.rank > from.rank
 end
 
+-- k: the keys of one message {msg, batch, awaiting, cx, early} (cx and early only when a
+-- CXone id is recorded). Its state, or false when it is gone, or nil when its batch is not
+-- the one declared.
+local function current(k)
+  local h = redis.call('HMGET', k.msg, 'state', 'batchId')
+  if not h[1] or not h[2] then return false end
+  if h[2] ~= batchId then return nil end
+  return h[1]
+end
+
 -- One step on a message known to be in state cur; the batch counters and the
 -- reconciliation set move with it. Returns the state after.
-local function apply(msgKey, messageId, batchId, cur, nextState, f)
+local function apply(k, messageId, cur, nextState, f)
   local changed = decide(cur, nextState)
   local upd = {}
   for key, v in pairs(f) do
@@ -60,32 +72,29 @@ local function apply(msgKey, messageId, batchId, cur, nextState, f)
   if changed then
     upd[#upd + 1] = 'state'; upd[#upd + 1] = nextState
     if timeFields[nextState] then upd[#upd + 1] = timeFields[nextState]; upd[#upd + 1] = f['at'] end
-    redis.call('HINCRBY', batchP .. batchId, 'state:' .. cur, -1)
-    redis.call('HINCRBY', batchP .. batchId, 'state:' .. nextState, 1)
-    if awaitStates[nextState] then redis.call('ZADD', awaitingKey, 'NX', now + reconcileAfter, messageId)
-    elseif rules[nextState].terminal then redis.call('ZREM', awaitingKey, messageId) end
+    redis.call('HINCRBY', k.batch, 'state:' .. cur, -1)
+    redis.call('HINCRBY', k.batch, 'state:' .. nextState, 1)
+    if awaitStates[nextState] then redis.call('ZADD', k.awaiting, 'NX', now + reconcileAfter, messageId)
+    elseif rules[nextState].terminal then redis.call('ZREM', k.awaiting, messageId) end
   end
-  if #upd > 0 then redis.call('HSET', msgKey, unpack(upd)) end
+  if #upd > 0 then redis.call('HSET', k.msg, unpack(upd)) end
   if changed then return nextState end
   return cur
 end
 
--- A transition of one message; a CXone id recorded with it also applies any receipt that
--- arrived before it (parked under that id), so nothing depends on a receipt's retry timing.
-local function transition(msgKey, messageId, nextState, f)
-  local cur = redis.call('HGET', msgKey, 'state')
-  local batchId = redis.call('HGET', msgKey, 'batchId')
-  if not cur or not batchId then return {0, false, false} end
-  local state = apply(msgKey, messageId, batchId, cur, nextState, f)
+-- A transition of one message in state cur; a CXone id recorded with it also applies any
+-- receipt that arrived before it (parked under that id), so nothing depends on a receipt's
+-- retry timing.
+local function transition(k, messageId, cur, nextState, f)
+  local state = apply(k, messageId, cur, nextState, f)
   if f['cxoneId'] then
-    redis.call('SET', cxP .. f['cxoneId'], messageId, 'EX', retention)
-    local early = earlyP .. f['cxoneId']
-    local e = redis.call('HMGET', early, 'state', 'at', 'lastError')
+    redis.call('SET', k.cx, messageId, 'EX', retention)
+    local e = redis.call('HMGET', k.early, 'state', 'at', 'lastError')
     if e[1] then
       local ef = { at = e[2] }
       if e[3] then ef['lastError'] = e[3] end
-      state = apply(msgKey, messageId, batchId, state, e[1], ef)
-      redis.call('DEL', early)
+      state = apply(k, messageId, state, e[1], ef)
+      redis.call('DEL', k.early)
     end
   end
   if state ~= cur then return {1, cur, state} end
@@ -93,64 +102,80 @@ local function transition(msgKey, messageId, nextState, f)
 end
 `;
 
-// KEYS[1] message hash. ARGV[9] next state, [10] fields JSON (string values; 'at' is the
-// time of the event), [11] message id, [12] '' or the only state it may move from (a
-// reconciliation's verdict must not land on a message a replay has sent meanwhile).
+/** The answer of a script whose declared batch is not the message's: resolve and run again. */
+export const RESOLVE = 3;
+
+// KEYS[1] message hash, [2] its batch hash, [3] reconciliation set, [4] audit stream, and
+// with a CXone id in the fields [5] the id's mapping key, [6] its early-receipt key. ARGV[5]
+// next state, [6] fields JSON (string values; 'at' is the time of the event), [7] message
+// id, [8] '' or the only state it may move from (a reconciliation's verdict must not land on
+// a message a replay has sent meanwhile), [9] '' or an audit record appended with the
+// transition (whatever it decides: the record is of the attempt), [10] the stream's length.
 export const transitionScript = defineScript<[number, string | null, string | null]>(
-  'cxfSmsTransition2',
-  1,
+  'cxfSmsTransition3',
+  'varying',
   `${COMMON}
-if ARGV[12] ~= '' then
-  local cur = redis.call('HGET', KEYS[1], 'state')
-  if cur ~= ARGV[12] then return {0, cur, cur} end
-end
-return transition(KEYS[1], ARGV[11], ARGV[9], cjson.decode(ARGV[10]))`,
+local k = { msg = KEYS[1], batch = KEYS[2], awaiting = KEYS[3], cx = KEYS[5], early = KEYS[6] }
+local cur = current(k)
+if cur == nil then return {${RESOLVE}, false, false} end
+if ARGV[9] ~= '' then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'r', ARGV[9]) end
+if not cur then return {0, false, false} end
+if ARGV[8] ~= '' and cur ~= ARGV[8] then return {0, cur, cur} end
+return transition(k, ARGV[7], cur, ARGV[5], cjson.decode(ARGV[6]))`,
 );
 
-// A CXone status for a CXone id. KEYS[1] the id's mapping key. ARGV[9] CXone id, [10] next
-// state, [11] fields JSON. Returns {changed, from, to, messageId}, or {2} when no dispatch is
+// A CXone status for a CXone id. KEYS[1] the id's mapping key, [2] its early-receipt key;
+// when the caller found a mapping, also [3] that message's hash, [4] its batch hash, [5] the
+// reconciliation set. ARGV[5] next state, [6] fields JSON, [7] the message id the caller
+// found ('' for none). Returns {changed, from, to, messageId}; {2} when no dispatch is
 // recorded for the id yet: the receipt is parked (the best one by the same rule) and
-// applied by the transition that records the id.
+// applied by the transition that records the id; {RESOLVE} when the mapping or the batch
+// is not what the caller found.
 export const receiptScript = defineScript<[number, string | null, string | null, string | null]>(
-  'cxfSmsReceipt',
-  1,
+  'cxfSmsReceipt2',
+  'varying',
   `${COMMON}
-local f = cjson.decode(ARGV[11])
+local f = cjson.decode(ARGV[6])
 local mid = redis.call('GET', KEYS[1])
+if (mid or '') ~= ARGV[7] then return {${RESOLVE}, false, false, false} end
 if not mid then
-  local early = earlyP .. ARGV[9]
-  local prev = redis.call('HGET', early, 'state')
-  if not prev or decide(prev, ARGV[10]) then
-    redis.call('HSET', early, 'state', ARGV[10], 'at', f['at'])
-    if f['lastError'] then redis.call('HSET', early, 'lastError', f['lastError'])
-    else redis.call('HDEL', early, 'lastError') end
+  local prev = redis.call('HGET', KEYS[2], 'state')
+  if not prev or decide(prev, ARGV[5]) then
+    redis.call('HSET', KEYS[2], 'state', ARGV[5], 'at', f['at'])
+    if f['lastError'] then redis.call('HSET', KEYS[2], 'lastError', f['lastError'])
+    else redis.call('HDEL', KEYS[2], 'lastError') end
   end
-  redis.call('EXPIRE', early, retention)
+  redis.call('EXPIRE', KEYS[2], retention)
   return {2, false, false, false}
 end
-local r = transition(msgP .. mid, mid, ARGV[10], f)
+local k = { msg = KEYS[3], batch = KEYS[4], awaiting = KEYS[5] }
+local cur = current(k)
+if cur == nil then return {${RESOLVE}, false, false, false} end
+if not cur then return {0, false, false, mid} end
+local r = transition(k, mid, cur, ARGV[5], f)
 r[4] = mid
 return r`,
 );
 
 // The one way back, for replay only: 'failed' or 'unknown' without a CXone id to 'queued'
-// (reopenForReplay of message-state.ts). KEYS[1] message hash; ARGV[9] message id.
-// Returns {reopened, state before, has CXone id}.
+// (reopenForReplay of message-state.ts). KEYS[1] message hash, [2] its batch hash, [3] the
+// reconciliation set; ARGV[5] message id. Returns {reopened, state before, has CXone id}.
 export const reopenScript = defineScript<[number, string | null, number]>(
-  'cxfSmsReopen',
-  1,
+  'cxfSmsReopen2',
+  3,
   `${COMMON}
 local replayable = ${luaSet(REPLAYABLE_STATES)}
-local cur = redis.call('HGET', KEYS[1], 'state')
-local batchId = redis.call('HGET', KEYS[1], 'batchId')
-if not cur or not batchId then return {0, false, 0} end
-local hasCx = redis.call('HEXISTS', KEYS[1], 'cxoneId')
+local k = { msg = KEYS[1], batch = KEYS[2], awaiting = KEYS[3] }
+local cur = current(k)
+if cur == nil then return {${RESOLVE}, false, 0} end
+if not cur then return {0, false, 0} end
+local hasCx = redis.call('HEXISTS', k.msg, 'cxoneId')
 if not replayable[cur] or hasCx == 1 then return {0, cur, hasCx} end
-redis.call('HSET', KEYS[1], 'state', 'queued', 'replayedAt', ARGV[8])
-redis.call('HINCRBY', KEYS[1], 'replays', 1)
-redis.call('HINCRBY', batchP .. batchId, 'state:' .. cur, -1)
-redis.call('HINCRBY', batchP .. batchId, 'state:queued', 1)
-redis.call('ZREM', awaitingKey, ARGV[9])
+redis.call('HSET', k.msg, 'state', 'queued', 'replayedAt', ARGV[3])
+redis.call('HINCRBY', k.msg, 'replays', 1)
+redis.call('HINCRBY', k.batch, 'state:' .. cur, -1)
+redis.call('HINCRBY', k.batch, 'state:queued', 1)
+redis.call('ZREM', k.awaiting, ARGV[5])
 return {1, cur, hasCx}`,
 );
 

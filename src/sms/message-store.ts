@@ -4,10 +4,11 @@
 // one message (a webhook and a retry, say) never both win; batch counters and the
 // reconciliation set move with the message in the same step.
 import { reopenForReplay, type MessageState, type ReplayVerdict } from '../domain/sms/message-state.ts';
+import { AUDIT_MAX_LEN, auditStreamKey } from '../audit.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
 import { recordRows, type RowOutcome } from './batch-figures.ts';
-import { claimScript, receiptScript, reopenScript, transitionScript } from './message-scripts.ts';
+import { claimScript, receiptScript, reopenScript, RESOLVE, transitionScript } from './message-scripts.ts';
 
 export type { RowOutcome } from './batch-figures.ts';
 
@@ -127,6 +128,15 @@ return outcome
 const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
 const CREATE_OUTCOMES: CreateOutcome[] = ['duplicate', 'created', 'unsent', 'resumed'];
 
+// What a send decides on, in one command: KEYS[1] message hash, [2] opt-out set; ARGV[1]
+// the recipient. Returns {state, cxoneId, maybeSent, opted out 0/1}.
+const sendStateScript = defineScript<[string | null, string | null, string | null, number]>(
+  'cxfSmsSendState',
+  2,
+  `local h = redis.call('HMGET', KEYS[1], 'state', 'cxoneId', 'maybeSent')
+return {h[1], h[2], h[3], redis.call('SISMEMBER', KEYS[2], ARGV[1])}`,
+);
+
 export interface MessageStoreDeps {
   redis: RedisConnection;
   prefix: string;
@@ -151,8 +161,26 @@ export function createMessageStore(deps: MessageStoreDeps) {
     cx: (cxId: string) => fleetKey(deps.prefix, 'sms', 'cx', cxId),
     early: (cxId: string) => fleetKey(deps.prefix, 'sms', 'early', cxId),
     awaiting: fleetKey(deps.prefix, 'sms', 'awaiting'),
+    audit: auditStreamKey(deps.prefix),
   };
-  const common = (at: number) => [k.batch(''), k.cx(''), k.early(''), k.msg(''), k.awaiting, retentionS, reconcileAfterMs, at];
+  const common = (at: number, batchId: string) => [retentionS, reconcileAfterMs, at, batchId];
+  const messageKeys = (messageId: string, batchId: string) => [k.msg(messageId), k.batch(batchId), k.awaiting];
+  /** The batch a message's record names (undefined: no record). */
+  const batchOf = async (messageId: string) => (await redis.hget(k.msg(messageId), 'batchId')) ?? undefined;
+  /**
+   * Runs a script that declares the message's batch key: with the batch the caller knows
+   * (or, without one, the record's), and once more with the record's if the script answers
+   * that they differ. Undefined when the message has no record.
+   */
+  async function withBatch<R extends unknown[]>(messageId: string, known: string | undefined, run: (batchId: string) => Promise<R>): Promise<R | undefined> {
+    for (let batchId = known, tries = 0; tries < 2; tries++, batchId = undefined) {
+      batchId ??= await batchOf(messageId);
+      if (batchId === undefined) return undefined;
+      const r = await run(batchId);
+      if (r[0] !== RESOLVE) return r;
+    }
+    throw new Error(`message ${messageId}: its batch changed while a script ran`);
+  }
   const strings = (fields: TransitionFields): Record<string, string> => {
     // Values travel as strings: Lua's tostring would print large numbers as 1.7e+12.
     const f: Record<string, string> = { at: String(fields.at ?? now()) };
@@ -197,10 +225,14 @@ export function createMessageStore(deps: MessageStoreDeps) {
   return {
     getMessage,
 
-    /** What the send worker decides on, read without the rest of the record (undefined: none). */
-    async sendState(messageId: string): Promise<Pick<MessageRecord, 'state' | 'cxoneId' | 'maybeSent'> | undefined> {
-      const [state, cxoneId, maybeSent] = await redis.hmget(k.msg(messageId), 'state', 'cxoneId', 'maybeSent');
-      return state ? { state: state as MessageState, cxoneId: cxoneId ?? undefined, maybeSent: maybeSent === '1' } : undefined;
+    /**
+     * What the send worker decides on, without the rest of the record (`current` undefined:
+     * none), and whether the recipient is in the opt-out set (ConsentStore.optOutKey).
+     */
+    async sendState(messageId: string, optOut: { key: string; to: string }): Promise<{ current?: Pick<MessageRecord, 'state' | 'cxoneId' | 'maybeSent'>; optedOut: boolean }> {
+      const [state, cxoneId, maybeSent, out] = await sendStateScript.run(redis, [k.msg(messageId), optOut.key], [optOut.to]);
+      const current = state ? { state: state as MessageState, cxoneId: cxoneId ?? undefined, maybeSent: maybeSent === '1' } : undefined;
+      return { ...(current ? { current } : {}), optedOut: out === 1 };
     },
 
     /**
@@ -221,12 +253,25 @@ export function createMessageStore(deps: MessageStoreDeps) {
       return flags.map((f) => CREATE_OUTCOMES[f] ?? 'duplicate');
     },
 
-    /** Moves a message through the state machine; a no-op transition changes nothing. */
-    async transition(messageId: string, next: MessageState, fields: TransitionFields = {}, onlyFrom?: MessageState): Promise<TransitionResult> {
+    /**
+     * Moves a message through the state machine; a no-op transition changes nothing.
+     * `batchId` (the job's) saves reading it from the record; `onlyFrom` is the only state
+     * it may move from; `audit` (an auditEntry) is appended in the same step.
+     */
+    async transition(
+      messageId: string,
+      next: MessageState,
+      fields: TransitionFields = {},
+      opts: { onlyFrom?: MessageState; batchId?: string; audit?: string } = {},
+    ): Promise<TransitionResult> {
       const t = now();
-      const args = [...common(t), next, JSON.stringify(strings({ at: t, ...fields })), messageId, onlyFrom ?? ''];
-      const [changed, from, to] = await transitionScript.run(redis, [k.msg(messageId)], args);
-      return result(changed, from, to);
+      const f = strings({ at: t, ...fields });
+      const cxKeys = f.cxoneId ? [k.cx(f.cxoneId), k.early(f.cxoneId)] : [];
+      const args = (batchId: string) => [...common(t, batchId), next, JSON.stringify(f), messageId, opts.onlyFrom ?? '', opts.audit ?? '', AUDIT_MAX_LEN];
+      const r = await withBatch(messageId, opts.batchId, (batchId) => transitionScript.run(redis, [...messageKeys(messageId, batchId), k.audit, ...cxKeys], args(batchId)));
+      // No record (gone past retention): the attempt is still on the record.
+      if (!r && opts.audit) await redis.xadd(k.audit, 'MAXLEN', '~', AUDIT_MAX_LEN, '*', 'r', opts.audit);
+      return r ? result(...r) : { changed: false };
     },
 
     /**
@@ -235,9 +280,20 @@ export function createMessageStore(deps: MessageStoreDeps) {
      */
     async applyReceipt(cxoneId: string, next: MessageState, fields: Omit<TransitionFields, 'cxoneId'> = {}): Promise<TransitionResult & { parked: boolean; messageId?: string }> {
       const t = now();
-      const [changed, from, to, messageId] = await receiptScript.run(redis, [k.cx(cxoneId)], [...common(t), cxoneId, next, JSON.stringify(strings({ at: t, ...fields }))]);
-      if (changed === 2) return { changed: false, parked: true };
-      return { ...result(changed, from, to), parked: false, ...(messageId ? { messageId } : {}) };
+      const f = JSON.stringify(strings({ at: t, ...fields }));
+      // The message and its batch are read first so the script can declare their keys; it
+      // checks both, and a dispatch recorded in between makes it answer RESOLVE.
+      for (let tries = 0; tries < 3; tries++) {
+        const messageId = await redis.get(k.cx(cxoneId));
+        const batchId = messageId ? await batchOf(messageId) : undefined;
+        if (messageId && batchId === undefined) return { changed: false, parked: false, messageId };
+        const keys = [k.cx(cxoneId), k.early(cxoneId), ...(messageId && batchId ? messageKeys(messageId, batchId) : [])];
+        const [changed, from, to, mid] = await receiptScript.run(redis, keys, [...common(t, batchId ?? ''), next, f, messageId ?? '']);
+        if (changed === RESOLVE) continue;
+        if (changed === 2) return { changed: false, parked: true };
+        return { ...result(changed, from, to), parked: false, ...(mid ? { messageId: mid } : {}) };
+      }
+      throw new Error(`receipt for ${cxoneId}: its message or batch kept changing while the script ran`);
     },
 
     /**
@@ -245,8 +301,9 @@ export function createMessageStore(deps: MessageStoreDeps) {
      * sends it again with the same idempotency key. Says what it did or why not.
      */
     async reopenForReplay(messageId: string): Promise<ReplayVerdict> {
-      const [, from, hasCx] = await reopenScript.run(redis, [k.msg(messageId)], [...common(now()), messageId]);
-      return reopenForReplay((from ?? undefined) as MessageState | undefined, hasCx === 1);
+      const t = now();
+      const r = await withBatch(messageId, undefined, (batchId) => reopenScript.run(redis, messageKeys(messageId, batchId), [...common(t, batchId), messageId]));
+      return reopenForReplay((r?.[1] ?? undefined) as MessageState | undefined, r?.[2] === 1);
     },
 
     /** Up to `limit` messages due for reconciliation; each is due again `recheckMs` later. */

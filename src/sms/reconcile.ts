@@ -64,12 +64,12 @@ export function createSmsReconcileProcessor(deps: SmsReconcileDeps): Processor<'
     if (!found) {
       // CXone has no send with this key: nothing went out. 'failed' makes it replayable;
       // only from 'unknown', so a replay that sent it meanwhile is not overwritten.
-      const r = await deps.store.transition(msg.messageId, 'failed', { lastError: 'NOT_AT_CXONE' }, 'unknown');
+      const r = await deps.store.transition(msg.messageId, 'failed', { lastError: 'NOT_AT_CXONE' }, { onlyFrom: 'unknown', batchId: msg.batchId });
       if (r.changed) await record(msg, 'failed', undefined, 'NOT_AT_CXONE');
       return 'not-at-cxone';
     }
     // The dispatch recorded now also applies any receipt parked under this CXone id.
-    const d = await deps.store.transition(msg.messageId, 'dispatched', { cxoneId: found.id }, 'unknown');
+    const d = await deps.store.transition(msg.messageId, 'dispatched', { cxoneId: found.id }, { onlyFrom: 'unknown', batchId: msg.batchId });
     if (d.changed) await record(msg, d.to ?? 'dispatched', found.id);
     if (d.to && isTerminal(d.to)) return 'reconciled';
     return (await applyAnswer(msg, found)) ? 'reconciled' : undefined;
@@ -89,7 +89,7 @@ export function createSmsReconcileProcessor(deps: SmsReconcileDeps): Processor<'
     if (asked) return asked;
     const deadline = (msg.dispatchedAt ?? msg.unknownAt ?? msg.createdAt) + deps.receiptDeadlineMs;
     if (now() >= deadline) {
-      const r = await deps.store.transition(messageId, 'no-receipt', { lastError: 'RECEIPT_DEADLINE' });
+      const r = await deps.store.transition(messageId, 'no-receipt', { lastError: 'RECEIPT_DEADLINE' }, { batchId: msg.batchId });
       if (r.changed) await record(msg, 'no-receipt', msg.cxoneId, 'RECEIPT_DEADLINE');
       return 'no-receipt';
     }

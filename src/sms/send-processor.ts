@@ -2,7 +2,7 @@
 // every attempt. Only a 'queued' message is sent: one already dispatched (a re-run after a
 // crash), settled or `unknown` is not (a replay reopens it to 'queued' first); an expired
 // one is never sent late; an opt-out that arrived after intake still wins.
-import type { AuditLog } from '../audit.ts';
+import { auditEntry } from '../audit.ts';
 import { maskPhone } from '../mask.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { isOutcomeUnknown, sendSms } from '../cxone/sms.ts';
@@ -15,7 +15,6 @@ export interface SmsSendDeps {
   client: CxoneClient;
   store: MessageStore;
   consent: ConsentStore;
-  audit: AuditLog;
   now?: () => number;
 }
 
@@ -23,7 +22,10 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
   const now = deps.now ?? Date.now;
   const processor: Processor<'smsSend'> = async (data, ctx) => {
     const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt: ctx.attempt };
-    const [current, optedOut] = await Promise.all([deps.store.sendState(data.messageId), deps.consent.isOptedOut(data.to)]);
+    const batch = { batchId: data.batchId };
+    // The attempt's audit record goes in the same script as the transition it reports.
+    const audited = (record: Omit<Parameters<typeof auditEntry>[0], keyof typeof base>) => ({ ...batch, audit: auditEntry({ ...base, ...record }) });
+    const { current, optedOut } = await deps.store.sendState(data.messageId, { key: deps.consent.optOutKey, to: data.to });
     if (current && (current.cxoneId || current.state !== 'queued')) {
       ctx.log.info({ messageId: data.messageId, state: current.state }, 'already handled: not sending again');
       return { skipped: current.state };
@@ -32,16 +34,14 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       if (current?.maybeSent) {
         // An earlier attempt may have reached CXone: not `expired` (it may be on its way),
         // `unknown`, for reconciliation to settle; never sent late either way.
-        await deps.store.transition(data.messageId, 'unknown', { lastError: 'validity passed after an attempt that may have reached CXone', attempts: ctx.attempt });
+        await deps.store.transition(data.messageId, 'unknown', { lastError: 'validity passed after an attempt that may have reached CXone', attempts: ctx.attempt }, batch);
         return { expired: true, unknown: true };
       }
-      await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: ctx.attempt });
-      await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' });
+      await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: ctx.attempt }, audited({ kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' }));
       return { expired: true };
     }
     if (optedOut) {
-      await deps.store.transition(data.messageId, 'rejected', { lastError: 'recipient opted out', attempts: ctx.attempt });
-      await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'rejected', errorCode: 'OPTED_OUT' });
+      await deps.store.transition(data.messageId, 'rejected', { lastError: 'recipient opted out', attempts: ctx.attempt }, audited({ kind: 'sms.dispatch', status: 'rejected', errorCode: 'OPTED_OUT' }));
       return { rejected: 'opted-out' };
     }
 
@@ -58,10 +58,8 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       });
       // The CXone call alone: time spent waiting for the account's budget is not latency.
       const latencyMs = res.latencyMs;
-      await Promise.all([
-        deps.store.transition(data.messageId, 'dispatched', { cxoneId: res.messageId, latencyMs, attempts: ctx.attempt }),
-        deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'dispatched', cxoneId: res.messageId, latencyMs }),
-      ]);
+      const dispatched = { cxoneId: res.messageId, latencyMs };
+      await deps.store.transition(data.messageId, 'dispatched', { ...dispatched, attempts: ctx.attempt }, audited({ kind: 'sms.dispatch', status: 'dispatched', ...dispatched }));
       return { cxoneId: res.messageId };
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
@@ -70,8 +68,8 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       const code = isFleetError(err) ? err.code : 'UNEXPECTED';
       // An attempt that may have reached CXone is remembered: if none succeeds after it, the
       // message is `unknown` (reconciled), never `failed`.
-      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt, maybeSent: isOutcomeUnknown(err) });
-      await deps.audit.append({ ...base, kind: 'sms.dispatch', status: 'error', latencyMs, errorCode: code });
+      const audit = audited({ kind: 'sms.dispatch', status: 'error', latencyMs, errorCode: code });
+      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt, maybeSent: isOutcomeUnknown(err) }, audit);
       throw err;
     }
   };
@@ -83,17 +81,9 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     const code = isFleetError(err) ? err.code : 'UNEXPECTED';
     const maybeSent = isOutcomeUnknown(err) || (await deps.store.getMessage(data.messageId))?.maybeSent === true;
     const status = maybeSent ? 'unknown' : isFleetError(err) && !err.retryable ? 'rejected' : 'failed';
-    await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt });
-    await deps.audit.append({
-      kind: 'sms.dispatch',
-      accountId: data.accountId,
-      campaignId: data.campaignId,
-      recipient: maskPhone(data.to),
-      messageId: data.messageId,
-      attempt: ctx.attempt,
-      status,
-      errorCode: code,
-    });
+    const recipient = maskPhone(data.to);
+    const audit = auditEntry({ kind: 'sms.dispatch', accountId: data.accountId, campaignId: data.campaignId, recipient, messageId: data.messageId, attempt: ctx.attempt, status, errorCode: code });
+    await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt }, { batchId: data.batchId, audit });
   };
   return processor;
 }

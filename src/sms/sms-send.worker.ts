@@ -1,5 +1,4 @@
 // sms-send: wiring only; the logic is src/sms/send-processor.ts.
-import { createAuditLog } from '../audit.ts';
 import type { Runtime } from '../runtime.ts';
 import { createConsentStore } from './consent-store.ts';
 import { createSmsSendProcessor } from './send-processor.ts';
@@ -10,5 +9,4 @@ export const smsSendWorker = (rt: Runtime) =>
     client: rt.cxone.client,
     store: createConfiguredMessageStore(rt.config, rt.redis),
     consent: createConsentStore({ redis: rt.redis, prefix: rt.config.redis.prefix, accountId: rt.config.cxone.accountId }),
-    audit: createAuditLog({ redis: rt.redis, prefix: rt.config.redis.prefix }),
   });

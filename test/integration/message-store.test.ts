@@ -86,6 +86,30 @@ describe('receipts before their dispatch', () => {
     expect(await store.applyReceipt('cx-early', 'undelivered')).toMatchObject({ parked: false, changed: false, messageId, to: 'delivered' });
   });
 
+  it('a receipt whose dispatch is recorded between its read and its script is applied, not parked', async () => {
+    const store = createMessageStore({ redis, prefix, retentionS: 600 });
+    const { messageId } = await messageIn(store, 'race', 'queued');
+    // The receipt's store reads the CXone id's mapping (none yet); before its script runs,
+    // another worker records the dispatch. The script must see the mapping it was not told
+    // about and have the receipt resolved again, or the receipt would be parked for good.
+    let raced = false;
+    const racing = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop !== 'get' || raced) return Reflect.get(target, prop, receiver) as unknown;
+        return async (key: string) => {
+          const value = await target.get(key);
+          raced = true;
+          await store.transition(messageId, 'dispatched', { cxoneId: 'cx-race' });
+          return value;
+        };
+      },
+    });
+    const receiving = createMessageStore({ redis: racing, prefix, retentionS: 600 });
+    expect(await receiving.applyReceipt('cx-race', 'delivered')).toEqual({ changed: true, from: 'dispatched', to: 'delivered', parked: false, messageId });
+    expect(raced).toBe(true);
+    expect(await redis.exists(fleetKey(prefix, 'sms', 'early', 'cx-race'))).toBe(0);
+  });
+
   it('a reconciliation set member is claimed once per recheck', async () => {
     let t = 10_000;
     const store = createMessageStore({ redis, prefix: `${prefix.slice(0, -1)}-claim}`, retentionS: 600, reconcileAfterMs: 100, now: () => t });
