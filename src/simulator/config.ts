@@ -102,6 +102,8 @@ export const DEFAULT_TOKEN_LIFETIME_S = 3600;
 export interface RuntimeConfig {
   tokenLifetimeS: number;
   rateLimit: RateLimitConfig | null;
+  /** Limits of their own for some accounts (by account id); the others get `rateLimit`. */
+  accountRateLimits?: Record<string, RateLimitConfig> | null;
   faults: FaultConfig | null;
   webhooks: WebhookConfig | null;
   /** Email module knobs; absent or null = defaults. */
@@ -169,6 +171,7 @@ export const configPatchSchema = z
   .object({
     tokenLifetimeS: z.number().positive().max(86_400 * 365).optional(),
     rateLimit: rateLimitSchema.nullable().optional(),
+    accountRateLimits: z.record(z.string().min(1), rateLimitSchema).nullable().optional(),
     faults: faultsSchema.nullable().optional(),
     webhooks: webhooksSchema.nullable().optional(),
     email: emailConfigSchema.nullable().optional(),
@@ -217,6 +220,7 @@ export function createConfigStore(initial: RuntimeConfig): ConfigStore {
       const next = { ...current };
       if (patch.tokenLifetimeS !== undefined) next.tokenLifetimeS = patch.tokenLifetimeS;
       if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;
+      if (patch.accountRateLimits !== undefined) next.accountRateLimits = patch.accountRateLimits;
       if (patch.faults !== undefined) next.faults = patch.faults;
       if (patch.webhooks !== undefined) next.webhooks = patch.webhooks;
       // Email sub-keys merge so a test can set metrics and audit volume in separate calls.

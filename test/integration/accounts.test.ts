@@ -1,0 +1,152 @@
+// Two CXone accounts, one fleet each, from one accounts file (docs/adr/0006-accounts.md):
+// each sends a batch through the simulator over HTTP with its own client credentials, token
+// and budget, receipts come back to its own ingress, and every key of each account sits in
+// a cluster slot of its own.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { startFleetIngress } from '../../src/fleet-ingress.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { createProducerContext } from '../../src/producer-context.ts';
+import { deleteKeysWithPrefix, waitForReady, type RedisConnection } from '../../src/redis.ts';
+import { keySlot } from '../../src/redis-slot.ts';
+import { createRuntime } from '../../src/runtime.ts';
+import { startSimulator } from '../../src/simulator/server.ts';
+import { ALL_SCOPES } from '../../src/simulator/scopes.ts';
+import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
+import { smsStatusWorker } from '../../src/sms/sms-status.worker.ts';
+import { createSmsServices } from '../../src/sms/services.ts';
+import { startWorkerPool } from '../../src/worker-pool.ts';
+import { numbers, settled, submitBatch, waitForBatch } from '../helpers/sms-fleet.ts';
+import { REDIS_URL } from '../helpers/redis.ts';
+
+const SECRET = 'accounts-webhook-secret';
+const dir = mkdtempSync(join(tmpdir(), 'cxf-accounts-it-'));
+const run = randomBytes(3).toString('hex');
+// The simulator's limit per account (sliding second) and each fleet's budget for it.
+const LIMITS = { acme: 20, globex: 40 } as const;
+const SIZES = { acme: 50, globex: 80 } as const;
+type AccountId = keyof typeof LIMITS;
+const closers: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const clusterNodes = process.env.REDIS_CLUSTER_NODES;
+
+/** Every key matching `pattern`, from every master when Redis is a cluster. */
+async function keysMatching(conn: RedisConnection, pattern: string): Promise<string[]> {
+  const nodes = conn instanceof Cluster ? conn.nodes('master') : [conn];
+  const keys: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+  }
+  return keys;
+}
+
+describe('several CXone accounts', () => {
+  it('runs a batch per account with its own credentials, token and limit, each account on a slot of its own', { timeout: 120_000 }, async () => {
+    const sim = await startSimulator({
+      clients: [
+        { clientId: 'acme-client', clientSecret: 'acme-secret-0123456789', accountId: 'acme', scopes: [...ALL_SCOPES] },
+        { clientId: 'globex-client', clientSecret: 'globex-secret-0123456789', accountId: 'globex', scopes: [...ALL_SCOPES] },
+      ],
+      accountRateLimits: { acme: { rps: LIMITS.acme }, globex: { rps: LIMITS.globex } },
+      // Each fleet names its own ingress with every send; this URL is never used.
+      webhooks: { url: 'http://127.0.0.1:9/unused', secret: SECRET, delayMs: 5 },
+    });
+    closers.push(() => sim.close());
+    writeFileSync(join(dir, 'globex.secret'), 'globex-secret-0123456789\n');
+    const file = join(dir, 'accounts.yaml');
+    const entry = (id: AccountId, secretRef: string) =>
+      [`  ${id}:`, `    prefix: "{cxft-${id}-${run}}"`, `    baseUrl: ${sim.url}`, `    clientId: ${id}-client`, `    ${secretRef}`, `    rateLimit: { rps: ${LIMITS[id]} }`];
+    // Secrets by reference: acme's in a variable, globex's in a file beside the accounts file.
+    writeFileSync(file, ['accounts:', ...entry('acme', 'clientSecretEnv: CXONE_SECRET_ACME'), ...entry('globex', 'clientSecretFile: globex.secret')].join('\n'));
+    const baseEnv = {
+      REDIS_URL,
+      ...(clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
+      LOG_LEVEL: 'silent',
+      WEBHOOK_SECRETS: SECRET,
+      // Room for the jitter of one busy test process that holds simulator and fleets alike;
+      // either fleet on the other's budget would still overrun acme's limit (32/s > 20/s).
+      CXONE_RATE_LIMIT_HEADROOM: '0.2',
+      CXONE_ACCOUNTS_FILE: file,
+      CXONE_SECRET_ACME: 'acme-secret-0123456789',
+    };
+    const logger = createLogger({ level: 'silent' });
+
+    // One fleet per account: its ingress (receipts), workers and producer, as separate
+    // processes would build them from the same file with CXONE_ACCOUNT set.
+    async function startAccountFleet(account: AccountId) {
+      const config = loadConfig({ ...baseEnv, CXONE_ACCOUNT: account });
+      const ingress = await startFleetIngress(config, logger, { port: 0, metrics: createMetrics() });
+      closers.push(() => ingress.shutdown());
+      const withUrl: Config = loadConfig({ ...baseEnv, CXONE_ACCOUNT: account, PUBLIC_URL: ingress.url });
+      const ctx = createProducerContext(withUrl, { role: 'test', logger });
+      closers.push(() => ctx.close());
+      await waitForReady(ctx.redis);
+      // Runs after the workers have closed (closers run last first), before ctx closes.
+      closers.push(() => deleteKeysWithPrefix(ctx.redis, config.redis.prefix));
+      const rt = createRuntime(withUrl, { role: 'worker', logger, metrics: createMetrics() });
+      const pool = startWorkerPool(rt, { smsSend: smsSendWorker, smsStatus: smsStatusWorker }, ['smsSend', 'smsStatus'], 8);
+      closers.push(() => pool.close());
+      return { config, sms: createSmsServices(ctx), redis: ctx.redis };
+    }
+    const fleets = { acme: await startAccountFleet('acme'), globex: await startAccountFleet('globex') };
+    expect(fleets.acme.config.cxone).toMatchObject({ accountId: 'acme', clientId: 'acme-client' });
+    expect(fleets.globex.config.cxone).toMatchObject({ accountId: 'globex', clientId: 'globex-client' });
+
+    await Promise.all([
+      submitBatch(fleets.acme.sms, 'b-acme', numbers(SIZES.acme, 2_100_000)),
+      submitBatch(fleets.globex.sms, 'b-globex', numbers(SIZES.globex, 2_200_000)),
+    ]);
+    const [acmeBatch, globexBatch] = await Promise.all([
+      waitForBatch(fleets.acme.sms, 'b-acme', settled, 90_000),
+      waitForBatch(fleets.globex.sms, 'b-globex', settled, 90_000),
+    ]);
+    expect((acmeBatch.counts.delivered ?? 0) + (acmeBatch.counts.undelivered ?? 0)).toBe(SIZES.acme);
+    expect((globexBatch.counts.delivered ?? 0) + (globexBatch.counts.undelivered ?? 0)).toBe(SIZES.globex);
+
+    // CXone's side, per account: one token each (cached fleet-wide under the account's
+    // prefix), every send under its own account, and its own limit never exceeded.
+    const stats = sim.stats();
+    expect(stats.sms.repeatedRecipients).toBe(0);
+    for (const account of ['acme', 'globex'] as const) {
+      const seen = stats.accounts[account];
+      expect(seen, `simulator stats for ${account}`).toMatchObject({ tokensIssued: 1, requests: SIZES[account], rateLimited: 0 });
+      expect(seen!.peak1s).toBeLessThanOrEqual(LIMITS[account]);
+    }
+    expect(Object.keys(stats.accounts).sort()).toEqual(['acme', 'globex']);
+
+    // Redis: each account's queues, batches, consent, token and limiter keys under its
+    // own hash tag, so in one slot per account, and the two slots differ.
+    const slots: Record<string, number> = {};
+    for (const account of ['acme', 'globex'] as const) {
+      const { redis, config } = fleets[account];
+      const keys = await keysMatching(redis, `${config.redis.prefix}*`);
+      const kinds = [...new Set(keys.map((k) => k.slice(config.redis.prefix.length).split(':').slice(0, 3).join(':')))];
+      for (const part of [':sms-send:', ':sms-status:', 'batch', 'consent', 'token', 'limit']) {
+        expect(keys.some((k) => k.includes(part)), `${account} has a ${part} key among ${kinds.join(' ')}`).toBe(true);
+      }
+      const accountSlots = new Set(keys.map(keySlot));
+      expect([...accountSlots]).toHaveLength(1);
+      slots[account] = [...accountSlots][0]!;
+      if (redis instanceof Cluster) {
+        // The cluster's own answer, for a key of each account.
+        expect(await redis.cluster('KEYSLOT', keys[0]!)).toBe(slots[account]);
+      }
+    }
+    expect(slots.acme).not.toBe(slots.globex);
+  });
+});
