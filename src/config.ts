@@ -318,6 +318,23 @@ function withAccount(env: Record<string, string | undefined>): Record<string, st
 }
 
 /**
+ * The configuration of each named account, for a worker process that serves several
+ * (`all`: every account in CXONE_ACCOUNTS_FILE). Each is loadConfig with CXONE_ACCOUNT set.
+ */
+export function loadAccountConfigs(names: readonly string[], env: Record<string, string | undefined> = process.env): Config[] {
+  let ids = names;
+  if (names.includes('all')) {
+    const path = env.CXONE_ACCOUNTS_FILE?.trim();
+    if (!path) throw new ConfigError(['--accounts all: set CXONE_ACCOUNTS_FILE to the file that lists them']);
+    const read = readAccountsFile(path);
+    if (!read.ok) throw new ConfigError(read.lines);
+    ids = Object.keys(read.file.accounts);
+  }
+  if (ids.length > 1 && !env.CXONE_ACCOUNTS_FILE?.trim()) throw new ConfigError([`--accounts ${ids.join(',')}: set CXONE_ACCOUNTS_FILE to the file that lists them`]);
+  return [...new Set(ids)].map((id) => loadConfig({ ...env, CXONE_ACCOUNT: id }));
+}
+
+/**
  * The CLI's --account: the account this process and the processes it starts serve. Kept in
  * the environment (the one place configuration is read from) so child processes inherit it.
  */

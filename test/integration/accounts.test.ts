@@ -1,7 +1,8 @@
-// Two CXone accounts, one fleet each, from one accounts file (docs/adr/0006-accounts.md):
-// each sends a batch through the simulator over HTTP with its own client credentials, token
-// and budget, receipts come back to its own ingress, and every key of each account sits in
-// a cluster slot of its own.
+// Two CXone accounts from one accounts file (docs/adr/0006-accounts.md): one worker process
+// (`cxone-fleet worker --accounts all`) serves both, each account has its own ingress and
+// producer; each sends a batch through the simulator over HTTP with its own client
+// credentials, token and budget, receipts come back to its own ingress, and every key of
+// each account sits in a cluster slot of its own.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,15 +16,12 @@ import { createMetrics } from '../../src/metrics.ts';
 import { createProducerContext } from '../../src/producer-context.ts';
 import { deleteKeysWithPrefix, waitForReady, type RedisConnection } from '../../src/redis.ts';
 import { keySlot } from '../../src/redis-slot.ts';
-import { createRuntime } from '../../src/runtime.ts';
 import { startSimulator } from '../../src/simulator/server.ts';
 import { ALL_SCOPES } from '../../src/simulator/scopes.ts';
-import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
-import { smsStatusWorker } from '../../src/sms/sms-status.worker.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
-import { startWorkerPool } from '../../src/worker-pool.ts';
 import { numbers, settled, submitBatch, waitForBatch } from '../helpers/sms-fleet.ts';
 import { REDIS_URL } from '../helpers/redis.ts';
+import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
 
 const SECRET = 'accounts-webhook-secret';
 const dir = mkdtempSync(join(tmpdir(), 'cxf-accounts-it-'));
@@ -86,8 +84,8 @@ describe('several CXone accounts', () => {
     };
     const logger = createLogger({ level: 'silent' });
 
-    // One fleet per account: its ingress (receipts), workers and producer, as separate
-    // processes would build them from the same file with CXONE_ACCOUNT set.
+    // Per account: its ingress (receipts) and producer, as `cxone-fleet --account <id>
+    // ingress` and the CLI build them from the same file.
     async function startAccountFleet(account: AccountId) {
       const config = loadConfig({ ...baseEnv, CXONE_ACCOUNT: account });
       const ingress = await startFleetIngress(config, logger, { port: 0, metrics: createMetrics() });
@@ -96,14 +94,13 @@ describe('several CXone accounts', () => {
       const ctx = createProducerContext(withUrl, { role: 'test', logger });
       closers.push(() => ctx.close());
       await waitForReady(ctx.redis);
-      // Runs after the workers have closed (closers run last first), before ctx closes.
+      // Runs after the worker process has gone (closers run last first), before ctx closes.
       closers.push(() => deleteKeysWithPrefix(ctx.redis, config.redis.prefix));
-      const rt = createRuntime(withUrl, { role: 'worker', logger, metrics: createMetrics() });
-      const pool = startWorkerPool(rt, { smsSend: smsSendWorker, smsStatus: smsStatusWorker }, ['smsSend', 'smsStatus'], 8);
-      closers.push(() => pool.close());
       return { config, sms: createSmsServices(ctx), redis: ctx.redis };
     }
     const fleets = { acme: await startAccountFleet('acme'), globex: await startAccountFleet('globex') };
+    spawnWorker(baseEnv, ['--accounts', 'all', '--queues', 'sms-send,sms-status', '--concurrency', '8']);
+    closers.push(() => killWorkers());
     expect(fleets.acme.config.cxone).toMatchObject({ accountId: 'acme', clientId: 'acme-client' });
     expect(fleets.globex.config.cxone).toMatchObject({ accountId: 'globex', clientId: 'globex-client' });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { loadAccountConfigs, loadConfig } from '../../src/config.ts';
 import { configErrorLines } from '../helpers/config-error.ts';
 import { hashTag, keySlot } from '../../src/redis-slot.ts';
 
@@ -59,6 +59,15 @@ describe('accounts file', () => {
     const c = loadConfig({ CXONE_ACCOUNTS_FILE: file, CXONE_SECRET_SOLO: 's' });
     expect(c.cxone.accountId).toBe('solo');
     expect(c.redis.prefix).toBe('{cxf-solo}');
+  });
+
+  it('gives a worker serving several accounts one configuration each', () => {
+    const file = accountsFile(TWO);
+    const env = { CXONE_ACCOUNTS_FILE: file, CXONE_SECRET_ACME: 'acme-secret' };
+    expect(loadAccountConfigs(['all'], env).map((c) => [c.cxone.accountId, c.redis.prefix])).toEqual([['acme', '{cxf-acme}'], ['globex', '{cxf}']]);
+    expect(loadAccountConfigs(['globex'], env).map((c) => c.cxone.clientId)).toEqual(['globex-client']);
+    expect(() => loadAccountConfigs(['all'], {})).toThrow(/--accounts all: set CXONE_ACCOUNTS_FILE/);
+    expect(() => loadAccountConfigs(['acme', 'initech'], env)).toThrow(/CXONE_ACCOUNT \(got "initech"\): not in/);
   });
 
   it('without a file, keeps the single account and its key names as before', () => {
