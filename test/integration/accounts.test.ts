@@ -24,6 +24,7 @@ import { REDIS_URL } from '../helpers/redis.ts';
 import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
 
 const SECRET = 'accounts-webhook-secret';
+const ADMIN = 'accounts-admin-token';
 const dir = mkdtempSync(join(tmpdir(), 'cxf-accounts-it-'));
 const run = randomBytes(3).toString('hex');
 // The simulator's limit per account (sliding second) and each fleet's budget for it.
@@ -81,6 +82,7 @@ describe('several CXone accounts', () => {
       CXONE_RATE_LIMIT_HEADROOM: '0.2',
       CXONE_ACCOUNTS_FILE: file,
       CXONE_SECRET_ACME: 'acme-secret-0123456789',
+      ADMIN_TOKEN: ADMIN,
     };
     const logger = createLogger({ level: 'silent' });
 
@@ -96,7 +98,7 @@ describe('several CXone accounts', () => {
       await waitForReady(ctx.redis);
       // Runs after the worker process has gone (closers run last first), before ctx closes.
       closers.push(() => deleteKeysWithPrefix(ctx.redis, config.redis.prefix));
-      return { config, sms: createSmsServices(ctx), redis: ctx.redis };
+      return { config, sms: createSmsServices(ctx), redis: ctx.redis, ingressUrl: ingress.url };
     }
     const fleets = { acme: await startAccountFleet('acme'), globex: await startAccountFleet('globex') };
     spawnWorker(baseEnv, ['--accounts', 'all', '--queues', 'sms-send,sms-status', '--concurrency', '8']);
@@ -145,5 +147,16 @@ describe('several CXone accounts', () => {
       }
     }
     expect(slots.acme).not.toBe(slots.globex);
+
+    // A producer that names the wrong account at an account's ingress is refused.
+    const dlq = (account?: string) =>
+      fetch(`${fleets.acme.ingressUrl}/api/dlq`, { headers: { authorization: `Bearer ${ADMIN}`, ...(account ? { 'x-cxone-account': account } : {}) } });
+    expect((await dlq()).status).toBe(200);
+    expect((await dlq('acme')).status).toBe(200);
+    const refused = await dlq('globex');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'VALIDATION', details: { issues: [{ path: 'header X-CXone-Account', message: expect.stringContaining('serves CXone account "acme", not "globex"') as unknown }] } },
+    });
   });
 });

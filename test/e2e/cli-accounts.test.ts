@@ -1,0 +1,55 @@
+// --account as a user types it: the CLI addresses the named account of CXONE_ACCOUNTS_FILE
+// (its prefix, so its queues and stores), and says which accounts there are when it must.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cxf-e2e-accounts-'));
+const prefixes = { acme: testPrefix('cli-acme'), globex: testPrefix('cli-globex') };
+const file = join(dir, 'accounts.yaml');
+writeFileSync(
+  file,
+  JSON.stringify({
+    accounts: {
+      acme: { prefix: prefixes.acme, baseUrl: 'http://127.0.0.1:9', clientId: 'acme-client', clientSecretEnv: 'CXONE_SECRET_ACME' },
+      globex: { prefix: prefixes.globex, baseUrl: 'http://127.0.0.1:9', clientId: 'globex-client', clientSecretEnv: 'CXONE_SECRET_GLOBEX' },
+    },
+  }),
+);
+const env = { REDIS_URL, LOG_LEVEL: 'silent', CXONE_ACCOUNTS_FILE: file, CXONE_SECRET_ACME: 'a-secret', CXONE_SECRET_GLOBEX: 'g-secret' };
+const redis = createTestRedis();
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const p of Object.values(prefixes)) await deleteKeysWithPrefix(redis, p);
+  await redis.quit();
+});
+
+const keysUnder = async (prefix: string) => (await redis.keys(`${prefix}*`)).length;
+
+describe('cxone-fleet --account', () => {
+  it("writes to the named account's stores only", async () => {
+    const added = await runCli(['--account', 'globex', 'sms', 'consent', 'add', '+14153100001', '--json'], env);
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toEqual({ optedIn: 1 });
+    expect(await keysUnder(prefixes.globex)).toBeGreaterThan(0);
+    expect(await keysUnder(prefixes.acme)).toBe(0);
+    // The same through the environment, as a deployment sets it.
+    const listed = await runCli(['--show-pii', 'sms', 'consent', 'list'], { ...env, CXONE_ACCOUNT: 'globex' });
+    expect(listed.stdout.trim()).toBe('+14153100001');
+    const other = await runCli(['--show-pii', '--account', 'acme', 'sms', 'consent', 'list'], env);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout.trim()).toBe('');
+  });
+
+  it('asks for an account when the file lists several, and names an unknown one', async () => {
+    const none = await runCli(['sms', 'consent', 'list'], env);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/CXONE_ACCOUNT: .* lists 2 accounts \(acme, globex\); name one with CXONE_ACCOUNT or --account/);
+    const unknown = await runCli(['--account', 'initech', 'sms', 'consent', 'list'], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/CXONE_ACCOUNT \(got "initech"\): not in .*; it lists acme, globex/);
+  });
+});
