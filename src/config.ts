@@ -37,7 +37,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-  REDIS_CLUSTER_NODES: csv.optional(),
+  REDIS_CLUSTER_NODES: csv.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each node must be host:port'))).optional(),
   FLEET_PREFIX: prefix.default('{cxf}'),
 
   // Several accounts: the file that lists them and the one this process serves (config-accounts.ts).
