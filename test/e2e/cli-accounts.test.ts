@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { createTestRedis, deleteKeysWithPrefix, keysMatching, REDIS_ENV, testPrefix } from '../helpers/redis.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cxf-e2e-accounts-'));
 const prefixes = { acme: testPrefix('cli-acme'), globex: testPrefix('cli-globex') };
@@ -19,7 +19,7 @@ writeFileSync(
     },
   }),
 );
-const env = { REDIS_URL, LOG_LEVEL: 'silent', CXONE_ACCOUNTS_FILE: file, CXONE_SECRET_ACME: 'a-secret', CXONE_SECRET_GLOBEX: 'g-secret' };
+const env = { ...REDIS_ENV, LOG_LEVEL: 'silent', CXONE_ACCOUNTS_FILE: file, CXONE_SECRET_ACME: 'a-secret', CXONE_SECRET_GLOBEX: 'g-secret' };
 const redis = createTestRedis();
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -27,7 +27,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const keysUnder = async (prefix: string) => (await redis.keys(`${prefix}*`)).length;
+const keysUnder = async (prefix: string) => (await keysMatching(redis, `${prefix}*`)).length;
 
 describe('cxone-fleet --account', () => {
   it("writes to the named account's stores only", async () => {

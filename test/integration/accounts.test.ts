@@ -14,13 +14,13 @@ import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createProducerContext } from '../../src/producer-context.ts';
-import { deleteKeysWithPrefix, waitForReady, type RedisConnection } from '../../src/redis.ts';
+import { deleteKeysWithPrefix, waitForReady } from '../../src/redis.ts';
 import { keySlot } from '../../src/redis-slot.ts';
 import { startSimulator } from '../../src/simulator/server.ts';
 import { ALL_SCOPES } from '../../src/simulator/scopes.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
 import { numbers, settled, submitBatch, waitForBatch } from '../helpers/sms-fleet.ts';
-import { REDIS_URL } from '../helpers/redis.ts';
+import { keysMatching, REDIS_ENV } from '../helpers/redis.ts';
 import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
 
 const SECRET = 'accounts-webhook-secret';
@@ -36,23 +36,6 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const clusterNodes = process.env.REDIS_CLUSTER_NODES;
-
-/** Every key matching `pattern`, from every master when Redis is a cluster. */
-async function keysMatching(conn: RedisConnection, pattern: string): Promise<string[]> {
-  const nodes = conn instanceof Cluster ? conn.nodes('master') : [conn];
-  const keys: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-  }
-  return keys;
-}
 
 describe('several CXone accounts', () => {
   it('runs a batch per account with its own credentials, token and limit, each account on a slot of its own', { timeout: 120_000 }, async () => {
@@ -73,8 +56,7 @@ describe('several CXone accounts', () => {
     // Secrets by reference: acme's in a variable, globex's in a file beside the accounts file.
     writeFileSync(file, ['accounts:', ...entry('acme', 'clientSecretEnv: CXONE_SECRET_ACME'), ...entry('globex', 'clientSecretFile: globex.secret')].join('\n'));
     const baseEnv = {
-      REDIS_URL,
-      ...(clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
+      ...REDIS_ENV,
       LOG_LEVEL: 'silent',
       WEBHOOK_SECRETS: SECRET,
       // Room for the jitter of one busy test process that holds simulator and fleets alike;
