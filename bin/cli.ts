@@ -21,6 +21,7 @@ const pkg = readPackageInfo(import.meta.url);
 const FLEET_COMMANDS: DomainCommand[] = [
   { name: 'audit', description: 'the append-only audit trail (dispatches, status changes)', load: async () => (await import('../producers/audit.cli.ts')).auditCommand() },
   { name: 'dlq', description: 'dead letters: jobs that exhausted their attempts (list, replay)', load: async () => (await import('../producers/dlq.cli.ts')).dlqCommand() },
+  { name: 'accounts', description: 'the CXone accounts of CXONE_ACCOUNTS_FILE and where their keys live', load: async () => (await import('../producers/accounts.cli.ts')).accountsCommand() },
 ];
 
 const LAZY: DomainCommand[] = [...DOMAIN_MODULES.flatMap((m) => (m.cli ? [m.cli] : [])), ...FLEET_COMMANDS];

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { createTestRedis, deleteKeysWithPrefix, keysMatching, REDIS_ENV, testPrefix } from '../helpers/redis.ts';
+import { keySlot } from '../../src/redis-slot.ts';
+import { createTestRedis, deleteKeysWithPrefix, keysMatching, REDIS_CLUSTER_NODES, REDIS_ENV, testPrefix } from '../helpers/redis.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cxf-e2e-accounts-'));
 const prefixes = { acme: testPrefix('cli-acme'), globex: testPrefix('cli-globex') };
@@ -42,6 +43,18 @@ describe('cxone-fleet --account', () => {
     const other = await runCli(['--show-pii', '--account', 'acme', 'sms', 'consent', 'list'], env);
     expect(other.code, other.stderr).toBe(0);
     expect(other.stdout.trim()).toBe('');
+  });
+
+  it('lists the accounts with their prefix, slot and (on a cluster) master', async () => {
+    const listed = await runCli(['accounts', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { account: string; prefix: string; slot: number; master?: string });
+    expect(rows.map((r) => [r.account, r.prefix, r.slot])).toEqual([
+      ['acme', prefixes.acme, keySlot(prefixes.acme)],
+      ['globex', prefixes.globex, keySlot(prefixes.globex)],
+    ]);
+    for (const r of rows) expect(r.master).toEqual(REDIS_CLUSTER_NODES ? expect.stringMatching(/^[\d.]+:\d+$/) : undefined);
+    expect(listed.stdout).not.toContain('a-secret');
   });
 
   it('asks for an account when the file lists several, and names an unknown one', async () => {
