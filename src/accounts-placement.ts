@@ -18,7 +18,7 @@ export interface AccountPlacement {
 }
 
 /** The master of each slot range, from CLUSTER SLOTS. */
-async function slotMasters(conn: Cluster): Promise<(slot: number) => string | undefined> {
+export async function slotMasters(conn: Cluster): Promise<(slot: number) => string | undefined> {
   const ranges = await conn.cluster('SLOTS');
   return (slot) => {
     // Each range: start, end, then its master first and its replicas.

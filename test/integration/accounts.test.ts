@@ -16,11 +16,12 @@ import { createMetrics } from '../../src/metrics.ts';
 import { createProducerContext } from '../../src/producer-context.ts';
 import { deleteKeysWithPrefix, waitForReady } from '../../src/redis.ts';
 import { keySlot } from '../../src/redis-slot.ts';
+import { slotMasters } from '../../src/accounts-placement.ts';
 import { startSimulator } from '../../src/simulator/server.ts';
 import { ALL_SCOPES } from '../../src/simulator/scopes.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
 import { numbers, settled, submitBatch, waitForBatch } from '../helpers/sms-fleet.ts';
-import { keysMatching, REDIS_ENV } from '../helpers/redis.ts';
+import { createTestRedis, keysMatching, REDIS_CLUSTER_NODES, REDIS_ENV } from '../helpers/redis.ts';
 import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
 
 const SECRET = 'accounts-webhook-secret';
@@ -37,6 +38,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Each account's prefix. On a cluster, placed as an operator would (`cxone-fleet accounts`
+ * shows where): globex's tag is one whose slot another master serves than acme's.
+ */
+async function accountPrefixes(): Promise<Record<AccountId, string>> {
+  const acme = `{cxft-acme-${run}}`;
+  if (!REDIS_CLUSTER_NODES) return { acme, globex: `{cxft-globex-${run}}` };
+  const conn = createTestRedis();
+  try {
+    const masterOf = await slotMasters(conn as Cluster);
+    const candidates = Array.from({ length: 64 }, (_, i) => `{cxft-globex-${run}-${i}}`);
+    const globex = candidates.find((p) => masterOf(keySlot(p)) !== masterOf(keySlot(acme)));
+    if (!globex) throw new Error('the cluster has a single master');
+    return { acme, globex };
+  } finally {
+    conn.disconnect();
+  }
+}
+
 describe('several CXone accounts', () => {
   it('runs a batch per account with its own credentials, token and limit, each account on a slot of its own', { timeout: 120_000 }, async () => {
     const sim = await startSimulator({
@@ -51,8 +71,9 @@ describe('several CXone accounts', () => {
     closers.push(() => sim.close());
     writeFileSync(join(dir, 'globex.secret'), 'globex-secret-0123456789\n');
     const file = join(dir, 'accounts.yaml');
+    const prefixes = await accountPrefixes();
     const entry = (id: AccountId, secretRef: string) =>
-      [`  ${id}:`, `    prefix: "{cxft-${id}-${run}}"`, `    baseUrl: ${sim.url}`, `    clientId: ${id}-client`, `    ${secretRef}`, `    rateLimit: { rps: ${LIMITS[id]} }`];
+      [`  ${id}:`, `    prefix: "${prefixes[id]}"`, `    baseUrl: ${sim.url}`, `    clientId: ${id}-client`, `    ${secretRef}`, `    rateLimit: { rps: ${LIMITS[id]} }`];
     // Secrets by reference: acme's in a variable, globex's in a file beside the accounts file.
     writeFileSync(file, ['accounts:', ...entry('acme', 'clientSecretEnv: CXONE_SECRET_ACME'), ...entry('globex', 'clientSecretFile: globex.secret')].join('\n'));
     const baseEnv = {
@@ -129,6 +150,10 @@ describe('several CXone accounts', () => {
       }
     }
     expect(slots.acme).not.toBe(slots.globex);
+    if (fleets.acme.redis instanceof Cluster) {
+      const masterOf = await slotMasters(fleets.acme.redis);
+      expect(masterOf(slots.acme!)).not.toBe(masterOf(slots.globex!));
+    }
 
     // A producer that names the wrong account at an account's ingress is refused.
     const dlq = (account?: string) =>
