@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { readAccountsFile } from '../../src/config-accounts.ts';
 import { loadAccountConfigs, loadConfig } from '../../src/config.ts';
 import { configErrorLines } from '../helpers/config-error.ts';
 import { hashTag, keySlot } from '../../src/redis-slot.ts';
@@ -68,6 +70,11 @@ describe('accounts file', () => {
     expect(loadAccountConfigs(['globex'], env).map((c) => c.cxone.clientId)).toEqual(['globex-client']);
     expect(() => loadAccountConfigs(['all'], {})).toThrow(/--accounts all: set CXONE_ACCOUNTS_FILE/);
     expect(() => loadAccountConfigs(['acme', 'initech'], env)).toThrow(/CXONE_ACCOUNT \(got "initech"\): not in/);
+  });
+
+  it('accepts the example file, whose default account keeps the single fleet\'s prefix', () => {
+    const read = readAccountsFile(fileURLToPath(new URL('../../examples/accounts.yaml', import.meta.url)));
+    expect(read.ok && Object.entries(read.file.accounts).map(([id, a]) => [id, a.prefix])).toEqual([['default', '{cxf}'], ['acme', undefined]]);
   });
 
   it('without a file, keeps the single account and its key names as before', () => {
