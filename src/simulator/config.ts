@@ -99,6 +99,19 @@ export const DEFAULT_CLIENT: ClientConfig = {
 
 export const DEFAULT_TOKEN_LIFETIME_S = 3600;
 
+/**
+ * One more account for `cxone-fleet simulator --sim-account`, written
+ * `<account>=<clientId>:<clientSecret>[:<rps>]`: the client's tokens belong to the account,
+ * and the account gets a sliding-second limit of its own when rps is given.
+ */
+export function parseSimAccount(spec: string): { client: ClientConfig; rps: number | undefined } {
+  const m = /^([A-Za-z0-9_-]{1,64})=([^:\s]+):([^:\s]+)(?::(\d+))?$/.exec(spec);
+  if (!m) throw new SimulatorConfigError([{ field: '--sim-account', message: `"${spec}" is not <account>=<clientId>:<clientSecret>[:<rps>]` }]);
+  const [, accountId, clientId, clientSecret, rps] = m as unknown as [string, string, string, string, string | undefined];
+  if (rps !== undefined && Number(rps) < 1) throw new SimulatorConfigError([{ field: '--sim-account', message: `${accountId}: rps must be at least 1` }]);
+  return { client: { clientId, clientSecret, accountId, scopes: [...ALL_SCOPES] }, rps: rps === undefined ? undefined : Number(rps) };
+}
+
 export interface RuntimeConfig {
   tokenLifetimeS: number;
   rateLimit: RateLimitConfig | null;
