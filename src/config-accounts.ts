@@ -8,15 +8,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_ENDPOINTS, overrideSchema } from './cxone/endpoints.ts';
 import { keySlot } from './redis-slot.ts';
 
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
-
-const endpointOverride = z.union([
-  z.null(),
-  z.object({ method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(), path: z.string().startsWith('/').optional() }).strict(),
-]);
 
 const accountSchema = z
   .object({
@@ -30,7 +26,13 @@ const accountSchema = z
     clientSecretFile: z.string().min(1).optional(),
     authStyle: z.enum(['form', 'basic']).optional(),
     scope: z.string().min(1).optional(),
-    endpoints: z.record(z.string(), endpointOverride).optional(),
+    endpoints: overrideSchema
+      .superRefine((map, ctx) => {
+        for (const name of Object.keys(map)) {
+          if (!(name in DEFAULT_ENDPOINTS)) ctx.addIssue({ code: 'custom', path: [name], message: 'unknown endpoint name' });
+        }
+      })
+      .optional(),
     rateLimit: z
       .object({
         rps: z.number().min(0.1).max(100_000).optional(),

@@ -97,11 +97,12 @@ accounts:
     clientSecretEnv: CXONE_SECRET_ACME
     clientSecretFile: acme.secret
     rateLimit: { rps: 0 }
+    endpoints: { smsSnd: { path: /v2/sms } }
     colour: red
   "bad id!": { baseUrl: "http://x.test", clientId: c, clientSecretEnv: CXONE_SECRET_X }
 `);
     const lines = configError({ CXONE_ACCOUNTS_FILE: file });
-    for (const path of ['accounts.acme.baseUrl', 'accounts.acme.clientId', 'accounts.acme.rateLimit.rps', 'accounts.acme', 'accounts.bad id!']) {
+    for (const path of ['accounts.acme.endpoints.smsSnd', 'accounts.acme.baseUrl', 'accounts.acme.clientId', 'accounts.acme.rateLimit.rps', 'accounts.acme', 'accounts.bad id!']) {
       expect(lines.some((l) => l.startsWith(`${file}: ${path}: `)), `${path} in ${lines.join('\n')}`).toBe(true);
     }
     expect(lines.find((l) => l.includes('colour'))).toMatch(/Unrecognized key/);
