@@ -1,7 +1,8 @@
-// Several CXone accounts, one fleet per account (docs/adr/0006-accounts.md). The accounts
-// file (CXONE_ACCOUNTS_FILE, YAML or JSON) lists each account's endpoint, credentials by
-// reference, endpoint map, budgets and Redis prefix; a process serves the one account
-// CXONE_ACCOUNT (or the CLI's --account) names, or the only one. The chosen entry becomes
+// Several CXone accounts, each a configuration of its own (docs/adr/0006-accounts.md). The
+// accounts file (CXONE_ACCOUNTS_FILE, YAML or JSON) lists each account's endpoint,
+// credentials by reference, endpoint map, budgets and Redis prefix; a process serves the
+// account CXONE_ACCOUNT (or the CLI's --account) names, or the only one, and a worker
+// process may serve several (loadAccountConfigs, `worker --accounts`). The chosen entry becomes
 // the same environment variables a single-account fleet sets by hand, so it goes through
 // the one schema in config.ts and every account gets the same validation.
 import { readFileSync } from 'node:fs';
