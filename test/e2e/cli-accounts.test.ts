@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { createFleetClient } from '../../src/index.ts';
 import { keySlot } from '../../src/redis-slot.ts';
 import { createTestRedis, deleteKeysWithPrefix, keysMatching, REDIS_CLUSTER_NODES, REDIS_ENV, testPrefix } from '../helpers/redis.ts';
 
@@ -43,6 +44,20 @@ describe('cxone-fleet --account', () => {
     const other = await runCli(['--show-pii', '--account', 'acme', 'sms', 'consent', 'list'], env);
     expect(other.code, other.stderr).toBe(0);
     expect(other.stdout.trim()).toBe('');
+  });
+
+  it("the library addresses the account it is given, the CLI's default otherwise", async () => {
+    const fleet = createFleetClient({ env, account: 'acme' });
+    try {
+      // No consent for the number: refused, and the batch recorded in acme's keys.
+      const summary = await fleet.sms.sendBatch([{ to: '+14153100002', text: 'hi' }], { batchId: 'lib-acme', defaults: { from: 'ACME', campaignId: 'c' } });
+      expect(summary).toMatchObject({ accepted: 0, rejected: 1 });
+    } finally {
+      await fleet.close();
+    }
+    expect((await keysMatching(redis, `${prefixes.acme}*lib-acme*`)).length).toBeGreaterThan(0);
+    expect(await keysMatching(redis, `${prefixes.globex}*lib-acme*`)).toEqual([]);
+    expect(() => createFleetClient({ env })).toThrow(/lists 2 accounts \(acme, globex\); name one/);
   });
 
   it('lists the accounts with their prefix, slot and (on a cluster) master', async () => {
