@@ -14,13 +14,14 @@ import { describeFailure, EXIT, EXIT_CODES_HELP } from '../src/cli/exit-codes.ts
 import type { DomainCommand } from '../src/platform/domain-module.ts';
 import { DOMAIN_MODULES } from '../src/platform/modules.ts';
 import { readPackageInfo } from './package-info.ts';
-import { logLevelSetting } from '../src/config.ts';
+import { logLevelSetting, selectAccount } from '../src/config.ts';
 
 const pkg = readPackageInfo(import.meta.url);
 
 const FLEET_COMMANDS: DomainCommand[] = [
   { name: 'audit', description: 'the append-only audit trail (dispatches, status changes)', load: async () => (await import('../producers/audit.cli.ts')).auditCommand() },
   { name: 'dlq', description: 'dead letters: jobs that exhausted their attempts (list, replay)', load: async () => (await import('../producers/dlq.cli.ts')).dlqCommand() },
+  { name: 'accounts', description: 'the CXone accounts of CXONE_ACCOUNTS_FILE and where their keys live', load: async () => (await import('../producers/accounts.cli.ts')).accountsCommand() },
 ];
 
 const LAZY: DomainCommand[] = [...DOMAIN_MODULES.flatMap((m) => (m.cli ? [m.cli] : [])), ...FLEET_COMMANDS];
@@ -37,12 +38,15 @@ function root(): Command {
     .description(pkg.description)
     .version(pkg.version)
     .option('--show-pii', 'show phone numbers, addresses and texts unmasked')
+    .option('--account <id>', 'the CXone account to serve or address, from CXONE_ACCOUNTS_FILE (default: its only one)')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     // Only ever turned on: a lazy command parses again with a fresh root that has not seen
     // the flag, and must not turn it off.
     .hook('preAction', (cmd) => {
-      if (cmd.opts<{ showPii?: boolean }>().showPii) setShowPii(true);
+      const { showPii, account } = cmd.opts<{ showPii?: boolean; account?: string }>();
+      if (showPii) setShowPii(true);
+      if (account !== undefined) selectAccount(account);
     });
 }
 

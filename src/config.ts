@@ -1,6 +1,7 @@
 // The only module that reads process.env. Every variable is validated here, once, and a
 // bad start-up names each bad variable on its own line (value hidden when secret).
 import { z } from 'zod';
+import { accountEnvironment, chooseAccount, readAccountsFile } from './config-accounts.ts';
 import { productionProblems } from './config-production.ts';
 import { ErrorCode, PermanentError } from './errors.ts';
 
@@ -36,9 +37,12 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-  REDIS_CLUSTER_NODES: csv.optional(),
+  REDIS_CLUSTER_NODES: csv.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each node must be host:port'))).optional(),
   FLEET_PREFIX: prefix.default('{cxf}'),
 
+  // Several accounts: the file that lists them and the one this process serves (config-accounts.ts).
+  CXONE_ACCOUNTS_FILE: optionalString,
+  CXONE_ACCOUNT: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -').optional()),
   CXONE_ACCOUNT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -').default('default'),
   CXONE_BASE_URL: z.string().url('an http(s) URL').default('http://127.0.0.1:4010'),
   CXONE_TOKEN_URL: optionalString.pipe(z.string().url('an http(s) URL').optional()),
@@ -160,7 +164,8 @@ export class ConfigError extends PermanentError {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env) {
+export function loadConfig(given: Record<string, string | undefined> = process.env) {
+  const env = withAccount(given);
   const input = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, env[k]]));
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
@@ -294,6 +299,48 @@ function toConfig(e: Env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/**
+ * With CXONE_ACCOUNTS_FILE set, the environment with the chosen account's settings over it
+ * (src/config-accounts.ts); without it, the environment as it is (one account, as before).
+ */
+function withAccount(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const path = env.CXONE_ACCOUNTS_FILE?.trim();
+  if (!path) return env;
+  const read = readAccountsFile(path);
+  if (!read.ok) throw new ConfigError(read.lines);
+  const chosen = chooseAccount(read.file, env.CXONE_ACCOUNT?.trim() || undefined);
+  if (!chosen.ok) throw new ConfigError([chosen.line]);
+  const prefixes = envSchema.shape.SECRET_ENV_PREFIXES.safeParse(env.SECRET_ENV_PREFIXES);
+  const account = accountEnvironment(read.file, chosen.id, chosen.entry, env, prefixes.success ? prefixes.data : ['CXONE_SECRET_']);
+  if (!account.ok) throw new ConfigError([account.line]);
+  return { ...env, ...account.env };
+}
+
+/**
+ * The configuration of each named account, for a worker process that serves several
+ * (`all`: every account in CXONE_ACCOUNTS_FILE). Each is loadConfig with CXONE_ACCOUNT set.
+ */
+export function loadAccountConfigs(names: readonly string[], env: Record<string, string | undefined> = process.env): Config[] {
+  let ids = names;
+  if (names.includes('all')) {
+    const path = env.CXONE_ACCOUNTS_FILE?.trim();
+    if (!path) throw new ConfigError(['--accounts all: set CXONE_ACCOUNTS_FILE to the file that lists them']);
+    const read = readAccountsFile(path);
+    if (!read.ok) throw new ConfigError(read.lines);
+    ids = Object.keys(read.file.accounts);
+  }
+  if (ids.length > 1 && !env.CXONE_ACCOUNTS_FILE?.trim()) throw new ConfigError([`--accounts ${ids.join(',')}: set CXONE_ACCOUNTS_FILE to the file that lists them`]);
+  return [...new Set(ids)].map((id) => loadConfig({ ...env, CXONE_ACCOUNT: id }));
+}
+
+/**
+ * The CLI's --account: the account this process and the processes it starts serve. Kept in
+ * the environment (the one place configuration is read from) so child processes inherit it.
+ */
+export function selectAccount(id: string): void {
+  process.env.CXONE_ACCOUNT = id;
+}
 
 /**
  * Where secrets named by reference live (an email spec's `smtp.passwordEnv`): the variables

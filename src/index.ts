@@ -6,7 +6,7 @@
 //   const summary = await fleet.sms.sendBatch([{ to: '+14155550100', text: 'Hi' }], { defaults: { from: 'ACME', campaignId: 'c1' } });
 //   await fleet.close();
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from './config.ts';
+import { environmentWith, loadConfig } from './config.ts';
 import { createProducerContext } from './producer-context.ts';
 import { waitForReady } from './redis.ts';
 import { createSmsServices } from './sms/services.ts';
@@ -65,10 +65,13 @@ export interface SmsInput {
 export interface FleetClientOptions {
   /** Environment to read configuration from (default process.env). */
   env?: Record<string, string | undefined>;
+  /** The CXone account of CXONE_ACCOUNTS_FILE to address (default: CXONE_ACCOUNT, or the file's only one). */
+  account?: string;
 }
 
 export function createFleetClient(opts: FleetClientOptions = {}) {
-  const config = loadConfig(opts.env);
+  const env = opts.env ?? environmentWith();
+  const config = loadConfig(opts.account === undefined ? env : { ...env, CXONE_ACCOUNT: opts.account });
   const ctx = createProducerContext(config, { role: 'library' });
   const sms = createSmsServices(ctx);
   const flows = flowServicesFor(ctx);

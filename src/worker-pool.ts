@@ -1,9 +1,11 @@
 // Runs the workers of the named queues in this process and closes them in order:
 // workers first (finish or hand back active jobs), then queues, then Redis.
 import type { Worker } from 'bullmq';
+import type { Config } from './config.ts';
+import type { Metrics } from './metrics.ts';
 import { defineWorker, type Processor } from './queues/define-worker.ts';
 import { QUEUES, type QueueKey } from './queues/registry.ts';
-import type { Runtime } from './runtime.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
 
 export type ProcessorFactory<K extends QueueKey = QueueKey> = (rt: Runtime) => Processor<K>;
 /** A processor for every queue of the registry (src/platform/modules.ts builds it). */
@@ -48,6 +50,30 @@ export function startWorkerPool(rt: Runtime, table: ProcessorTable, keys: QueueK
     async close() {
       await Promise.allSettled(workers.map((w) => w.close()));
       await rt.close();
+    },
+  };
+}
+
+/**
+ * The workers of every account this process serves: one runtime (Redis connections, CXone
+ * account, queues under the account's prefix) and one pool per account, one metrics
+ * registry for the process (account series carry the account label). An account costs
+ * its connections and about 2 MiB here, against a whole process when each has its own
+ * (docs/adr/0006-accounts.md).
+ */
+export function startAccountPools(
+  configs: readonly Config[],
+  table: ProcessorTable,
+  keys: QueueKey[],
+  opts: { concurrency?: number | undefined; metrics: Metrics },
+): WorkerPool & { runtimes: Runtime[] } {
+  const runtimes = configs.map((config) => createRuntime(config, { role: 'worker', metrics: opts.metrics }));
+  const pools = runtimes.map((rt) => startWorkerPool(rt, table, keys, opts.concurrency));
+  return {
+    runtimes,
+    workers: pools.flatMap((p) => p.workers),
+    async close() {
+      await Promise.all(pools.map((p) => p.close()));
     },
   };
 }

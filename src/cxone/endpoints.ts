@@ -57,7 +57,8 @@ export const DEFAULT_ENDPOINTS = {
 export type EndpointName = keyof typeof DEFAULT_ENDPOINTS;
 export type EndpointMap = Record<EndpointName, Endpoint>;
 
-const overrideSchema = z.record(
+/** CXONE_ENDPOINTS, and an accounts file's `endpoints`: overrides by endpoint name (null: the account lacks it). */
+export const overrideSchema = z.record(
   z.string(),
   z
     .object({

@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Enqueuer } from '../queues/enqueue.ts';
 import type { QueueSet } from '../queues/queue-set.ts';
 import type { RedisConnection } from '../redis.ts';
+import { accountGuard } from './account-header.ts';
 import { adminAuth, adminDisabled } from './admin-auth.ts';
 import { createIdempotencyStore } from './api/idempotency.ts';
 import { registerControlRoutes } from './api/control-routes.ts';
@@ -95,7 +96,7 @@ export function createApp(deps: IngressDeps): IngressApp {
   const auth = adminAuth(deps.config.ingress.admin);
   if (auth) {
     app.use(DASHBOARD_PATH, auth, ...createDashboardHandlers(deps.queues, deps.logger));
-    app.use(API_BASE_PATH, auth, apiRouter.router, notFound);
+    app.use(API_BASE_PATH, auth, accountGuard(deps.config.cxone.accountId), apiRouter.router, notFound);
   } else {
     app.use([DASHBOARD_PATH, API_BASE_PATH], adminDisabled);
     deps.logger.warn(

@@ -99,9 +99,24 @@ export const DEFAULT_CLIENT: ClientConfig = {
 
 export const DEFAULT_TOKEN_LIFETIME_S = 3600;
 
+/**
+ * One more account for `cxone-fleet simulator --sim-account`, written
+ * `<account>=<clientId>:<clientSecret>[:<rps>]`: the client's tokens belong to the account,
+ * and the account gets a sliding-second limit of its own when rps is given.
+ */
+export function parseSimAccount(spec: string): { client: ClientConfig; rps: number | undefined } {
+  const m = /^([A-Za-z0-9_-]{1,64})=([^:\s]+):([^:\s]+)(?::(\d+))?$/.exec(spec);
+  if (!m) throw new SimulatorConfigError([{ field: '--sim-account', message: `"${spec}" is not <account>=<clientId>:<clientSecret>[:<rps>]` }]);
+  const [, accountId, clientId, clientSecret, rps] = m as unknown as [string, string, string, string, string | undefined];
+  if (rps !== undefined && Number(rps) < 1) throw new SimulatorConfigError([{ field: '--sim-account', message: `${accountId}: rps must be at least 1` }]);
+  return { client: { clientId, clientSecret, accountId, scopes: [...ALL_SCOPES] }, rps: rps === undefined ? undefined : Number(rps) };
+}
+
 export interface RuntimeConfig {
   tokenLifetimeS: number;
   rateLimit: RateLimitConfig | null;
+  /** Limits of their own for some accounts (by account id); the others get `rateLimit`. */
+  accountRateLimits?: Record<string, RateLimitConfig> | null;
   faults: FaultConfig | null;
   webhooks: WebhookConfig | null;
   /** Email module knobs; absent or null = defaults. */
@@ -169,6 +184,7 @@ export const configPatchSchema = z
   .object({
     tokenLifetimeS: z.number().positive().max(86_400 * 365).optional(),
     rateLimit: rateLimitSchema.nullable().optional(),
+    accountRateLimits: z.record(z.string().min(1), rateLimitSchema).nullable().optional(),
     faults: faultsSchema.nullable().optional(),
     webhooks: webhooksSchema.nullable().optional(),
     email: emailConfigSchema.nullable().optional(),
@@ -217,6 +233,7 @@ export function createConfigStore(initial: RuntimeConfig): ConfigStore {
       const next = { ...current };
       if (patch.tokenLifetimeS !== undefined) next.tokenLifetimeS = patch.tokenLifetimeS;
       if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;
+      if (patch.accountRateLimits !== undefined) next.accountRateLimits = patch.accountRateLimits;
       if (patch.faults !== undefined) next.faults = patch.faults;
       if (patch.webhooks !== undefined) next.webhooks = patch.webhooks;
       // Email sub-keys merge so a test can set metrics and audit volume in separate calls.

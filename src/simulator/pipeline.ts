@@ -64,9 +64,10 @@ export function createPipeline(deps: PipelineDeps): { api: RequestHandler; token
     try {
       const body = await readBody(req);
       const auth = authenticate(req.headers.authorization, deps.tokens);
+      stats.accountRequest(auth.accountId, t);
       const verdict = deps.limiter.check(auth.accountId, t);
       if (!verdict.ok) {
-        stats.rateLimited();
+        stats.rateLimited(auth.accountId);
         const body = { error: 'rate_limited', message: 'too many requests' };
         if (verdict.retryAfterS === null) return { status: 429, body };
         return { status: 429, headers: { 'retry-after': String(verdict.retryAfterS) }, body: { ...body, retryAfterS: verdict.retryAfterS } };
@@ -137,7 +138,11 @@ export function createPipeline(deps: PipelineDeps): { api: RequestHandler; token
         ),
       )
       .then((r) => {
-        if (r.status === 200) stats.tokenIssued();
+        if (r.status === 200) {
+          stats.tokenIssued();
+          const issued = deps.tokens.lookup((r.body as { access_token: string }).access_token);
+          if (issued) stats.accountToken(issued.accountId);
+        }
         respond(res, r, delay);
       })
       .catch((err: unknown) => {

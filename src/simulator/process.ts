@@ -18,6 +18,8 @@ export interface SimulatorProcessOptions {
   /** Extra Node.js flags for the child (e.g. profiling). */
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** More `cxone-fleet simulator` options, e.g. ['--sim-account', 'acme=acme-client:secret:50']. */
+  args?: string[];
 }
 
 export interface SimulatorProcess {
@@ -34,6 +36,7 @@ export interface SimulatorProcess {
 export async function startSimulatorProcess(opts: SimulatorProcessOptions = {}): Promise<SimulatorProcess> {
   const args = [...(opts.nodeArgs ?? []), ...CLI, 'simulator', '--port', '0', '--ready-fd', String(READY_FD)];
   if (opts.rps) args.push('--rps', String(opts.rps));
+  args.push(...(opts.args ?? []));
   const child = spawn(process.execPath, args, {
     env: environmentWith({ LOG_LEVEL: 'warn', ...opts.env }),
     stdio: ['ignore', 'ignore', 'inherit', 'pipe'],

@@ -88,12 +88,13 @@ export interface AccountLimiters {
   reset(): void;
 }
 
-export function createAccountLimiters(getConfig: () => RateLimitConfig | null): AccountLimiters {
+/** `getConfig` answers the limit of one account (its own, or the one every account gets). */
+export function createAccountLimiters(getConfig: (accountId: string) => RateLimitConfig | null | undefined): AccountLimiters {
   // A config object is replaced, never changed, when the limit changes: it keys the counters.
   const byAccount = new Map<string, { cfg: RateLimitConfig; count: Counter }>();
   return {
     check(accountId, t) {
-      const cfg = getConfig();
+      const cfg = getConfig(accountId);
       if (!cfg) return ALLOWED;
       let entry = byAccount.get(accountId);
       if (entry?.cfg !== cfg) {

@@ -42,6 +42,8 @@ export interface SimulatorOptions {
   clients?: ClientConfig[];
   /** Per account, sliding 1-second window; null/absent = unlimited. Token requests are exempt. */
   rateLimit?: RateLimitConfig | null;
+  /** Limits of their own for some accounts, by account id (the others get `rateLimit`). */
+  accountRateLimits?: Record<string, RateLimitConfig> | null;
   /** Apply to API routes; the token endpoint gets latency only; /_sim/* nothing. */
   faults?: FaultConfig | null;
   webhooks?: WebhookConfig | null;
@@ -58,7 +60,7 @@ export interface SimulatorOptions {
 }
 
 export type SimulatorConfigPatch = Partial<
-  Pick<SimulatorOptions, 'rateLimit' | 'faults' | 'webhooks' | 'tokenLifetimeS' | 'email'>
+  Pick<SimulatorOptions, 'rateLimit' | 'accountRateLimits' | 'faults' | 'webhooks' | 'tokenLifetimeS' | 'email'>
 >;
 
 /** Each domain's simulator module adds its own section under its name. */
@@ -105,6 +107,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const initial = parseConfigPatch({
     tokenLifetimeS: opts.tokenLifetimeS ?? DEFAULT_TOKEN_LIFETIME_S,
     rateLimit: opts.rateLimit ?? null,
+    accountRateLimits: opts.accountRateLimits ?? null,
     faults: opts.faults ?? null,
     webhooks: opts.webhooks ?? null,
     email: opts.email ?? null,
@@ -112,6 +115,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const config = createConfigStore({
     tokenLifetimeS: initial.tokenLifetimeS ?? DEFAULT_TOKEN_LIFETIME_S,
     rateLimit: initial.rateLimit ?? null,
+    accountRateLimits: initial.accountRateLimits ?? null,
     faults: initial.faults ?? null,
     webhooks: initial.webhooks ?? null,
     email: initial.email ?? null,
@@ -119,7 +123,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
   const stats = createCoreStats();
   const tokens = createTokenStore(now);
-  const limiter = createAccountLimiters(() => config.current.rateLimit);
+  const limiter = createAccountLimiters((id) => config.current.accountRateLimits?.[id] ?? config.current.rateLimit);
   const timers = new TimerSet();
   const held = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
@@ -148,7 +152,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const configure = (patch: unknown): void => {
     const parsed = parseConfigPatch(patch);
     config.apply(parsed);
-    if (parsed.rateLimit !== undefined) limiter.reset();
+    if (parsed.rateLimit !== undefined || parsed.accountRateLimits !== undefined) limiter.reset();
     logger.info({ config: Object.keys(parsed) }, 'simulator reconfigured');
   };
   const revokeTokens = (): void => tokens.revokeAll();

@@ -12,6 +12,17 @@ export interface FaultStats {
   held: number;
 }
 
+/** What one CXone account (the account of a client's tokens) got. */
+export interface AccountStats {
+  tokensIssued: number;
+  /** API calls that carried a valid token of the account, 429s included. */
+  requests: number;
+  rateLimited: number;
+  /** Most of those calls within any sliding second, and over 100 ms. */
+  peak1s: number;
+  peak100ms: number;
+}
+
 export interface CoreStatsSnapshot {
   startedAt: string;
   resetAt: string;
@@ -30,6 +41,8 @@ export interface CoreStatsSnapshot {
   peak100ms: number;
   peak1m: number;
   faults: FaultStats;
+  /** By account id. */
+  accounts: Record<string, AccountStats>;
 }
 
 export interface CoreStats {
@@ -37,7 +50,11 @@ export interface CoreStats {
   tokenRequest(): void;
   tokenIssued(): void;
   response(status: number): void;
-  rateLimited(): void;
+  /** A 429 for one account's call. */
+  rateLimited(accountId: string): void;
+  /** A call with a valid token of the account, at `t`. */
+  accountRequest(accountId: string, t: number): void;
+  accountToken(accountId: string): void;
   fault(kind: 'errors' | 'timeouts' | 'drops' | 'late'): void;
   snapshot(held: number): CoreStatsSnapshot;
   reset(): void;
@@ -56,6 +73,12 @@ export function createCoreStats(): CoreStats {
   const peak = new SlidingWindowPeak(1000);
   const peak100ms = new SlidingWindowPeak(100);
   const peak1m = new SlidingWindowPeak(60_000);
+  const accounts = new Map<string, { tokensIssued: number; requests: number; rateLimited: number; peak: SlidingWindowPeak; peak100ms: SlidingWindowPeak }>();
+  const account = (id: string) => {
+    let a = accounts.get(id);
+    if (!a) accounts.set(id, (a = { tokensIssued: 0, requests: 0, rateLimited: 0, peak: new SlidingWindowPeak(1000), peak100ms: new SlidingWindowPeak(100) }));
+    return a;
+  };
 
   return {
     arrive(routeKey, t) {
@@ -74,8 +97,18 @@ export function createCoreStats(): CoreStats {
     response(status) {
       responses.set(status, (responses.get(status) ?? 0) + 1);
     },
-    rateLimited() {
+    rateLimited(accountId) {
       rateLimited++;
+      account(accountId).rateLimited++;
+    },
+    accountRequest(accountId, t) {
+      const a = account(accountId);
+      a.requests++;
+      a.peak.arrive(t);
+      a.peak100ms.arrive(t);
+    },
+    accountToken(accountId) {
+      account(accountId).tokensIssued++;
     },
     fault(kind) {
       faults[kind]++;
@@ -94,6 +127,9 @@ export function createCoreStats(): CoreStats {
         peak100ms: peak100ms.peak,
         peak1m: peak1m.peak,
         faults: { ...faults, held },
+        accounts: Object.fromEntries(
+          [...accounts].map(([id, a]) => [id, { tokensIssued: a.tokensIssued, requests: a.requests, rateLimited: a.rateLimited, peak1s: a.peak.peak, peak100ms: a.peak100ms.peak }]),
+        ),
       };
     },
     reset() {
@@ -111,6 +147,7 @@ export function createCoreStats(): CoreStats {
       peak.reset();
       peak100ms.reset();
       peak1m.reset();
+      accounts.clear();
     },
   };
 }

@@ -12,7 +12,7 @@ import { defineRoute } from '../../src/ingress/api/router.ts';
 import { createApp } from '../../src/ingress/app.ts';
 import type { RunningIngress } from '../../src/ingress/server.ts';
 import { signWebhook } from '../../src/webhook-signature.ts';
-import { REDIS_URL, createTestRedis } from '../helpers/redis.ts';
+import { REDIS_ENV, createTestRedis } from '../helpers/redis.ts';
 import { basicAuth, useIngress } from '../helpers/ingress.ts';
 
 const h = useIngress('ingapi', { ADMIN_USER: 'admin', ADMIN_PASSWORD: 'pw-1', ADMIN_TOKEN: 'tok-1', WEBHOOK_SECRETS: 's1' });
@@ -85,7 +85,7 @@ describe('authentication', () => {
   it('turns the admin surface off, and says so, when no credentials are configured', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) });
-    const bare = loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' });
+    const bare = loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' });
     const { app } = createApp({ ...deps, config: bare, logger: createLogger({ level: 'info' }, sink) });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));

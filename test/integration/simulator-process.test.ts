@@ -52,4 +52,14 @@ describe('simulator process', () => {
     expect(alive(sim.pid)).toBe(false);
     await expect(fetch(sim.url)).rejects.toThrow();
   }, 30_000);
+
+  it('serves more accounts given as --sim-account, each with its own limit and stats', async () => {
+    const sim = await startSimulatorProcess({ args: ['--sim-account', 'acme=acme-client:acme-secret:1', '--sim-account', 'globex=globex-client:globex-secret'] });
+    started.push(sim);
+    const acme = await simToken(sim, { clientId: 'acme-client', secret: 'acme-secret' });
+    const globex = await simToken(sim, { clientId: 'globex-client', secret: 'globex-secret' });
+    expect([await send(sim.url, acme), await send(sim.url, acme)]).toEqual([202, 429]);
+    expect([await send(sim.url, globex), await send(sim.url, globex)]).toEqual([202, 202]);
+    expect((await sim.stats()).accounts).toMatchObject({ acme: { tokensIssued: 1, requests: 2, rateLimited: 1 }, globex: { tokensIssued: 1, requests: 2, rateLimited: 0 } });
+  });
 });

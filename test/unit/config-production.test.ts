@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, secretEnvironment } from '../../src/config.ts';
+import { loadConfig, secretEnvironment } from '../../src/config.ts';
+import { configErrorLines } from '../helpers/config-error.ts';
 
 const GOOD = {
   NODE_ENV: 'production',
@@ -8,15 +9,7 @@ const GOOD = {
   WEBHOOK_SECRETS: 'whsec-8d0c1f7e2a9b4c3d',
 };
 
-function refusal(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).lines;
-  }
-  throw new Error('production start was not refused');
-}
+const refusal = configErrorLines;
 
 describe('production mode', () => {
   it('starts with real secrets of its own', () => {
