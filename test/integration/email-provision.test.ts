@@ -52,6 +52,7 @@ describe('email provisioning', () => {
 
     // One job from spec to rules: each poll was a wait of it (delayed, no attempt spent),
     // not a loop in a worker and not a job of its own.
+    await untilJobSettled(h, req.jobId);
     const jobs = (await h.rt.queues.get('emailProvision').getJobs(['completed', 'failed', 'delayed', 'waiting', 'active'])) as Job[];
     expect(jobs.map((j) => j.id)).toEqual([req.jobId]);
     expect(jobs[0]!.attemptsMade).toBe(1);
@@ -163,6 +164,8 @@ describe('email provisioning', () => {
     h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const s = await untilStep(h, 'Pipeline inbox', 'done');
     expect(s.channelId).toBe(mid.channelId);
+    // The processor records 'done' before BullMQ moves the job (and counts the attempt).
+    await untilJobSettled(h, req.jobId);
     const job = await h.rt.queues.get('emailProvision').getJob(req.jobId);
     expect(job!.attemptsMade).toBe(2);
     const stats = h.fleet.sim.stats().email;
@@ -192,6 +195,7 @@ describe('email provisioning', () => {
     h.fleet.workers(EMAIL_PROCESSORS, ['emailProvision']);
     const s = await untilStep(h, 'Pipeline inbox', 'done');
     expect(Object.keys(s.rules).sort()).toEqual(['partners', 'resellers']);
+    await untilJobSettled(h, req.jobId);
     const job = (await h.rt.queues.get('emailProvision').getJob(req.jobId))!;
     expect(await job.getState()).toBe('completed');
     expect(job.attemptsMade).toBe(1); // a stall is not an attempt
