@@ -78,6 +78,7 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
   const preview = createPreviewServices(ctx);
   const campaigns = createCampaignServices(ctx);
   const afterReady = <T>(fn: () => Promise<T>): Promise<T> => waitForReady(ctx.redis).then(fn);
+  const ready = () => waitForReady(ctx.redis);
   return {
     sms: {
       /** Validates every message, reports bad ones per row, enqueues the rest. */
@@ -92,9 +93,9 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
         await waitForReady(ctx.redis);
         return sms.intake.submit(rows(), { batchId: o.batchId ?? `lib-${randomUUID()}`, defaults: o.defaults, dryRun: o.dryRun, allowRepeat: o.allowRepeat, onRow: o.onRow });
       },
-      getBatch: (batchId: string) => sms.store.getBatch(batchId),
-      getMessage: (messageId: string) => sms.store.getMessage(messageId),
-      consent: sms.consent,
+      getBatch: (batchId: string) => afterReady(() => sms.store.getBatch(batchId)),
+      getMessage: (messageId: string) => afterReady(() => sms.store.getMessage(messageId)),
+      consent: methodsAfterReady(sms.consent, ready),
     },
     flows: {
       /** Every problem at once; never throws. */
@@ -105,13 +106,13 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
         await waitForReady(ctx.redis);
         return flows.publish(flow, o);
       },
-      status: (publishId: string) => flows.publishStatus(publishId),
+      status: (publishId: string) => afterReady(() => flows.publishStatus(publishId)),
       /** Resolves when the publish has ended (completed, unchanged or failed), handing over each step on the way. */
       waitForPublish: (publishId: string, o: { timeoutMs?: number; onStep?: (line: PublishStepLine) => void } = {}) =>
-        flows.waitForPublish(publishId, o.onStep ?? (() => undefined), { timeoutMs: o.timeoutMs ?? 300_000 }),
-      revisions: (name: string) => flows.store.revisions(name),
-      rollback: (name: string, revision: number, o: { message?: string } = {}) => flows.rollback(name, revision, o),
-      metrics: () => flows.metrics(),
+        afterReady(() => flows.waitForPublish(publishId, o.onStep ?? (() => undefined), { timeoutMs: o.timeoutMs ?? 300_000 })),
+      revisions: (name: string) => afterReady(() => flows.store.revisions(name)),
+      rollback: (name: string, revision: number, o: { message?: string } = {}) => afterReady(() => flows.rollback(name, revision, o)),
+      metrics: () => afterReady(() => flows.metrics()),
     },
     campaigns: {
       /** Checks a preview spec (object or YAML/JSON text) and enqueues its activation. */
@@ -122,9 +123,9 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
         const started = await preview.activate(checked.value);
         return o.wait ? { ...started, state: await preview.wait(started.activationId, o.timeoutMs ?? 600_000) } : started;
       },
-      previewStatus: (ref: string) => preview.status(ref),
-      previewContacts: (activationId: string, o: { excluded?: boolean; reason?: string; offset?: number; count?: number } = {}) => preview.contacts(activationId, o),
-      dnc: preview.dnc,
+      previewStatus: (ref: string) => afterReady(() => preview.status(ref)),
+      previewContacts: (activationId: string, o: { excluded?: boolean; reason?: string; offset?: number; count?: number } = {}) => afterReady(() => preview.contacts(activationId, o)),
+      dnc: methodsAfterReady(preview.dnc, ready),
       /** Records and enqueues a launch; the same launchId twice is one launch. */
       launch: (spec: unknown, o: Parameters<typeof campaigns.launch>[1] = {}) => afterReady(() => campaigns.launch(spec, o)),
       /** The launch after it settled (RUNNING or failed), or as it stands after `timeoutMs`. */
@@ -138,4 +139,17 @@ export function createFleetClient(opts: FleetClientOptions = {}) {
     },
     close: () => ctx.close(),
   };
+}
+
+/**
+ * The store with each of its methods waiting for the Redis connection first: the library's
+ * connection fails fast instead of queueing commands, so a call made right after
+ * createFleetClient() would otherwise throw while it connects.
+ */
+function methodsAfterReady<T extends object>(store: T, ready: () => Promise<void>): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(store)) {
+    wrapped[name] = typeof value === 'function' ? (...args: unknown[]) => ready().then(() => (value as (...a: unknown[]) => unknown).apply(store, args)) : value;
+  }
+  return wrapped as T;
 }
