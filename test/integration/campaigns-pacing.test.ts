@@ -33,7 +33,8 @@ async function start(label: string, sim: CampaignsConfigInput, env: Record<strin
   const fleet = await startTestFleet({
     label,
     sim: { now: fastClock() },
-    env: { CAMPAIGN_POLL_INTERVAL_MS: '20', CAMPAIGN_POLL_JITTER_MS: '10', PACING_CHECK_EVERY_MS: '100', CXONE_BREAKER_FAILURES: '1000', ...env },
+    // The realtime window is 300 simulated s = 0.5 s here: a raise waits for it.
+    env: { CAMPAIGN_POLL_INTERVAL_MS: '20', CAMPAIGN_POLL_JITTER_MS: '10', PACING_CHECK_EVERY_MS: '100', PACING_REALTIME_WINDOW_MS: '500', CXONE_BREAKER_FAILURES: '1000', ...env },
   });
   fleet.sim.campaigns.configure(sim);
   const rt = fleet.runtime();
@@ -49,12 +50,18 @@ async function running(x: Harness): Promise<string> {
 
 const history = (x: Harness, id: string) => x.fleet.sim.stats().campaigns.cpmHistory[id] ?? [];
 
+// The document's rule (L-40) is the `seed` policy; the default steers from it by the
+// abandonment budget once live answers are counted (PA-U4), so tests about the rule itself,
+// the breaker and the lifecycle pin `seed`.
+const SEED = { PACING_POLICY: 'seed' };
+
 describe('pacing checks', () => {
-  it('PA-1: answer rate 0.5 -> 25 calls/min, then no further PATCH while steady; decisions recorded with their inputs; 202 counts as success', async () => {
+  it('PA-1: with no abandonment the default climbs to 25 calls/min, then no further PATCH while steady; decisions recorded with their inputs; 202 counts as success', async () => {
     const x = await start('pa1', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }], agents: 40 }, patchStatus: 202 });
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
-    await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
+    // 15 one-step raises, each after a whole realtime window (0.5 s).
+    await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), { ...WAIT, timeout: 40_000 });
     const patches = history(x, id).length;
     const checks = (await x.svc.pacing.decisions(id, 500)).length;
     await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).length).toBeGreaterThanOrEqual(checks + 3), WAIT);
@@ -67,15 +74,15 @@ describe('pacing checks', () => {
     expect(summary?.totalCalls).toBeGreaterThan(0);
   });
 
-  it('PA-1: answer rate 0.1 -> 5 calls/min', async () => {
-    const x = await start('pa1low', { dialer: { answerSchedule: [{ atMs: 0, p: 0.1 }] } });
+  it('PA-1: answer rate 0.1 -> 5 calls/min (seed)', async () => {
+    const x = await start('pa1low', { dialer: { answerSchedule: [{ atMs: 0, p: 0.1 }] } }, SEED);
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
     await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(5), WAIT);
   });
 
   it('PA-2: a 409 on PATCH fails the check with the seed message and counts on the dialer breaker', async () => {
-    const x = await start('pa2', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] }, script: [{ route: 'patch', status: 409, times: 1 }] });
+    const x = await start('pa2', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] }, script: [{ route: 'patch', status: 409, times: 1 }] }, SEED);
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
     await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).some((d) => d.error === 'pacing update failed with status 409')).toBe(true), WAIT);
@@ -88,7 +95,7 @@ describe('pacing checks', () => {
   });
 
   it('PA-3: three failures open the dialer breaker; checks wait without calls; after the open time one probe, two successes close it', async () => {
-    const x = await start('pa3', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } }, { DIALER_BREAKER_OPEN_MS: '1500' });
+    const x = await start('pa3', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } }, { ...SEED, DIALER_BREAKER_OPEN_MS: '1500' });
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
     x.fleet.sim.campaigns.configure({ script: [{ route: 'realtime', status: 500, times: 3 }] });
@@ -104,7 +111,7 @@ describe('pacing checks', () => {
   });
 
   it('PA-4: the scheduler goes when the campaign stops, and no PATCH follows', async () => {
-    const x = await start('pa4', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } });
+    const x = await start('pa4', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } }, SEED);
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
     await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
