@@ -140,16 +140,31 @@ describe('pacing checks', () => {
     expect(x.fleet.sim.campaigns.campaigns().find((c) => c.id === id)?.status).toBe('STOPPED');
   });
 
-  it('PA-5: two worker pools, one scheduler -> one check (one realtime read) per interval', async () => {
+  it('PA-5: two worker pools, one scheduler -> one check job per scheduler iteration, one realtime read per check', async () => {
     const x = await start('pa5', { dialer: { answerSchedule: [{ atMs: 0, p: 0.3 }] } }, { PACING_CHECK_EVERY_MS: '200' });
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['pacingCheck']);
     const id = await running(x);
+    const queue = x.rt.queues.get('pacingCheck');
     await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).length).toBeGreaterThanOrEqual(8), WAIT);
-    const decisions = (await x.svc.pacing.decisions(id, 500)).reverse();
-    // Each check is one scheduler iteration; two checks never share an interval.
-    for (let i = 1; i < decisions.length; i++) expect(decisions[i]!.at - decisions[i - 1]!.at).toBeGreaterThan(100);
-    expect(x.fleet.sim.stats().campaigns.realtimeReads).toBeLessThanOrEqual(decisions.length + 1);
+    // Freeze: no further iterations, and the one in flight (if any) finishes.
+    await queue.removeJobScheduler(campaignJobIds.pacingScheduler(id));
+    await vi.waitFor(async () => expect(await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized')).toEqual({ waiting: 0, delayed: 0, active: 0, prioritized: 0 }), WAIT);
+    const jobs = await queue.getJobs(['completed', 'failed']);
+    // A scheduler's job id carries its iteration's slot ("repeat:<scheduler>:<millis>"): two
+    // jobs in one slot would be two checks in one interval.
+    const slots = jobs.map((j) => Number(String(j.id).split(':').at(-1)));
+    expect(slots.every(Number.isFinite)).toBe(true);
+    expect(new Set(slots).size).toBe(jobs.length);
+    const skippedBy = (j: (typeof jobs)[number]) => (j.returnvalue as { skipped?: string } | null)?.skipped;
+    const checks = jobs.filter((j) => j.returnvalue && !skippedBy(j));
+    // An iteration that starts while the previous check still runs (a slow box) skips, by the lock.
+    expect(jobs.filter((j) => !checks.includes(j)).map((j) => skippedBy(j) ?? j.failedReason)).toEqual(jobs.filter((j) => !checks.includes(j)).map(() => 'another check is running'));
+    expect(checks.length).toBeGreaterThanOrEqual(8);
+    // Each check read the realtime figures once and recorded one decision.
+    const decisions = await x.svc.pacing.decisions(id, 500);
+    expect(decisions).toHaveLength(checks.length);
+    expect(x.fleet.sim.stats().campaigns.realtimeReads).toBe(checks.length);
   });
 
   it('SU-1: the summary is the dialer model\'s counters; a 503 on statistics -> "summary returned status 503"', async () => {
