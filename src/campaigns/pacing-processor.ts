@@ -117,22 +117,16 @@ export function createPacingCheck(deps: PacingDeps) {
       await deps.schedule.end(campaignId);
       return { campaignId, skipped: 'pacing not active' };
     }
-    await deps.breakers.gate(campaignId);
-    try {
+    return deps.breakers.guarded(campaignId, async () => {
       const status = (await getCampaign(deps.client, campaignId, { signal })).status?.toUpperCase();
       if (status !== 'RUNNING') {
-        await deps.breakers.record(campaignId, true);
         await deps.schedule.end(campaignId);
         log.info({ campaignId, status }, 'campaign not running: pacing checks end');
         return { campaignId, skipped: `campaign ${status ?? 'without status'}` };
       }
       const r = await decideAndApply(p, campaignId, signal, log);
-      await deps.breakers.record(campaignId, true);
       return { campaignId, policy: p.policy, from: p.cpm, to: r.decision.cpm, kind: r.decision.kind };
-    } catch (err) {
-      if (!(err instanceof RateLimitedError)) await deps.breakers.record(campaignId, false);
-      throw err;
-    }
+    });
   }
   return processor;
 }
