@@ -1,27 +1,17 @@
 // Pacing checks (PA-1, PA-3, PA-4, PA-5, SU-1): one job scheduler per running campaign, real
 // Redis, the simulator over HTTP on a clock 600x faster than the wall (100 ms = 1 simulated
 // minute), so the dialer model has figures at every check.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CAMPAIGN_PROCESSORS } from '../../src/campaigns/processors.ts';
 import { campaignJobIds } from '../../src/campaigns/keys.ts';
-import { createCampaignServices, type CampaignServices } from '../../src/campaigns/services.ts';
-import type { Runtime } from '../../src/runtime.ts';
 import type { CampaignsConfigInput } from '../../src/simulator/campaigns-config.ts';
-import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { awaitLaunch, useCampaignFleets, type CampaignHarness } from '../helpers/campaigns.ts';
 
 const WAIT = { timeout: 20_000, interval: 25 } as const;
 const SPEC = { name: 'Pacing', contactListId: 'CL-839201-AJF2', pacing: { callsPerMinute: 10, maxConcurrent: 50 } };
 
-interface Harness {
-  fleet: TestFleet;
-  rt: Runtime;
-  svc: CampaignServices;
-}
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.fleet.cleanup();
-  h = undefined;
-});
+type Harness = CampaignHarness;
+const fleets = useCampaignFleets();
 
 function fastClock(factor = 600): () => number {
   const base = Date.now();
@@ -29,23 +19,18 @@ function fastClock(factor = 600): () => number {
   return () => base + (performance.now() - p0) * factor;
 }
 
-async function start(label: string, sim: CampaignsConfigInput, env: Record<string, string> = {}): Promise<Harness> {
-  const fleet = await startTestFleet({
-    label,
+function start(label: string, sim: CampaignsConfigInput, env: Record<string, string> = {}): Promise<Harness> {
+  return fleets.start(label, {
+    campaigns: sim,
     sim: { now: fastClock() },
     // The realtime window is 300 simulated s = 0.5 s here: a raise waits for it.
     env: { CAMPAIGN_POLL_INTERVAL_MS: '20', CAMPAIGN_POLL_JITTER_MS: '10', PACING_CHECK_EVERY_MS: '100', PACING_REALTIME_WINDOW_MS: '500', CXONE_BREAKER_FAILURES: '1000', ...env },
   });
-  fleet.sim.campaigns.configure(sim);
-  const rt = fleet.runtime();
-  h = { fleet, rt, svc: createCampaignServices({ config: fleet.config, redis: rt.redis, enqueuer: rt.enqueuer }) };
-  return h;
 }
 
 async function running(x: Harness): Promise<string> {
   const { launchId } = await x.svc.launch(SPEC);
-  await vi.waitFor(async () => expect((await x.svc.getLaunch(launchId))?.status).toBe('running'), WAIT);
-  return (await x.svc.getLaunch(launchId))!.campaignId!;
+  return (await awaitLaunch(x, launchId, ['running'], WAIT.timeout)).campaignId!;
 }
 
 const history = (x: Harness, id: string) => x.fleet.sim.stats().campaigns.cpmHistory[id] ?? [];
