@@ -53,7 +53,7 @@ describe('PA-U4: seed+abandon-cap steers by the abandonment budget once live ans
   const win = (answered: number, abandoned: number) => ({ rate: abandoned / answered, answered, abandoned });
   const both = (answered: number, abandoned: number) => ({ h24: win(answered, abandoned), d30: win(answered, abandoned) });
   const steer = (o: Partial<PacingInputs>) => decidePacing(inputs({ answerRate: 0.3, settled: true, newAbandons: 0, ...o }), { policy: 'seed+abandon-cap', targetAnswerRate: 0.35, budget: BUDGET });
-  it('no abandons over a settled realtime window and at or under the target: one step up, whatever the seed says', () => {
+  it("no abandons over a settled realtime window, at or under the target (or one abandon of room to the limit): one step up, whatever the seed says", () => {
     expect(steer({ currentCpm: 10, windows: both(1000, 10) })).toMatchObject({ cpm: 11, kind: 'raise' });
     expect(steer({ currentCpm: 10, answerRate: 0.1, windows: both(1000, 10) })).toMatchObject({ cpm: 11, kind: 'raise' });
     expect(steer({ currentCpm: 25, windows: both(1000, 10) })).toMatchObject({ cpm: 25, kind: 'hold' });
@@ -72,8 +72,11 @@ describe('PA-U4: seed+abandon-cap steers by the abandonment budget once live ans
     expect(steer({ currentCpm: 20, windows: both(990, 29), abandonRate: 0.03, newAbandons: 1, settled: false })).toMatchObject({ cpm: 10 });
     expect(steer({ currentCpm: 1, windows: both(1000, 29), abandonRate: 0.03, newAbandons: 1 })).toMatchObject({ cpm: 1, kind: 'hold' });
   });
-  it('over the target without new abandons: holds (the budget refills with live answers)', () => {
-    expect(steer({ currentCpm: 12, windows: both(1000, 27) })).toMatchObject({ cpm: 12, kind: 'hold' });
+  it('over the target, a clean rate still climbs while one abandon of room to the limit is left; then it holds', () => {
+    expect(steer({ currentCpm: 12, windows: both(1000, 27) })).toMatchObject({ cpm: 13, kind: 'raise' });
+    expect(steer({ currentCpm: 12, windows: both(990, 29) })).toMatchObject({ cpm: 12, kind: 'hold' });
+    // Realtime abandons still in the window (none new): no raise either.
+    expect(steer({ currentCpm: 12, windows: both(1000, 20), abandonRate: 0.01 })).toMatchObject({ cpm: 12, kind: 'hold' });
   });
   it('a window at the limit still floors', () => {
     expect(steer({ currentCpm: 12, windows: both(1000, 30) })).toMatchObject({ cpm: 1, kind: 'floor' });

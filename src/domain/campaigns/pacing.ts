@@ -128,12 +128,13 @@ function abandonsLeft(windows: PacingInputs['windows'], rate: number): number {
 
 /**
  * The abandonment-target controller (VICIdial's adaptive dial level, Amazon Connect's
- * abandonment-rate pacing): one calls/min at a time up while the rate in force abandons
- * nobody and the rolling windows are at or under the target; down when it abandons with less
- * than one abandon of budget left to the target; halved when it abandons over the target (once
- * per realtime window) or one abandon short of the limit. Budget spent early is paid back by
- * holding a rate that does not abandon, never by running at the floor (which refills the
- * budget slowest: the budget grows with live answers).
+ * abandonment-rate pacing). The target is where an abandoning rate is pushed down, the limit
+ * the wall a raise respects: one calls/min up while the rate in force has abandoned nobody
+ * over a whole realtime window and the windows have at least one abandon of room to the
+ * limit; down one when it abandons with less than one abandon of budget left to the target;
+ * halved when it abandons over the target (once per realtime window) or one abandon short of
+ * the limit. A clean rate keeps climbing over the target: holding it refills the budget with
+ * live answers, fastest at a rate that answers many and abandons none, never at the floor.
  */
 function steerToTarget(inputs: PacingInputs, b: AbandonBudget): PacingDecision {
   const { currentCpm, abandonRate } = inputs;
@@ -150,7 +151,7 @@ function steerToTarget(inputs: PacingInputs, b: AbandonBudget): PacingDecision {
   } else if (abandoning && toTarget < 1) {
     cpm = currentCpm - 1;
     why = `abandoning with ${budget}: one step down`;
-  } else if (abandonRate === 0 && toTarget >= 0 && settled) {
+  } else if (abandonRate === 0 && settled && (toTarget >= 0 || toLimit >= 1)) {
     cpm = currentCpm + 1;
     why = `no abandons over the realtime window, ${budget}: one step up`;
   }
