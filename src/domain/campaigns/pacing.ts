@@ -129,9 +129,10 @@ function abandonsLeft(windows: PacingInputs['windows'], rate: number): number {
 /**
  * The abandonment-target controller (VICIdial's adaptive dial level, Amazon Connect's
  * abandonment-rate pacing). The target is where an abandoning rate is pushed down, the limit
- * the wall a raise respects: one calls/min up while the rate in force has abandoned nobody
- * over a whole realtime window and the windows have at least one abandon of room to the
- * limit; down one when it abandons with less than one abandon of budget left to the target;
+ * the wall a raise respects: one call/min up while the rate in force has abandoned nobody
+ * over a whole realtime window and the windows are at or under the target or keep at least
+ * one abandon of room to the limit; down one when it abandons with less than one abandon of
+ * budget left to the target;
  * halved when it abandons over the target (once per realtime window) or one abandon short of
  * the limit. A clean rate keeps climbing over the target: holding it refills the budget with
  * live answers, fastest at a rate that answers many and abandons none, never at the floor.
