@@ -159,8 +159,11 @@ describe('campaign launch (LA-*)', () => {
     const job = await finalJob(x, launchId);
     expect(job.attemptsMade).toBe(1);
     expect(savedStep(job.data)?.state).toMatchObject({ rateLimited: 1 });
-    // 30 ms before the 429, 60 ms after it (doubled; jitter 0 here).
-    expect(waits).toContain(60);
+    // 30 ms before the 429, 60 ms after it (doubled; jitter 0 here). BullMQ keeps the delay
+    // left when its script ran, a few ms under the wait on a busy machine: a delay above 30
+    // can only be a doubled wait.
+    expect(Math.max(...waits)).toBeGreaterThan(30);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(60);
     expect(x.fleet.sim.stats().campaigns.scripted).toBe(1);
   });
 
