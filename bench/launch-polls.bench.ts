@@ -92,6 +92,7 @@ async function round(n: number): Promise<RoundFigures> {
     console.log(`launches: ${running} running, ${failed.length} failed${failed.length ? ` (${[...new Set(failed.map((f) => `${f?.errorCode}: ${f?.error}`))].slice(0, 3).join('; ')})` : ''}`);
     console.log(`status polls per campaign: mean ${meanPolls.toFixed(2)}, median ${median(polls)}, min ${minPolls}, max ${maxPolls}; expected ${EXPECTED_POLLS}; within 10 %: ${within}/${polls.length}`);
     console.log(`status polls: ${sp.total} over ${spanS.toFixed(1)} s = ${meanPerS.toFixed(1)}/s mean; busiest 1 s: ${sp.peak1s} (${peakRatio.toFixed(2)}x the mean)`);
+    console.log(`status polls in each second from the first: ${sp.perSecond.join(' ')}`);
     console.log(`all requests: ${s.apiRequests}, busiest 1 s ${s.peak1s}; 429s: ${s.rateLimited}; token requests: ${s.tokenRequests}`);
     return { running, meanPolls, medianPolls: median(polls), peakRatio, rateLimited: s.rateLimited };
   } finally {

@@ -11,7 +11,7 @@
 //   PACING_MAX_STEP_UP=0.5 npm run bench:pacing
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.ts';
-import { abandonWindows, decidePacing, type AbandonSample, type PacingPolicy, type WindowRate } from '../src/domain/campaigns/pacing.ts';
+import { abandonWindows, decidePacing, pacingInputs, type AbandonSample, type PacingPolicy, type WindowRate } from '../src/domain/campaigns/pacing.ts';
 import { DIALER_DEFAULTS } from '../src/simulator/campaigns-config.ts';
 import { advanceDialer, createDialer, realtimeOf, setPacing, statisticsOf, type DialerSettings } from '../src/simulator/dialer-model.ts';
 
@@ -55,6 +55,7 @@ function simulate(seed: number, policy: PacingPolicy | { fixed: number }): Run {
   const samples: AbandonSample[] = [];
   const cpmByHour: number[] = [];
   let stopped = false;
+  let changedAt = t0;
   for (let t = t0 + CHECK_MS; t <= t0 + DURATION_MS; t += CHECK_MS) {
     if ((t - t0) % HOUR === CHECK_MS) cpmByHour.push(dialer.callsPerMinute);
     advanceDialer(dialer, t);
@@ -63,10 +64,13 @@ function simulate(seed: number, policy: PacingPolicy | { fixed: number }): Run {
     const stats = statisticsOf(dialer);
     samples.push({ t, answered: stats.answered, abandoned: stats.abandoned });
     const decision = decidePacing(
-      { currentCpm: dialer.callsPerMinute, answerRate: realtime.answerRate, abandonRate: realtime.abandonRate, windows: abandonWindows(samples, t) },
+      pacingInputs({ currentCpm: dialer.callsPerMinute, cpmSince: changedAt, realtime, samples, now: t, realtimeWindowMs: pacing.realtimeWindowMs }),
       { policy: policy as PacingPolicy, targetAnswerRate: pacing.targetAnswerRate, budget: pacing.budget },
     );
-    if (decision.cpm !== dialer.callsPerMinute) setPacing(dialer, t, { callsPerMinute: decision.cpm });
+    if (decision.cpm !== dialer.callsPerMinute) {
+      setPacing(dialer, t, { callsPerMinute: decision.cpm });
+      changedAt = t;
+    }
     if (decision.kind === 'stop') {
       setPacing(dialer, t, { callsPerMinute: 0 });
       stopped = true;
@@ -95,6 +99,7 @@ console.log('');
 console.log(`${'seed'.padEnd(5)} ${'policy'.padEnd(18)} ${pad('abandon 24h', 12)} ${pad('abandon 30d', 12)} ${pad('connects/agent-h', 17)}  cpm at each hour`);
 
 const capRatios: number[] = [];
+const capRates: number[] = [];
 for (const seed of SEEDS) {
   const fixedRuns = FIXED.map((cpm) => ({ cpm, run: simulate(seed, { fixed: cpm }) }));
   const legal = fixedRuns.filter((f) => f.run.d30.rate <= LIMIT && f.run.h24.rate <= LIMIT);
@@ -112,6 +117,7 @@ for (const seed of SEEDS) {
   const capLegal = cap.h24.rate <= LIMIT && cap.d30.rate <= LIMIT;
   const ratio = best ? cap.connectsPerAgentHour / best.run.connectsPerAgentHour : NaN;
   capRatios.push(ratio);
+  capRates.push(Math.max(cap.h24.rate, cap.d30.rate));
   console.log(
     `      sweep: ${fixedRuns.map((f) => `${f.cpm}:${(f.run.d30.rate * 100).toFixed(1)}%/${f.run.connectsPerAgentHour.toFixed(1)}`).join(' ')}`,
   );
@@ -121,7 +127,10 @@ for (const seed of SEEDS) {
   );
 }
 console.log('');
+console.log(`cap abandonment (24h / 30d) per seed: ${capRates.map((r) => pct(r)).join(' ')}; max ${pct(Math.max(...capRates))}`);
 console.log(`cap / best fixed per seed: ${capRatios.map((r) => r.toFixed(3)).join(' ')}; min ${Math.min(...capRatios).toFixed(3)}`);
+console.log(`target 1: seed+abandon-cap <= ${pct(LIMIT)} in every seed (24 h and 30 d): ${Math.max(...capRates) <= LIMIT ? 'PASS' : 'FAIL'}`);
+console.log(`target 2: seed+abandon-cap >= 0.90 x the best legal fixed rate's connects/agent-hour in every seed: ${Math.min(...capRatios) >= 0.9 ? 'PASS' : 'FAIL'}`);
 console.log(`${SEEDS.length} seeds x ${FIXED.length + 2} runs in ${((performance.now() - started) / 1000).toFixed(1)} s wall`);
 console.log(failed ? 'FAIL' : 'PASS');
 process.exitCode = failed ? 1 : 0;

@@ -128,6 +128,8 @@ export const envSchema = z.object({
   PACING_TARGET_ANSWER_RATE: num(0, 1).default(0.35),
   PACING_MAX_STEP_UP: z.preprocess(blankAsUnset, num(0, 100).optional()),
   PACING_FLOOR_CPM: int(1, 1000).default(1),
+  // CXone's realtime window: a raise waits until the realtime figures describe the rate in force alone.
+  PACING_REALTIME_WINDOW_MS: int(0, 86_400_000).default(300_000),
   ABANDON_LIMIT: num(0, 1).default(0.03),
   ABANDON_TARGET: num(0, 1).default(0.024),
   ABANDON_MIN_ANSWERED: int(0).default(50),
@@ -283,6 +285,7 @@ function toConfig(e: Env) {
         everyMs: e.PACING_CHECK_EVERY_MS,
         policy: e.PACING_POLICY,
         targetAnswerRate: e.PACING_TARGET_ANSWER_RATE,
+        realtimeWindowMs: e.PACING_REALTIME_WINDOW_MS,
         budget: {
           limit: e.ABANDON_LIMIT,
           target: e.ABANDON_TARGET,

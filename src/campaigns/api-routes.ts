@@ -4,7 +4,7 @@
 // view is what the workers recorded; a wait reads those records up to its bound.
 import { z } from 'zod';
 import { ErrorCode, isErrorCode } from '../errors.ts';
-import { defineRoute, type ApiRouter } from '../ingress/api/router.ts';
+import { defineRoute, type ApiRouter, type RouteDefinition } from '../ingress/api/router.ts';
 import { HttpError } from '../ingress/http-error.ts';
 import { PACING_POLICIES } from '../domain/campaigns/pacing.ts';
 import { launchIdOfKey, launchOutcome, parseLaunchSpec, type CampaignServices, type JobWait } from './services.ts';
@@ -43,6 +43,30 @@ const orchestratePacingBody = z
   .refine((b) => b.callsPerMinute !== undefined || b.auto !== undefined || b.policy !== undefined, { message: 'give callsPerMinute, auto or policy' });
 const summaryQuery = z.object({ refresh: z.enum(['true', 'false', '1', '0']).optional() });
 const orchestrateSummaryQuery = summaryQuery.extend({ campaignId: id });
+
+/** What each route (and its seed alias) answers, for the OpenAPI document. */
+const RESPONSES = {
+  launch: {
+    200: { description: 'With ?wait: the campaign is RUNNING' },
+    202: { description: 'Launch recorded and queued: {launchId, status: "launched"}' },
+    409: { description: 'With ?wait: the campaign reached STOPPED (CAMPAIGN_STOPPED)' },
+    422: { description: 'With ?wait: the contact list failed its checks (CONTACT_LIST_*)' },
+    502: { description: 'With ?wait: CXone put the campaign in ERROR (CAMPAIGN_ERROR, with lastError) or refused a call' },
+    504: { description: 'With ?wait: not settled within the wait' },
+  },
+  pacing: {
+    200: { description: 'With ?wait: "Pacing adjusted successfully"' },
+    202: { description: 'Queued' },
+    404: { description: 'No campaign of that id launched by this fleet' },
+    409: { description: 'The campaign is not running (CAMPAIGN_NOT_RUNNING)' },
+    503: { description: 'The dialer breaker of the campaign is open (CIRCUIT_OPEN, Retry-After)' },
+  },
+  summary: {
+    200: { description: 'The last statistics (totalCalls, answered, abandoned, avgTalkTime, connectRate) with asOf' },
+    502: { description: 'CXone refused the statistics read ("summary returned status N")' },
+    504: { description: 'No statistics within 15 s' },
+  },
+};
 
 const notFound = (what: string) => new HttpError(ErrorCode.NotFound, what);
 const untilS = (s: number | undefined) => Math.round((s ?? 0) * 1000);
@@ -101,33 +125,27 @@ export function registerCampaignRoutes(api: ApiRouter, deps: CampaignRouteDeps):
     throw new HttpError(ErrorCode.Deadline, `no statistics for campaign ${campaignId} within ${SUMMARY_WAIT_MS / 1000} s`, { campaignId });
   }
 
-  const launchRoute = {
-    body: z.record(z.string(), z.unknown()),
-    query: launchQuery,
-    responses: {
-      200: { description: 'With ?wait: the campaign is RUNNING' },
-      202: { description: 'Launch recorded and queued: {launchId, status: "launched"}' },
-      409: { description: 'With ?wait: the campaign reached STOPPED (CAMPAIGN_STOPPED)' },
-      422: { description: 'With ?wait: the contact list failed its checks (CONTACT_LIST_*)' },
-      502: { description: 'With ?wait: CXone put the campaign in ERROR (CAMPAIGN_ERROR, with lastError) or refused a call' },
-      504: { description: 'With ?wait: not settled within the wait' },
+  // The launch, pacing and summary routes each have the seed's route as an alias: the same
+  // method, responses and outcome (pacing and summary take the campaign id in the body or query).
+  const launchBody = z.record(z.string(), z.unknown());
+  routeWithSeedAlias(
+    {
+      method: 'post',
+      path: '/campaigns/launches',
+      summary: 'Launch a campaign: contact-list checks, create, start, status polls (one step job); the same Idempotency-Key is the same launch',
+      body: launchBody,
+      query: launchQuery,
+      responses: RESPONSES.launch,
+      handler: ({ body, query, idempotencyKey, requestId }) => launch(body, query, idempotencyKey, requestId),
     },
-  };
-  for (const [path, summary] of [
-    ['/campaigns/launches', 'Launch a campaign: contact-list checks, create, start, status polls (one step job); the same Idempotency-Key is the same launch'],
-    ['/orchestrate/launch', "The seed's launch route (compatible alias of POST /campaigns/launches)"],
-  ] as const) {
-    api.route(
-      defineRoute({
-        method: 'post',
-        path,
-        summary,
-        tags: TAG,
-        ...launchRoute,
-        handler: ({ body, query, idempotencyKey, requestId }) => launch(body, query, idempotencyKey, requestId),
-      }),
-    );
-  }
+    {
+      path: '/orchestrate/launch',
+      summary: "The seed's launch route (compatible alias of POST /campaigns/launches)",
+      body: launchBody,
+      query: launchQuery,
+      handler: ({ body, query, idempotencyKey, requestId }) => launch(body, query, idempotencyKey, requestId),
+    },
+  );
   api.route(
     defineRoute({
       method: 'get',
@@ -171,66 +189,52 @@ export function registerCampaignRoutes(api: ApiRouter, deps: CampaignRouteDeps):
       },
     }),
   );
-  const pacingResponses = {
-    200: { description: 'With ?wait: "Pacing adjusted successfully"' },
-    202: { description: 'Queued' },
-    404: { description: 'No campaign of that id launched by this fleet' },
-    409: { description: 'The campaign is not running (CAMPAIGN_NOT_RUNNING)' },
-    503: { description: 'The dialer breaker of the campaign is open (CIRCUIT_OPEN, Retry-After)' },
-  };
-  api.route(
-    defineRoute({
+
+  const refreshOf = (q: { refresh?: string | undefined }) => q.refresh === 'true' || q.refresh === '1';
+  routeWithSeedAlias(
+    {
       method: 'patch',
       path: '/campaigns/:id/pacing',
       summary: 'Set the calls per minute by hand (policy manual) or change the pacing policy',
-      tags: TAG,
       params: campaignParams,
       query: waitOnly,
       body: pacingBody,
-      responses: pacingResponses,
+      responses: RESPONSES.pacing,
       handler: ({ params, query, body }) => setPacing(params.id, body, query.wait),
-    }),
-  );
-  api.route(
-    defineRoute({
-      method: 'patch',
+    },
+    {
       path: '/orchestrate/pacing',
       summary: "The seed's pacing route (compatible alias of PATCH /campaigns/:id/pacing, the id in the body)",
-      tags: TAG,
       query: waitOnly,
       body: orchestratePacingBody,
-      responses: pacingResponses,
       handler: ({ query, body: { campaignId, ...change } }) => setPacing(campaignId, change, query.wait),
-    }),
+    },
   );
-  const summaryResponses = {
-    200: { description: 'The last statistics (totalCalls, answered, abandoned, avgTalkTime, connectRate) with asOf' },
-    502: { description: 'CXone refused the statistics read ("summary returned status N")' },
-    504: { description: 'No statistics within 15 s' },
-  };
-  api.route(
-    defineRoute({
+  routeWithSeedAlias(
+    {
       method: 'get',
       path: '/campaigns/:id/summary',
       summary: 'Campaign statistics from the last read (refreshed through a job when older than 60 s, or with ?refresh=true)',
-      tags: TAG,
       params: campaignParams,
       query: summaryQuery,
-      responses: summaryResponses,
-      handler: ({ params, query }) => summary(params.id, query.refresh === 'true' || query.refresh === '1'),
-    }),
-  );
-  api.route(
-    defineRoute({
-      method: 'get',
+      responses: RESPONSES.summary,
+      handler: ({ params, query }) => summary(params.id, refreshOf(query)),
+    },
+    {
       path: '/orchestrate/summary',
       summary: "The seed's summary route (compatible alias of GET /campaigns/:id/summary, ?campaignId=)",
-      tags: TAG,
       query: orchestrateSummaryQuery,
-      responses: summaryResponses,
-      handler: ({ query }) => summary(query.campaignId, query.refresh === 'true' || query.refresh === '1'),
-    }),
+      handler: ({ query }) => summary(query.campaignId, refreshOf(query)),
+    },
   );
+
+  function routeWithSeedAlias<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined, AB extends z.ZodType | undefined, AQ extends z.ZodType | undefined>(
+    route: Omit<RouteDefinition<B, Q, P>, 'tags'>,
+    alias: Pick<RouteDefinition<AB, AQ, undefined>, 'path' | 'summary' | 'body' | 'query' | 'handler'>,
+  ): void {
+    api.route(defineRoute<B, Q, P>({ ...route, tags: TAG }));
+    api.route(defineRoute<AB, AQ, undefined>({ ...alias, method: route.method, responses: route.responses, tags: TAG }));
+  }
   api.route(
     defineRoute({
       method: 'get',

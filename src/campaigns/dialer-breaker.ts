@@ -37,26 +37,44 @@ export function createDialerBreakers(deps: { redis: RedisConnection; prefix: str
 
   const gauge = (campaignId: string, state: BreakerState) => deps.metrics?.campaignBreakerOpen.set({ campaign: campaignId }, state === 'open' ? 1 : 0);
 
+  /**
+   * Lets a call through or defers it (RateLimitedError: no attempt spent) while the breaker
+   * is open or another process holds the half-open probe.
+   */
+  async function gate(campaignId: string): Promise<void> {
+    await of(campaignId).check();
+    const v = await view(campaignId);
+    if (v.state !== 'half-open') return;
+    const leased = await deps.redis.set(keys.probe(campaignId), '1', 'PX', deps.settings.openMs, 'NX');
+    if (leased !== 'OK') throw new RateLimitedError(`dialer breaker of campaign ${campaignId} is half-open and its probe is out`, Math.max(1, Math.ceil(deps.settings.openMs / 10)), { code: ErrorCode.CircuitOpen });
+  }
+
+  async function record(campaignId: string, ok: boolean): Promise<BreakerState> {
+    const state = await of(campaignId).record(ok);
+    await deps.redis.del(keys.probe(campaignId));
+    gauge(campaignId, state);
+    return state;
+  }
+
   return {
     view,
+    gate,
+    record,
 
     /**
-     * Lets a call through or defers it (RateLimitedError: no attempt spent) while the breaker
-     * is open or another process holds the half-open probe.
+     * One counted call: gated (deferred while open), then a success or a failure on the
+     * breaker. A 429 is the account's limiter speaking, not the dialer: it counts neither way.
      */
-    async gate(campaignId: string): Promise<void> {
-      await of(campaignId).check();
-      const v = await view(campaignId);
-      if (v.state !== 'half-open') return;
-      const leased = await deps.redis.set(keys.probe(campaignId), '1', 'PX', deps.settings.openMs, 'NX');
-      if (leased !== 'OK') throw new RateLimitedError(`dialer breaker of campaign ${campaignId} is half-open and its probe is out`, Math.max(1, Math.ceil(deps.settings.openMs / 10)), { code: ErrorCode.CircuitOpen });
-    },
-
-    async record(campaignId: string, ok: boolean): Promise<BreakerState> {
-      const state = await of(campaignId).record(ok);
-      await deps.redis.del(keys.probe(campaignId));
-      gauge(campaignId, state);
-      return state;
+    async guarded<T>(campaignId: string, call: () => Promise<T>): Promise<T> {
+      await gate(campaignId);
+      try {
+        const r = await call();
+        await record(campaignId, true);
+        return r;
+      } catch (err) {
+        if (!(err instanceof RateLimitedError)) await record(campaignId, false);
+        throw err;
+      }
     },
 
     async reset(campaignId: string): Promise<void> {

@@ -1,11 +1,12 @@
 // The launch of a campaign as one step job (campaign-operation, op "launch"):
 // check the contact list -> create (Idempotency-Key; 409 on the name = the existing id) ->
 // start (after a crash: read the status first, never a second start) -> poll the status with
-// a fixed interval plus jitter (doubled after each 429 this launch met) until a final status
-// or the deadline. A campaign.status.changed event may settle the launch first; the next
+// a fixed interval plus jitter (doubled after each 429 this launch met; the first poll's
+// share spans a whole period, so launches started together do not poll together) until a
+// final status or the deadline. A campaign.status.changed event may settle the launch first; the next
 // poll then finds it settled and ends as stale.
 import type { AuditLog } from '../audit.ts';
-import { campaignRequestOf, checkContactList, pollDelay } from '../domain/campaigns/launch.ts';
+import { campaignRequestOf, checkContactList, firstPollDelay, pollDelay } from '../domain/campaigns/launch.ts';
 import { ErrorCode, PermanentError, RateLimitedError, isFleetError } from '../errors.ts';
 import type { CampaignMetrics } from './metrics.ts';
 import { createCampaign, getCampaign, getContactList, refusalMessage, refusalOf, startCampaign } from '../cxone/campaigns.ts';
@@ -56,6 +57,7 @@ export function createLaunchProcessor(deps: LaunchDeps) {
     return l;
   };
   const nextPoll = (data: LaunchPayload, rateLimited: number) => ({ wait: pollDelay(data.pollIntervalMs, data.pollJitterMs, rateLimited, random), then: 'poll' as const });
+  const firstPoll = (data: LaunchPayload) => ({ wait: firstPollDelay(data.pollIntervalMs, data.pollJitterMs, random), then: 'poll' as const });
 
   type Ctx = StepContext<PayloadOf<'campaignOperation'>, LaunchJobState, Step>;
   const launchOf = (ctx: Ctx) => ctx.data as LaunchPayload;
@@ -112,7 +114,7 @@ export function createLaunchProcessor(deps: LaunchDeps) {
           const current = await getCampaign(deps.client, campaignId, { signal: ctx.signal });
           if (current.status && current.status !== 'CREATED') {
             ctx.log.info({ campaignId, status: current.status }, 'start already sent: polling');
-            return nextPoll(data, ctx.state.rateLimited);
+            return firstPoll(data);
           }
         }
         await ctx.save({ startRequested: true });
@@ -125,7 +127,7 @@ export function createLaunchProcessor(deps: LaunchDeps) {
         }
         await deps.launches.setStatus(data.launchId, 'polling');
         await deps.onStep?.('start-requested', data.launchId);
-        return nextPoll(data, ctx.state.rateLimited);
+        return firstPoll(data);
       },
 
       async poll(ctx) {

@@ -3,7 +3,7 @@
 // API and CLI enqueue these and wait on their results in Redis.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AuditLog } from '../audit.ts';
-import { ErrorCode, PermanentError, RateLimitedError, TransientError } from '../errors.ts';
+import { ErrorCode, PermanentError, TransientError } from '../errors.ts';
 import { getStatistics, refusalOf, stopCampaign } from '../cxone/campaigns.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import type { JobContext } from '../queues/define-worker.ts';
@@ -29,18 +29,6 @@ export interface OperationDeps {
 }
 
 export function createOperationProcessor(deps: OperationDeps) {
-  async function counted<T>(campaignId: string, call: () => Promise<T>): Promise<T> {
-    await deps.breakers.gate(campaignId);
-    try {
-      const r = await call();
-      await deps.breakers.record(campaignId, true);
-      return r;
-    } catch (err) {
-      if (!(err instanceof RateLimitedError)) await deps.breakers.record(campaignId, false);
-      throw err;
-    }
-  }
-
   /**
    * A change by hand takes the pacing check's lock, so a check that read the old policy
    * cannot PATCH its own rate over the operator's after it.
@@ -68,7 +56,7 @@ export function createOperationProcessor(deps: OperationDeps) {
           const policy = data.policy ?? (data.callsPerMinute !== undefined ? 'manual' : p.policy);
           if (data.callsPerMinute !== undefined && data.callsPerMinute !== p.cpm) {
             const cpm = data.callsPerMinute;
-            await counted(campaignId, () => patchPacing(deps, campaignId, cpm, signal));
+            await deps.breakers.guarded(campaignId, () => patchPacing(deps, campaignId, cpm, signal));
             await deps.pacing.recordDecision(campaignId, {
               at: Date.now(),
               seq: (await deps.pacing.get(campaignId))?.seq ?? 0,
@@ -88,7 +76,7 @@ export function createOperationProcessor(deps: OperationDeps) {
         });
       case 'stop': {
         try {
-          await counted(campaignId, () => stopCampaign(deps.client, campaignId, { signal }));
+          await deps.breakers.guarded(campaignId, () => stopCampaign(deps.client, campaignId, { signal }));
         } catch (err) {
           // 409: CXone has it stopped (or never started) already; the fleet's side still ends.
           if (refusalOf(err)?.status !== 409) throw err;

@@ -5,7 +5,7 @@
 // record the decision with its inputs, audit a change, log it. Each check counts once on
 // the dialer breaker; while it is open checks are deferred without spending attempts.
 import type { OperationDeps } from './operation-processor.ts';
-import { abandonWindows, decidePacing, type AbandonBudget, type PacingDecision, type PacingInputs } from '../domain/campaigns/pacing.ts';
+import { decidePacing, pacingInputs, type AbandonBudget, type PacingDecision, type PacingInputs } from '../domain/campaigns/pacing.ts';
 import { ErrorCode, PermanentError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CampaignMetrics } from './metrics.ts';
@@ -19,6 +19,8 @@ const CHECK_LOCK_MS = 60_000;
 
 export interface PacingSettingsConfig {
   targetAnswerRate: number;
+  /** CXone's realtime window (a rate is `settled` once it has run this long). */
+  realtimeWindowMs: number;
   budget: AbandonBudget;
 }
 
@@ -36,7 +38,7 @@ export function budgetLeft(windows: PacingInputs['windows'], limit: number): num
 }
 
 /** Sets a campaign's rate on CXone; any refusal is "pacing update failed with status N" (L-43). */
-export async function patchPacing(deps: Pick<PacingDeps, 'client' | 'pacing'>, campaignId: string, cpm: number, signal: AbortSignal): Promise<void> {
+export async function patchPacing(deps: Pick<PacingDeps, 'client' | 'pacing'>, campaignId: string, cpm: number, signal: AbortSignal, at = Date.now()): Promise<void> {
   const seq = await deps.pacing.nextSeq(campaignId);
   try {
     await updatePacing(deps.client, campaignId, cpm, { signal, idempotencyKey: `pacing.${campaignRef(campaignId)}.${seq}` });
@@ -46,7 +48,7 @@ export async function patchPacing(deps: Pick<PacingDeps, 'client' | 'pacing'>, c
     if (!r) throw err;
     throw new PermanentError(`pacing update failed with status ${r.status}`, { code: ErrorCode.PacingUpdateFailed, cause: err, details: { campaignId, status: r.status } });
   }
-  await deps.pacing.set(campaignId, { cpm });
+  await deps.pacing.set(campaignId, { cpm, cpmSince: at });
 }
 
 export function createPacingCheck(deps: PacingDeps) {
@@ -58,12 +60,12 @@ export function createPacingCheck(deps: PacingDeps) {
     const t = now();
     await deps.pacing.putSummary(campaignId, stats, t);
     const samples = await deps.pacing.addSample(campaignId, { t, answered: stats.answered, abandoned: stats.abandoned });
-    const inputs: PacingInputs = { currentCpm: p.cpm, answerRate: realtime.answerRate, abandonRate: realtime.abandonRate, windows: abandonWindows(samples, t) };
-    const decision: PacingDecision = decidePacing(inputs, { policy: p.policy, ...deps.settings });
+    const inputs = pacingInputs({ currentCpm: p.cpm, cpmSince: p.cpmSince, realtime, samples, now: t, realtimeWindowMs: deps.settings.realtimeWindowMs });
+    const decision: PacingDecision = decidePacing(inputs, { policy: p.policy, targetAnswerRate: deps.settings.targetAnswerRate, budget: deps.settings.budget });
     const changed = decision.cpm !== p.cpm;
     let error: string | undefined;
     try {
-      if (changed) await patchPacing(deps, campaignId, decision.cpm, signal);
+      if (changed) await patchPacing(deps, campaignId, decision.cpm, signal, t);
       if (decision.kind === 'stop') {
         await stopCampaign(deps.client, campaignId, { signal });
         await deps.schedule.end(campaignId);
@@ -115,22 +117,16 @@ export function createPacingCheck(deps: PacingDeps) {
       await deps.schedule.end(campaignId);
       return { campaignId, skipped: 'pacing not active' };
     }
-    await deps.breakers.gate(campaignId);
-    try {
+    return deps.breakers.guarded(campaignId, async () => {
       const status = (await getCampaign(deps.client, campaignId, { signal })).status?.toUpperCase();
       if (status !== 'RUNNING') {
-        await deps.breakers.record(campaignId, true);
         await deps.schedule.end(campaignId);
         log.info({ campaignId, status }, 'campaign not running: pacing checks end');
         return { campaignId, skipped: `campaign ${status ?? 'without status'}` };
       }
       const r = await decideAndApply(p, campaignId, signal, log);
-      await deps.breakers.record(campaignId, true);
       return { campaignId, policy: p.policy, from: p.cpm, to: r.decision.cpm, kind: r.decision.kind };
-    } catch (err) {
-      if (!(err instanceof RateLimitedError)) await deps.breakers.record(campaignId, false);
-      throw err;
-    }
+    });
   }
   return processor;
 }

@@ -26,6 +26,8 @@ export interface PacingState {
   status: 'active' | 'stopped';
   seq: number;
   startedAt: number;
+  /** When the rate in force was set (the start, or the last PATCH). */
+  cpmSince: number;
   lastCheckAt: number | undefined;
 }
 
@@ -54,7 +56,7 @@ export function createPacingStore(deps: { redis: RedisConnection; prefix: string
     async start(campaignId: string, s: { launchId?: string | undefined; policy: PacingPolicy; cpm: number }): Promise<void> {
       await redis
         .multi()
-        .hset(keys.pacing(campaignId), { campaignId, launchId: s.launchId ?? '', policy: s.policy, cpm: s.cpm, status: 'active', startedAt: Date.now() })
+        .hset(keys.pacing(campaignId), { campaignId, launchId: s.launchId ?? '', policy: s.policy, cpm: s.cpm, status: 'active', startedAt: Date.now(), cpmSince: Date.now() })
         .hsetnx(keys.pacing(campaignId), 'seq', 0)
         .persist(keys.pacing(campaignId))
         .sadd(keys.running(), campaignId)
@@ -72,11 +74,12 @@ export function createPacingStore(deps: { redis: RedisConnection; prefix: string
         status: h.status === 'stopped' ? 'stopped' : 'active',
         seq: Number(h.seq ?? 0),
         startedAt: Number(h.startedAt ?? 0),
+        cpmSince: Number(h.cpmSince ?? h.startedAt ?? 0),
         lastCheckAt: h.lastCheckAt ? Number(h.lastCheckAt) : undefined,
       };
     },
 
-    async set(campaignId: string, fields: Partial<Pick<PacingState, 'policy' | 'cpm' | 'lastCheckAt'>>): Promise<void> {
+    async set(campaignId: string, fields: Partial<Pick<PacingState, 'policy' | 'cpm' | 'cpmSince' | 'lastCheckAt'>>): Promise<void> {
       const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
       if (Object.keys(defined).length > 0) await redis.hset(keys.pacing(campaignId), defined);
     },

@@ -31,7 +31,7 @@ export const CAMPAIGN_PROCESSORS: CampaignProcessors = {
   campaignOperation: (rt) => campaignOperationWorker(rt),
   pacingCheck: (rt) => {
     const d = campaignWorkerDeps(rt);
-    return createPacingCheck({ ...d, settings: { targetAnswerRate: d.config.pacing.targetAnswerRate, budget: d.config.pacing.budget } });
+    return createPacingCheck({ ...d, settings: { targetAnswerRate: d.config.pacing.targetAnswerRate, realtimeWindowMs: d.config.pacing.realtimeWindowMs, budget: d.config.pacing.budget } });
   },
   campaignEvent: (rt) => {
     const d = campaignWorkerDeps(rt);

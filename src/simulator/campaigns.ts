@@ -63,8 +63,8 @@ export interface CampaignsStats {
   stops: number;
   scripted: number;
   statusEvents: number;
-  /** Status GETs of all campaigns: the most in any 1 s, and when the first and last arrived. */
-  statusPolls: { total: number; peak1s: number; firstAt: number | null; lastAt: number | null };
+  /** Status GETs of all campaigns: the most in any 1 s, when the first and last arrived, and the count in each whole second from the first. */
+  statusPolls: { total: number; peak1s: number; firstAt: number | null; lastAt: number | null; perSecond: number[] };
 }
 
 export interface CampaignView {
@@ -131,7 +131,7 @@ function freshState() {
     stops: 0,
     scripted: 0,
     statusEvents: 0,
-    polls: { total: 0, peak: new SlidingWindowPeak(1000), firstAt: null as number | null, lastAt: null as number | null },
+    polls: { total: 0, peak: new SlidingWindowPeak(1000), firstAt: null as number | null, lastAt: null as number | null, perSecond: [] as number[] },
   };
 }
 
@@ -311,6 +311,8 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
       s.polls.peak.arrive(ctx.now);
       s.polls.firstAt ??= ctx.now;
       s.polls.lastAt = ctx.now;
+      const second = Math.floor((ctx.now - s.polls.firstAt) / 1000);
+      s.polls.perSecond[second] = (s.polls.perSecond[second] ?? 0) + 1;
       if (knob('advanceBy') === 'polls') advance(c, ctx.now);
       if (s.omitStatusOnce) {
         s.omitStatusOnce = false;
@@ -429,7 +431,7 @@ export function createCampaignsModule(deps: ModuleDeps): CampaignsModule {
         stops: s.stops,
         scripted: s.scripted,
         statusEvents: s.statusEvents,
-        statusPolls: { total: s.polls.total, peak1s: s.polls.peak.peak, firstAt: s.polls.firstAt, lastAt: s.polls.lastAt },
+        statusPolls: { total: s.polls.total, peak1s: s.polls.peak.peak, firstAt: s.polls.firstAt, lastAt: s.polls.lastAt, perSecond: Array.from(s.polls.perSecond, (n) => n ?? 0) },
       };
     },
     reset() {

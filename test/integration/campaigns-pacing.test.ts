@@ -1,27 +1,17 @@
 // Pacing checks (PA-1, PA-3, PA-4, PA-5, SU-1): one job scheduler per running campaign, real
 // Redis, the simulator over HTTP on a clock 600x faster than the wall (100 ms = 1 simulated
 // minute), so the dialer model has figures at every check.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CAMPAIGN_PROCESSORS } from '../../src/campaigns/processors.ts';
 import { campaignJobIds } from '../../src/campaigns/keys.ts';
-import { createCampaignServices, type CampaignServices } from '../../src/campaigns/services.ts';
-import type { Runtime } from '../../src/runtime.ts';
 import type { CampaignsConfigInput } from '../../src/simulator/campaigns-config.ts';
-import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { awaitLaunch, useCampaignFleets, type CampaignHarness } from '../helpers/campaigns.ts';
 
 const WAIT = { timeout: 20_000, interval: 25 } as const;
 const SPEC = { name: 'Pacing', contactListId: 'CL-839201-AJF2', pacing: { callsPerMinute: 10, maxConcurrent: 50 } };
 
-interface Harness {
-  fleet: TestFleet;
-  rt: Runtime;
-  svc: CampaignServices;
-}
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.fleet.cleanup();
-  h = undefined;
-});
+type Harness = CampaignHarness;
+const fleets = useCampaignFleets();
 
 function fastClock(factor = 600): () => number {
   const base = Date.now();
@@ -29,32 +19,34 @@ function fastClock(factor = 600): () => number {
   return () => base + (performance.now() - p0) * factor;
 }
 
-async function start(label: string, sim: CampaignsConfigInput, env: Record<string, string> = {}): Promise<Harness> {
-  const fleet = await startTestFleet({
-    label,
+function start(label: string, sim: CampaignsConfigInput, env: Record<string, string> = {}): Promise<Harness> {
+  return fleets.start(label, {
+    campaigns: sim,
     sim: { now: fastClock() },
-    env: { CAMPAIGN_POLL_INTERVAL_MS: '20', CAMPAIGN_POLL_JITTER_MS: '10', PACING_CHECK_EVERY_MS: '100', CXONE_BREAKER_FAILURES: '1000', ...env },
+    // The realtime window is 300 simulated s = 0.5 s here: a raise waits for it.
+    env: { CAMPAIGN_POLL_INTERVAL_MS: '20', CAMPAIGN_POLL_JITTER_MS: '10', PACING_CHECK_EVERY_MS: '100', PACING_REALTIME_WINDOW_MS: '500', CXONE_BREAKER_FAILURES: '1000', ...env },
   });
-  fleet.sim.campaigns.configure(sim);
-  const rt = fleet.runtime();
-  h = { fleet, rt, svc: createCampaignServices({ config: fleet.config, redis: rt.redis, enqueuer: rt.enqueuer }) };
-  return h;
 }
 
 async function running(x: Harness): Promise<string> {
   const { launchId } = await x.svc.launch(SPEC);
-  await vi.waitFor(async () => expect((await x.svc.getLaunch(launchId))?.status).toBe('running'), WAIT);
-  return (await x.svc.getLaunch(launchId))!.campaignId!;
+  return (await awaitLaunch(x, launchId, ['running'], WAIT.timeout)).campaignId!;
 }
 
 const history = (x: Harness, id: string) => x.fleet.sim.stats().campaigns.cpmHistory[id] ?? [];
 
+// The document's rule (L-40) is the `seed` policy; the default steers from it by the
+// abandonment budget once live answers are counted (PA-U4), so tests about the rule itself,
+// the breaker and the lifecycle pin `seed`.
+const SEED = { PACING_POLICY: 'seed' };
+
 describe('pacing checks', () => {
-  it('PA-1: answer rate 0.5 -> 25 calls/min, then no further PATCH while steady; decisions recorded with their inputs; 202 counts as success', async () => {
+  it('PA-1: with no abandonment the default climbs to 25 calls/min, then no further PATCH while steady; decisions recorded with their inputs; 202 counts as success', async () => {
     const x = await start('pa1', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }], agents: 40 }, patchStatus: 202 });
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
-    await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
+    // 15 one-step raises, each after a whole realtime window (0.5 s).
+    await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), { ...WAIT, timeout: 40_000 });
     const patches = history(x, id).length;
     const checks = (await x.svc.pacing.decisions(id, 500)).length;
     await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).length).toBeGreaterThanOrEqual(checks + 3), WAIT);
@@ -67,15 +59,15 @@ describe('pacing checks', () => {
     expect(summary?.totalCalls).toBeGreaterThan(0);
   });
 
-  it('PA-1: answer rate 0.1 -> 5 calls/min', async () => {
-    const x = await start('pa1low', { dialer: { answerSchedule: [{ atMs: 0, p: 0.1 }] } });
+  it('PA-1: answer rate 0.1 -> 5 calls/min (seed)', async () => {
+    const x = await start('pa1low', { dialer: { answerSchedule: [{ atMs: 0, p: 0.1 }] } }, SEED);
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
     await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(5), WAIT);
   });
 
   it('PA-2: a 409 on PATCH fails the check with the seed message and counts on the dialer breaker', async () => {
-    const x = await start('pa2', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] }, script: [{ route: 'patch', status: 409, times: 1 }] });
+    const x = await start('pa2', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] }, script: [{ route: 'patch', status: 409, times: 1 }] }, SEED);
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
     await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).some((d) => d.error === 'pacing update failed with status 409')).toBe(true), WAIT);
@@ -88,7 +80,7 @@ describe('pacing checks', () => {
   });
 
   it('PA-3: three failures open the dialer breaker; checks wait without calls; after the open time one probe, two successes close it', async () => {
-    const x = await start('pa3', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } }, { DIALER_BREAKER_OPEN_MS: '1500' });
+    const x = await start('pa3', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } }, { ...SEED, DIALER_BREAKER_OPEN_MS: '1500' });
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
     x.fleet.sim.campaigns.configure({ script: [{ route: 'realtime', status: 500, times: 3 }] });
@@ -104,7 +96,7 @@ describe('pacing checks', () => {
   });
 
   it('PA-4: the scheduler goes when the campaign stops, and no PATCH follows', async () => {
-    const x = await start('pa4', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } });
+    const x = await start('pa4', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } }, SEED);
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     const id = await running(x);
     await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
@@ -133,16 +125,31 @@ describe('pacing checks', () => {
     expect(x.fleet.sim.campaigns.campaigns().find((c) => c.id === id)?.status).toBe('STOPPED');
   });
 
-  it('PA-5: two worker pools, one scheduler -> one check (one realtime read) per interval', async () => {
+  it('PA-5: two worker pools, one scheduler -> one check job per scheduler iteration, one realtime read per check', async () => {
     const x = await start('pa5', { dialer: { answerSchedule: [{ atMs: 0, p: 0.3 }] } }, { PACING_CHECK_EVERY_MS: '200' });
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['pacingCheck']);
     const id = await running(x);
+    const queue = x.rt.queues.get('pacingCheck');
     await vi.waitFor(async () => expect((await x.svc.pacing.decisions(id, 500)).length).toBeGreaterThanOrEqual(8), WAIT);
-    const decisions = (await x.svc.pacing.decisions(id, 500)).reverse();
-    // Each check is one scheduler iteration; two checks never share an interval.
-    for (let i = 1; i < decisions.length; i++) expect(decisions[i]!.at - decisions[i - 1]!.at).toBeGreaterThan(100);
-    expect(x.fleet.sim.stats().campaigns.realtimeReads).toBeLessThanOrEqual(decisions.length + 1);
+    // Freeze: no further iterations, and the one in flight (if any) finishes.
+    await queue.removeJobScheduler(campaignJobIds.pacingScheduler(id));
+    await vi.waitFor(async () => expect(await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized')).toEqual({ waiting: 0, delayed: 0, active: 0, prioritized: 0 }), WAIT);
+    const jobs = await queue.getJobs(['completed', 'failed']);
+    // A scheduler's job id carries its iteration's slot ("repeat:<scheduler>:<millis>"): two
+    // jobs in one slot would be two checks in one interval.
+    const slots = jobs.map((j) => Number(String(j.id).split(':').at(-1)));
+    expect(slots.every(Number.isFinite)).toBe(true);
+    expect(new Set(slots).size).toBe(jobs.length);
+    const skippedBy = (j: (typeof jobs)[number]) => (j.returnvalue as { skipped?: string } | null)?.skipped;
+    const checks = jobs.filter((j) => j.returnvalue && !skippedBy(j));
+    // An iteration that starts while the previous check still runs (a slow box) skips, by the lock.
+    expect(jobs.filter((j) => !checks.includes(j)).map((j) => skippedBy(j) ?? j.failedReason)).toEqual(jobs.filter((j) => !checks.includes(j)).map(() => 'another check is running'));
+    expect(checks.length).toBeGreaterThanOrEqual(8);
+    // Each check read the realtime figures once and recorded one decision.
+    const decisions = await x.svc.pacing.decisions(id, 500);
+    expect(decisions).toHaveLength(checks.length);
+    expect(x.fleet.sim.stats().campaigns.realtimeReads).toBe(checks.length);
   });
 
   it('SU-1: the summary is the dialer model\'s counters; a 503 on statistics -> "summary returned status 503"', async () => {

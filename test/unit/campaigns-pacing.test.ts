@@ -1,7 +1,7 @@
 // Pacing policies and abandonment windows (PA-U1..PA-U3), pure.
 import { describe, expect, it } from 'vitest';
-import { abandonWindows, decidePacing, seedRate, windowRate, DAY_MS, type AbandonBudget, type PacingInputs } from '../../src/domain/campaigns/pacing.ts';
-import { checkContactList, pollDelay } from '../../src/domain/campaigns/launch.ts';
+import { abandonWindows, decidePacing, pacingInputs, seedRate, windowRate, DAY_MS, type AbandonBudget, type PacingInputs } from '../../src/domain/campaigns/pacing.ts';
+import { checkContactList, firstPollDelay, pollDelay } from '../../src/domain/campaigns/launch.ts';
 
 const BUDGET: AbandonBudget = { limit: 0.03, target: 0.024, minAnswered: 50, onExhausted: 'floor', floorCpm: 1 };
 const quiet = { h24: { rate: 0, answered: 0, abandoned: 0 }, d30: { rate: 0, answered: 0, abandoned: 0 } };
@@ -49,6 +49,50 @@ describe('PA-U2: the abandonment cap', () => {
   });
 });
 
+describe('PA-U4: seed+abandon-cap steers by the abandonment budget once live answers are counted', () => {
+  const win = (answered: number, abandoned: number) => ({ rate: abandoned / answered, answered, abandoned });
+  const both = (answered: number, abandoned: number) => ({ h24: win(answered, abandoned), d30: win(answered, abandoned) });
+  const steer = (o: Partial<PacingInputs>) => decidePacing(inputs({ answerRate: 0.3, settled: true, newAbandons: 0, ...o }), { policy: 'seed+abandon-cap', targetAnswerRate: 0.35, budget: BUDGET });
+  it("no abandons over a settled realtime window, at or under the target (or one abandon of room to the limit): one step up, whatever the seed says", () => {
+    expect(steer({ currentCpm: 10, windows: both(1000, 10) })).toMatchObject({ cpm: 11, kind: 'raise' });
+    expect(steer({ currentCpm: 10, answerRate: 0.1, windows: both(1000, 10) })).toMatchObject({ cpm: 11, kind: 'raise' });
+    expect(steer({ currentCpm: 25, windows: both(1000, 10) })).toMatchObject({ cpm: 25, kind: 'hold' });
+  });
+  it('holds while the rate in force has not run a whole realtime window, or abandons within budget', () => {
+    expect(steer({ currentCpm: 10, windows: both(1000, 10), settled: false })).toMatchObject({ cpm: 10, kind: 'hold' });
+    expect(steer({ currentCpm: 10, windows: both(1000, 10), abandonRate: 0.02, newAbandons: 1 })).toMatchObject({ cpm: 10, kind: 'hold' });
+  });
+  it('abandoning with less than one abandon of budget to the target: one step down; over the target: halved', () => {
+    // 1000 answers, target 2.4 % -> 24 allowed.
+    expect(steer({ currentCpm: 20, windows: both(1000, 24), abandonRate: 0.03, newAbandons: 1 })).toMatchObject({ cpm: 19, kind: 'lower' });
+    expect(steer({ currentCpm: 20, windows: both(1000, 25), abandonRate: 0.03, newAbandons: 1 })).toMatchObject({ cpm: 10, kind: 'lower' });
+    // Over the target but not settled: one step (a halving per realtime window at most)...
+    expect(steer({ currentCpm: 20, windows: both(1000, 25), abandonRate: 0.03, newAbandons: 1, settled: false })).toMatchObject({ cpm: 19 });
+    // ...unless one more abandon reaches the limit (990 answers: 29.7 allowed).
+    expect(steer({ currentCpm: 20, windows: both(990, 29), abandonRate: 0.03, newAbandons: 1, settled: false })).toMatchObject({ cpm: 10 });
+    expect(steer({ currentCpm: 1, windows: both(1000, 29), abandonRate: 0.03, newAbandons: 1 })).toMatchObject({ cpm: 1, kind: 'hold' });
+  });
+  it('over the target, a clean rate still climbs while one abandon of room to the limit is left; then it holds', () => {
+    expect(steer({ currentCpm: 12, windows: both(1000, 27) })).toMatchObject({ cpm: 13, kind: 'raise' });
+    expect(steer({ currentCpm: 12, windows: both(990, 29) })).toMatchObject({ cpm: 12, kind: 'hold' });
+    // Realtime abandons still in the window (none new): no raise either.
+    expect(steer({ currentCpm: 12, windows: both(1000, 20), abandonRate: 0.01 })).toMatchObject({ cpm: 12, kind: 'hold' });
+  });
+  it('a window at the limit still floors', () => {
+    expect(steer({ currentCpm: 12, windows: both(1000, 30) })).toMatchObject({ cpm: 1, kind: 'floor' });
+  });
+  it('inputs from the samples: abandons since the previous check, settled after one realtime window', () => {
+    const samples = [
+      { t: 0, answered: 0, abandoned: 0 },
+      { t: 30_000, answered: 100, abandoned: 2 },
+      { t: 60_000, answered: 200, abandoned: 5 },
+    ];
+    const i = pacingInputs({ currentCpm: 10, cpmSince: 0, realtime: { answerRate: 0.3, abandonRate: 0.01 }, samples, now: 60_000, realtimeWindowMs: 60_000 });
+    expect(i).toMatchObject({ newAbandons: 3, settled: true, windows: { h24: { answered: 200, abandoned: 5 } } });
+    expect(pacingInputs({ currentCpm: 10, cpmSince: 1, realtime: { answerRate: 0.3, abandonRate: 0.01 }, samples, now: 60_000, realtimeWindowMs: 60_000 }).settled).toBe(false);
+  });
+});
+
 describe('PA-U3: windows from cumulative samples', () => {
   it('a campaign younger than the window counts from its start', () => {
     const s = [
@@ -89,5 +133,10 @@ describe('launch gates and poll timing', () => {
     expect(pollDelay(3000, 2000, 0, () => 0.999)).toBe(4998);
     expect(pollDelay(3000, 2000, 1, () => 0)).toBe(6000);
     expect(pollDelay(3000, 2000, 9, () => 0)).toBe(30_000);
+  });
+  it('the first poll after a start: 3 s + a share of a whole 5 s period, so a batch of starts does not poll in step', () => {
+    expect(firstPollDelay(3000, 2000, () => 0)).toBe(3000);
+    expect(firstPollDelay(3000, 2000, () => 0.5)).toBe(5500);
+    expect(firstPollDelay(3000, 2000, () => 0.9999)).toBe(7999);
   });
 });

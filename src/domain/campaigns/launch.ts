@@ -71,3 +71,14 @@ export function pollDelay(intervalMs: number, jitterMs: number, rateLimited: num
   const base = Math.min(capMs, intervalMs * 2 ** Math.min(rateLimited, 16));
   return Math.max(base, intervalMs) + Math.floor(random() * jitterMs);
 }
+
+/**
+ * The first status poll after a start: the interval plus a random share of a whole polling
+ * period (interval + jitter), not of the jitter alone. Launches started together (a batch, a
+ * retry storm) then poll spread over a period from their first round on; with only the
+ * jitter (0-2 s of a 3-5 s period) their phases stay bunched for a dozen polls and the status
+ * GETs arrive in waves. Never sooner than the interval after the start.
+ */
+export function firstPollDelay(intervalMs: number, jitterMs: number, random: () => number): number {
+  return intervalMs + Math.floor(random() * (intervalMs + jitterMs));
+}

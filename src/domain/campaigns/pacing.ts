@@ -1,9 +1,12 @@
 // Pacing policies, pure. `seed` is the document's rule (CL 275-280): answer rate at or above
-// the target -> 25 calls/min, below half the target -> 5, else 10. `seed+abandon-cap` takes
-// that answer and caps it by the abandonment budget: no raise while the realtime abandon
-// rate is above the target, halve above the limit, and floor (or stop) once a rolling window
-// (24 h or 30 d) reaches the limit on at least `minAnswered` live answers. With abandonment
-// within target and no step limit it answers exactly as `seed`. `manual` never changes the rate.
+// the target -> 25 calls/min, below half the target -> 5, else 10. `seed+abandon-cap` (the
+// default) answers as `seed`, under the same realtime caps (no raise above the abandon target,
+// halve above the limit), until the rolling windows hold a live answer to measure
+// abandonment against; from then on it steers the rate by the abandonment budget within
+// [floor, 25] (see `steerToTarget` and docs/adr/0002-pacing-controller.md: the seed's 5/10/25
+// cannot reach the connects of the best legal fixed rate). A window at the limit with at
+// least `minAnswered` live answers floors (or stops) the campaign under either regime.
+// `manual` never changes the rate.
 
 export const PACING_POLICIES = ['seed', 'seed+abandon-cap', 'manual'] as const;
 export type PacingPolicy = (typeof PACING_POLICIES)[number];
@@ -30,6 +33,10 @@ export interface PacingInputs {
   /** Realtime abandon rate (abandoned / answered over the dialer's realtime window). */
   abandonRate: number;
   windows: { h24: WindowRate; d30: WindowRate };
+  /** Abandons counted since the previous check (cumulative statistics): the rate in force is abandoning now. */
+  newAbandons?: number | undefined;
+  /** The rate in force has run for a whole realtime window, so the realtime figures describe it alone. */
+  settled?: boolean | undefined;
 }
 
 export interface AbandonBudget {
@@ -93,6 +100,8 @@ export function decidePacing(inputs: PacingInputs, settings: PacingSettings): Pa
       reason: `abandoned ${pct(w.rate)} of ${w.answered} live answers over ${exhausted.name} (limit ${pct(b.limit)})`,
     };
   }
+  // Until a live answer is counted there is no abandonment to steer by: the document's rule.
+  if (Math.min(inputs.windows.h24.answered, inputs.windows.d30.answered) > 0) return steerToTarget(inputs, b);
   let cpm = seed;
   let reason = seedReason;
   if (abandonRate > b.limit) {
@@ -110,6 +119,45 @@ export function decidePacing(inputs: PacingInputs, settings: PacingSettings): Pa
     }
   }
   return { cpm, kind: kindOf(currentCpm, cpm), reason };
+}
+
+/** Abandons still allowed before `rate` is reached in the tighter window (negative: over). */
+function abandonsLeft(windows: PacingInputs['windows'], rate: number): number {
+  return Math.min(rate * windows.h24.answered - windows.h24.abandoned, rate * windows.d30.answered - windows.d30.abandoned);
+}
+
+/**
+ * The abandonment-target controller (VICIdial's adaptive dial level, Amazon Connect's
+ * abandonment-rate pacing). The target is where an abandoning rate is pushed down, the limit
+ * the wall a raise respects: one call/min up while the rate in force has abandoned nobody
+ * over a whole realtime window and the windows are at or under the target or keep at least
+ * one abandon of room to the limit; down one when it abandons with less than one abandon of
+ * budget left to the target;
+ * halved when it abandons over the target (once per realtime window) or one abandon short of
+ * the limit. A clean rate keeps climbing over the target: holding it refills the budget with
+ * live answers, fastest at a rate that answers many and abandons none, never at the floor.
+ */
+function steerToTarget(inputs: PacingInputs, b: AbandonBudget): PacingDecision {
+  const { currentCpm, abandonRate } = inputs;
+  const toTarget = abandonsLeft(inputs.windows, b.target);
+  const toLimit = abandonsLeft(inputs.windows, b.limit);
+  const abandoning = (inputs.newAbandons ?? 0) > 0;
+  const settled = inputs.settled !== false;
+  const budget = `${toTarget.toFixed(1)} abandons to the target ${pct(b.target)}, ${toLimit.toFixed(1)} to the limit`;
+  let cpm = currentCpm;
+  let why = `holding: ${budget}`;
+  if (abandoning && (toLimit < 1 || (toTarget < 0 && settled))) {
+    cpm = Math.floor(currentCpm / 2);
+    why = `abandoning with ${budget}: halved`;
+  } else if (abandoning && toTarget < 1) {
+    cpm = currentCpm - 1;
+    why = `abandoning with ${budget}: one step down`;
+  } else if (abandonRate === 0 && settled && (toTarget >= 0 || toLimit >= 1)) {
+    cpm = currentCpm + 1;
+    why = `no abandons over the realtime window, ${budget}: one step up`;
+  }
+  cpm = Math.min(SEED_RATES.high, Math.max(b.floorCpm, cpm));
+  return { cpm, kind: kindOf(currentCpm, cpm), reason: why };
 }
 
 /** A cumulative sample of the campaign's statistics at time t. */
@@ -141,4 +189,26 @@ export const DAY_MS = 86_400_000;
 
 export function abandonWindows(samples: readonly AbandonSample[], now: number): PacingInputs['windows'] {
   return { h24: windowRate(samples, now, DAY_MS), d30: windowRate(samples, now, 30 * DAY_MS) };
+}
+
+/** A check's inputs from what it read: the realtime figures and the cumulative samples (this check's last). */
+export function pacingInputs(o: {
+  currentCpm: number;
+  /** When the rate in force was set. */
+  cpmSince: number;
+  realtime: { answerRate: number; abandonRate: number };
+  samples: readonly AbandonSample[];
+  now: number;
+  realtimeWindowMs: number;
+}): PacingInputs {
+  const last = o.samples.at(-1);
+  const previous = o.samples.at(-2);
+  return {
+    currentCpm: o.currentCpm,
+    answerRate: o.realtime.answerRate,
+    abandonRate: o.realtime.abandonRate,
+    windows: abandonWindows(o.samples, o.now),
+    newAbandons: last ? Math.max(0, last.abandoned - (previous?.abandoned ?? 0)) : 0,
+    settled: o.now - o.cpmSince >= o.realtimeWindowMs,
+  };
 }
