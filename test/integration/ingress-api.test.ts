@@ -218,6 +218,28 @@ describe('template preview', () => {
   });
 });
 
+describe('template preview refuses scripts', () => {
+  it('answers 422 naming the line and tag of a <script>, an on*= handler and a javascript: URL', async () => {
+    const source = [
+      '<mjml><mj-body><mj-section><mj-column>',
+      '<mj-text>Hi<script>alert(1)</script></mj-text>',
+      '<mj-text><img src="a.png" onerror="alert(1)"></mj-text>',
+      '<mj-button href="javascript:alert(1)">Go</mj-button>',
+      '</mj-column></mj-section></mj-body></mjml>',
+    ].join('\n');
+    const res = await postJson('/api/templates/preview', { mjml: source });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; details: { line: number | null; tag: string | null; message: string }[] } };
+    expect(body.error.code).toBe('INVALID_TEMPLATE');
+    expect(body.error.details.map((d) => [d.line, d.tag])).toEqual([
+      [2, 'script'],
+      [3, 'img'],
+      [4, 'mj-button'],
+    ]);
+    expect(JSON.stringify(body)).not.toContain('<!doctype');
+  });
+});
+
 describe('vital signs', () => {
   it('answers /healthz and /readyz', async () => {
     expect(await (await fetch(`${ingress.url}/healthz`)).json()).toEqual({ status: 'ok' });
