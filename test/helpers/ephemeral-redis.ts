@@ -35,8 +35,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startEphemeralRedis(opts: { readyTimeoutMs?: number } = {}): Promise<EphemeralRedis> {
-  const port = await freePort();
+export interface EphemeralRedisOptions {
+  readyTimeoutMs?: number;
+  /** A fixed port (the chaos suite's); default a free one. */
+  port?: number;
+  /** AOF fsync policy; default always (nothing acknowledged is lost to a SIGKILL). */
+  appendfsync?: 'always' | 'everysec';
+}
+
+export async function startEphemeralRedis(opts: EphemeralRedisOptions = {}): Promise<EphemeralRedis> {
+  const port = opts.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'cxf-redis-'));
   const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
   let child: ChildProcess | undefined;
@@ -45,7 +53,7 @@ export async function startEphemeralRedis(opts: { readyTimeoutMs?: number } = {}
     new Promise<void>((resolve, reject) => {
       const proc = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', opts.appendfsync ?? 'always'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       child = proc;
