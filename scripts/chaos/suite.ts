@@ -16,6 +16,8 @@ export interface SuiteOptions {
   rps: number;
   redisPort: number;
   clusterBasePort: number;
+  /** The private Redis's AOF fsync policy (see runSuite). */
+  appendfsync: 'always' | 'everysec';
 }
 
 export interface RoundResult {
@@ -80,10 +82,10 @@ export async function runSuite(opts: SuiteOptions, onRound: (r: RoundResult) => 
   let cluster: Promise<ClusterFaults> | undefined;
   const results: RoundResult[] = [];
   try {
-    // appendfsync always: the restart round SIGKILLs Redis, and with everysec up to a second
-    // of writes Redis had acknowledged (intake's messages, jobs) would be gone with it, a loss
-    // of the configuration's making that no fleet can undo (see the README's chaos section).
-    if (rounds.some((r) => !r.onCluster)) redis = await startEphemeralRedis({ port: opts.redisPort, appendfsync: 'always' });
+    // appendfsync always by default: the restart round SIGKILLs Redis, and with everysec up
+    // to a second of writes Redis had acknowledged (intake's messages, jobs) would be gone
+    // with it, a loss of the configuration's making that no fleet can undo (docs/adr/0007-chaos.md).
+    if (rounds.some((r) => !r.onCluster)) redis = await startEphemeralRedis({ port: opts.redisPort, appendfsync: opts.appendfsync });
     const infra: Infrastructure = {
       get redis() {
         if (!redis) throw new Error('no private Redis started');
