@@ -12,7 +12,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; labels?: Record<
     registry,
     jobsTotal: new Counter({
       name: 'cxone_fleet_jobs_total',
-      help: 'Jobs finished by queue and outcome (completed, retry, unrecoverable, rate_limited, waiting)',
+      help: 'Jobs finished by queue and outcome (completed, retry, unrecoverable, rate_limited, redis_unavailable, waiting)',
       labelNames: ['queue', 'outcome'] as const,
       registers: r,
     }),

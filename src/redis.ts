@@ -53,9 +53,39 @@ export function createRedis(settings: RedisSettings, kind: ConnectionKind): Redi
   return new Redis(settings.url, optionsFor(kind));
 }
 
-/** A Cluster keeps its own offline queue: worker processes wait out an outage, producers fail fast. */
+/**
+ * How long a worker's Redis command waits out a cluster failover before it fails: a dead
+ * master is noticed after cluster-node-timeout (15 s by default) and its replica promoted
+ * about a second later. Sizing: docs/adr/0005-cluster-failover.md.
+ */
+export const FAILOVER_BUDGET_MS = 30_000;
+/** Between two tries of a command during a failover (connection closed, CLUSTERDOWN, TRYAGAIN). */
+const FAILOVER_RETRY_DELAY_MS = 300;
+/** MOVED and ASK count against the same budget in ioredis: room for a resharding's redirects. */
+const SPARE_REDIRECTIONS = 16;
+
+/**
+ * Workers (and a worker process's own commands) wait a failover out: every failover retry
+ * spends one of maxRedirections, so retries x delay covers FAILOVER_BUDGET_MS. Producers
+ * and the ingress keep ioredis' defaults (16 x 100 ms) and no offline queue: a webhook is
+ * answered 503 + Retry-After within its bound and CXone delivers it again.
+ */
 export function clusterOptionsFor(kind: ConnectionKind): ClusterOptions {
-  return { redisOptions: optionsFor(kind), enableOfflineQueue: kind === 'worker' || kind === 'commands' };
+  const waits = kind === 'worker' || kind === 'commands';
+  const retryDelay = waits ? FAILOVER_RETRY_DELAY_MS : 100;
+  return {
+    redisOptions: optionsFor(kind),
+    enableOfflineQueue: waits,
+    retryDelayOnFailover: retryDelay,
+    retryDelayOnClusterDown: retryDelay,
+    retryDelayOnTryAgain: retryDelay,
+    maxRedirections: waits ? Math.ceil(FAILOVER_BUDGET_MS / FAILOVER_RETRY_DELAY_MS) + SPARE_REDIRECTIONS : 16,
+    // When every node is unreachable the whole Cluster reconnects: forever, at most 2 s apart.
+    clusterRetryStrategy: (times) => Math.min(times * 100, 2_000),
+    // Asking a node for the slot map while another is failing: the default 1 s is tight on a
+    // loaded machine and a timed-out refresh keeps the stale map.
+    slotsRefreshTimeout: 2_000,
+  };
 }
 
 /** Resolves once the connection is ready, or rejects after `timeoutMs`. */
@@ -80,18 +110,56 @@ export async function waitForReady(conn: RedisConnection, timeoutMs = 5_000): Pr
 
 /**
  * Deletes every key under a prefix (SCAN and UNLINK a page at a time), e.g. the demo's, a
- * benchmark's or a test's own keys; returns how many went. MATCH treats `{` literally but
- * `[`, `?` and `*` specially; fleet prefixes use none of those.
+ * benchmark's or a test's own keys; returns how many went. On a cluster every master is
+ * scanned (a prefix's keys share a slot only if it is hash-tagged). MATCH treats `{`
+ * literally but `[`, `?` and `*` specially; fleet prefixes use none of those.
  */
 export async function deleteKeysWithPrefix(redis: RedisConnection, prefix: string): Promise<number> {
+  if (!(redis instanceof Cluster)) return deleteOnNode(redis, prefix, (keys) => redis.unlink(...keys));
+  await waitForReady(redis, 10_000); // the node list is known once the Cluster is ready
+  let deleted = 0;
+  for (const master of redis.nodes('master')) {
+    // One UNLINK per key: keys of one node may sit in different slots (CROSSSLOT otherwise).
+    deleted += await deleteOnNode(master, prefix, async (keys) => {
+      const results = (await master.pipeline(keys.map((k) => ['unlink', k])).exec()) ?? [];
+      return results.reduce((n, [err, count]) => (err ? n : n + Number(count)), 0);
+    });
+  }
+  return deleted;
+}
+
+async function deleteOnNode(node: Redis, prefix: string, unlink: (keys: string[]) => Promise<number>): Promise<number> {
   let cursor = '0';
   let deleted = 0;
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
+    if (keys.length > 0) deleted += await unlink(keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+// ioredis, BullMQ and Redis itself signal an unreachable or failing-over Redis through
+// several error types and messages: a restart or a freeze (connection closed, timeouts),
+// a cluster failover (CLUSTERDOWN, TRYAGAIN, MOVED until the map is fresh, READONLY from a
+// demoted master, MASTERDOWN from a replica that lost its master, LOADING while a restarted
+// node reads its AOF) and ioredis giving up on any of those (too many redirections). All
+// mean "try again later", never "the request was wrong".
+const UNAVAILABLE_NAMES = new Set(['RedisUnavailableError', 'MaxRetriesPerRequestError', 'ConnectionClosedError']);
+// Anchored: these words alone could appear in an unrelated message.
+const UNAVAILABLE_REPLY = /^(MOVED|ASK|UNBLOCKED) /;
+const UNAVAILABLE_MESSAGE =
+  /enableOfflineQueue|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries per request|Stream isn't writeable|Redis not ready|Too many Cluster redirections|Cluster isn't ready|Failed to refresh slots cache|CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN/i;
+
+/**
+ * True for an error that means Redis is unreachable, restarting or failing over (see above).
+ * Callers apply it to errors from Redis calls only: a CXone call's connection errors are
+ * FleetErrors and are classified on their own.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (UNAVAILABLE_NAMES.has(err.name)) return true;
+  return UNAVAILABLE_REPLY.test(err.message) || UNAVAILABLE_MESSAGE.test(err.message);
 }
 
 /** Keys for the fleet's own state, under the same hash tag as the queues. */

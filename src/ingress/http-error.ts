@@ -3,6 +3,7 @@
 // to a status and body.
 import type { ServerResponse } from 'node:http';
 import { ErrorCode, httpStatusOf, type ErrorCodeValue } from '../errors.ts';
+import { isRedisUnavailable } from '../redis.ts';
 
 // A type alias, not an interface, so it fits bull-board's Record-typed error bodies.
 export type ErrorBody = {
@@ -54,17 +55,8 @@ export class RedisUnavailableError extends Error {
   }
 }
 
-// ioredis and BullMQ signal an unreachable Redis through several error types and messages;
-// all of them mean "try again later", never "your request was wrong".
-const UNAVAILABLE_NAMES = new Set(['RedisUnavailableError', 'MaxRetriesPerRequestError', 'ConnectionClosedError']);
-const UNAVAILABLE_MESSAGE =
-  /enableOfflineQueue|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries per request|Stream isn't writeable|Redis not ready|LOADING|CLUSTERDOWN|TRYAGAIN/i;
-
-export function isRedisUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (UNAVAILABLE_NAMES.has(err.name)) return true;
-  return UNAVAILABLE_MESSAGE.test(err.message);
-}
+// One classification for the ingress, the workers and the intake (src/redis.ts).
+export { isRedisUnavailable };
 
 export const UNAVAILABLE_RETRY_AFTER_S = 2;
 

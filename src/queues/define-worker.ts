@@ -5,7 +5,7 @@ import { Worker, UnrecoverableError, RateLimitError, DelayedError, type Job } fr
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RedisConnection } from '../redis.ts';
-import { ValidationError, isFleetError } from '../errors.ts';
+import { ErrorCode, ValidationError, isFleetError } from '../errors.ts';
 import { classifyError } from './outcome.ts';
 import { parsePayload } from './enqueue.ts';
 import { StepWait, stepPolls } from './step-job.ts';
@@ -25,7 +25,7 @@ export interface JobContext {
 export type Processor<K extends QueueKey> = ((data: PayloadOf<K>, ctx: JobContext) => Promise<unknown>) & {
   /**
    * Called once, when a job will not be retried: an unrecoverable error, or a failed last
-   * attempt (a 429 deferral is not a failure). Lets the processor record the outcome.
+   * attempt (a 429 or Redis-unavailable deferral is not a failure). Lets the processor record the outcome.
    */
   onFinalFailure?: (data: PayloadOf<K>, err: unknown, ctx: JobContext) => Promise<void>;
 };
@@ -100,27 +100,30 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
         throw err;
       }
       const outcome = err instanceof ValidationError ? { kind: 'unrecoverable' as const } : classifyError(err);
-      const code = isFleetError(err) ? err.code : 'UNEXPECTED';
+      const code = isFleetError(err) ? err.code : outcome.kind === 'redis-unavailable' ? ErrorCode.Unavailable : 'UNEXPECTED';
       if (outcome.kind === 'unrecoverable') {
         finish('unrecoverable', { code }, err);
         await finalFailure(err);
         throw new UnrecoverableError(`${code}: ${(err as Error).message}`);
       }
-      if (outcome.kind === 'rate-limited') {
+      if (outcome.kind === 'rate-limited' || outcome.kind === 'redis-unavailable') {
         // BullMQ counts every start (attemptsStarted, this one included) and only the starts
         // that spent an attempt (attemptsMade; a RateLimitError moves the job back to wait
         // without one). The rest were sent back: this is one more. (A stalled start counts too;
         // a step job's waits are starts without an attempt too, and are not 429s.)
         const restarts = job.attemptsStarted - job.attemptsMade - stepPolls(job.data);
+        const label = outcome.kind === 'rate-limited' ? 'rate_limited' : 'redis_unavailable';
         if (restarts <= deps.maxRateLimitRestarts) {
           // Sends the job back to wait without spending an attempt, and holds every
           // worker of this queue for the delay (the fleet-wide account pause lives in the
           // limiter; this keeps BullMQ from handing out jobs that would only wait there).
-          await queue.rateLimit(outcome.delayMs);
-          finish('rate_limited', { code, delayMs: outcome.delayMs, restarts });
+          // With Redis failing the hold may not get written: the job goes back all the same.
+          const hold = queue.rateLimit(outcome.delayMs);
+          await (outcome.kind === 'rate-limited' ? hold : hold.catch(() => undefined));
+          finish(label, { code, delayMs: outcome.delayMs, restarts }, outcome.kind === 'redis-unavailable' ? err : undefined);
           throw new RateLimitError();
         }
-        finish('retry', { code, restarts, note: 'rate-limit restart cap reached; spending an attempt' }, err);
+        finish('retry', { code, restarts, note: `${label} restart cap reached; spending an attempt` }, err);
         if (lastAttempt) await finalFailure(err);
         throw err;
       }

@@ -6,7 +6,8 @@ import type { AuditLog } from '../audit.ts';
 import { maskPhone } from '../mask.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { isOutcomeUnknown, sendSms } from '../cxone/sms.ts';
-import { isFleetError, RateLimitedError } from '../errors.ts';
+import { isFleetError } from '../errors.ts';
+import { isDeferral } from '../queues/outcome.ts';
 import type { Processor } from '../queues/define-worker.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { MessageStore } from './message-store.ts';
@@ -65,7 +66,10 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       return { cxoneId: res.messageId };
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
-      if (err instanceof RateLimitedError) throw err; // deferred, not an attempt: nothing to record
+      // Deferred (429, or Redis failing under the store or the limiter), not an attempt: nothing
+      // to record, and with Redis failing nothing could be. A send that reached CXone before the
+      // store failed is sent again under the same Idempotency-Key, which CXone answers once.
+      if (isDeferral(err)) throw err;
       // This attempt failed; whether it was the last is the queue's call (onFinalFailure).
       const code = isFleetError(err) ? err.code : 'UNEXPECTED';
       // An attempt that may have reached CXone is remembered: if none succeeds after it, the
