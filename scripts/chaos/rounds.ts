@@ -2,6 +2,8 @@
 // has accepted a quarter of it), and over by the time inject() resolves. Round 7's fault
 // (receipts lost on the way) is a setting of the whole batch instead: a receipt is dropped
 // or not when CXone accepts the message.
+import { cp, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EphemeralRedis } from '../../test/helpers/ephemeral-redis.ts';
 import type { ClusterFaults } from './cluster.ts';
@@ -33,6 +35,8 @@ const CXONE_FAULT_MS = 5_000;
 const FREEZE_MS = 5_000;
 /** How long Redis stays down before it is started again (a restart, not a blip). */
 const RESTART_DOWN_MS = 3_000;
+/** The writes a host crash takes with it under appendfsync everysec: up to about a second's. */
+const UNSYNCED_MS = 1_000;
 
 async function cxoneFault(stage: Stage, faults: Record<string, unknown>): Promise<string> {
   await stage.sim.configure({ faults });
@@ -106,5 +110,24 @@ export const ROUNDS: Round[] = [
     // No webhook retries, as real CXone documents none: a dropped receipt is gone.
     stage: { webhooks: { dropRate: 0.1, retryScheduleMs: [] } },
     inject: () => Promise.resolve('10% of delivery receipts dropped for the whole batch'),
+  },
+  {
+    // A process SIGKILL loses nothing under either fsync policy: Redis has written the AOF
+    // (to the kernel) before it answers. What everysec risks is the host going down with its
+    // page cache: the writes since the last fsync are gone although Redis acknowledged them.
+    // Emulated: the AOF as it was a second before the kill is what Redis restarts from.
+    name: 'redis-host-crash',
+    spendsAttempts: false,
+    async inject(_stage, infra) {
+      const aof = join(infra.redis.dir, 'appendonlydir');
+      const synced = `${aof}.synced`;
+      await cp(aof, synced, { recursive: true });
+      await delay(UNSYNCED_MS);
+      await infra.redis.stop('SIGKILL');
+      await rm(aof, { recursive: true, force: true });
+      await rename(synced, aof);
+      await infra.redis.start();
+      return `redis-server SIGKILLed and restarted from its AOF as it was ${UNSYNCED_MS} ms earlier (acknowledged writes lost, as in a host crash)`;
+    },
   },
 ];

@@ -1,9 +1,9 @@
 // npm run chaos: a batch through 2 worker processes against the simulator, once per fault
 // (scripts/chaos/rounds.ts), each round's figures printed and checked; exits 1 if any fails.
 //   CHAOS_MESSAGES=3000   messages per round
-//   CHAOS_ROUNDS=1,3,cxone-5xx   which rounds (numbers or names); default all 7
+//   CHAOS_ROUNDS=1,3,cxone-5xx   which rounds (numbers or names); default all 8
 //   CHAOS_RPS=200         the simulator's per-account limit and the fleet's budget
-//   CHAOS_APPENDFSYNC=everysec   the private Redis's AOF policy (default always)
+//   CHAOS_APPENDFSYNC=always     the private Redis's AOF fsync policy (default everysec, as deployed)
 // Ports: a private redis-server on CHAOS_REDIS_PORT (6393), the cluster on CHAOS_CLUSTER_PORT..+5 (7100).
 import { runSuite } from './suite.ts';
 
@@ -14,7 +14,7 @@ const options = {
   rps: Number(process.env.CHAOS_RPS ?? 200),
   redisPort: Number(process.env.CHAOS_REDIS_PORT ?? 6393),
   clusterBasePort: Number(process.env.CHAOS_CLUSTER_PORT ?? 7100),
-  appendfsync: process.env.CHAOS_APPENDFSYNC === 'everysec' ? ('everysec' as const) : ('always' as const),
+  appendfsync: process.env.CHAOS_APPENDFSYNC === 'always' ? ('always' as const) : ('everysec' as const),
 };
 console.log(`chaos: ${options.messages} messages a round at ${options.rps} req/s; private Redis AOF appendfsync ${options.appendfsync}`);
 const results = await runSuite(options);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export interface EphemeralRedis {
   readonly port: number;
   readonly url: string;
+  /** Its data directory (the AOF lives in appendonlydir/ below it). */
+  readonly dir: string;
   /** Starts (again) on the same port and data directory; resolves once it accepts connections. */
   start(): Promise<void>;
   /** SIGKILL by default: an outage, not a polite shutdown. */
@@ -94,6 +96,7 @@ export async function startEphemeralRedis(opts: EphemeralRedisOptions = {}): Pro
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    dir,
     start,
     stop,
     freeze: () => void child?.kill('SIGSTOP'),

@@ -57,6 +57,6 @@ describe('selectRounds', () => {
   });
 
   it('names the rounds there are when one is unknown', () => {
-    expect(() => selectRounds(['9'])).toThrow(/CHAOS_ROUNDS: no round "9" \(1-7 or one of worker-sigkill, /);
+    expect(() => selectRounds(['9'])).toThrow(/CHAOS_ROUNDS: no round "9" \(1-8 or one of worker-sigkill, /);
   });
 });
