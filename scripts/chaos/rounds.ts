@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EphemeralRedis } from '../../test/helpers/ephemeral-redis.ts';
 import type { ClusterFaults } from './cluster.ts';
+import type { Check, RoundFigures } from './figures.ts';
 import type { Stage, StageOptions } from './stage.ts';
 
 export interface Infrastructure {
@@ -28,6 +29,8 @@ export interface Round {
   stage?: Pick<StageOptions, 'env' | 'webhooks'>;
   /** Injects the fault and resolves once it is over; returns what happened, in a few words. */
   inject(stage: Stage, infra: Infrastructure): Promise<string>;
+  /** Where a fault could pass unnoticed: the figure that shows it did bite. */
+  evidence?: (f: RoundFigures) => Check;
 }
 
 /** How long a CXone fault lasts (the batch goes on meanwhile). */
@@ -93,6 +96,7 @@ export const ROUNDS: Round[] = [
     name: 'cxone-5xx',
     spendsAttempts: true,
     inject: (stage) => cxoneFault(stage, { errorRate: 0.3 }),
+    evidence: (f) => ({ name: 'the 5xx cost attempts', ok: f.sendAttemptsBeyondFirst > 0, detail: `${f.sendAttemptsBeyondFirst} beyond the first` }),
   },
   {
     // The ambiguous case: CXone accepted the message but the answer comes after the client
@@ -103,6 +107,7 @@ export const ROUNDS: Round[] = [
     spendsAttempts: true,
     stage: { env: { CXONE_HEADERS_TIMEOUT_MS: '1000', CXONE_BODY_TIMEOUT_MS: '1000' } },
     inject: (stage) => cxoneFault(stage, { lateResponseRate: 0.3, lateResponseMs: 3000 }),
+    evidence: (f) => ({ name: 'sends timed out after CXone took them', ok: f.keyedResends > 0, detail: `${f.keyedResends} keyed resends answered with the first send's id` }),
   },
   {
     name: 'receipts-dropped',
@@ -110,6 +115,11 @@ export const ROUNDS: Round[] = [
     // No webhook retries, as real CXone documents none: a dropped receipt is gone.
     stage: { webhooks: { dropRate: 0.1, retryScheduleMs: [] } },
     inject: () => Promise.resolve('10% of delivery receipts dropped for the whole batch'),
+    evidence: (f) => ({
+      name: 'reconciliation asked for each dropped receipt',
+      ok: f.receiptsDropped > 0 && f.statusReads >= f.receiptsDropped,
+      detail: `${f.receiptsDropped} dropped, ${f.statusReads} status reads`,
+    }),
   },
   {
     // A process SIGKILL loses nothing under either fsync policy: Redis has written the AOF
@@ -129,5 +139,7 @@ export const ROUNDS: Round[] = [
       await infra.redis.start();
       return `redis-server SIGKILLed and restarted from its AOF as it was ${UNSYNCED_MS} ms earlier (acknowledged writes lost, as in a host crash)`;
     },
+    // Dispatches Redis forgot are sent again (with their key); receipts it forgot are read back.
+    evidence: (f) => ({ name: 'forgotten writes were redone', ok: f.keyedResends + f.statusReads > 0, detail: `${f.keyedResends} keyed resends, ${f.statusReads} status reads` }),
   },
 ];

@@ -5,7 +5,7 @@
 //   CHAOS_RPS=200         the simulator's per-account limit and the fleet's budget
 //   CHAOS_APPENDFSYNC=always     the private Redis's AOF fsync policy (default everysec, as deployed)
 // Ports: a private redis-server on CHAOS_REDIS_PORT (6393), the cluster on CHAOS_CLUSTER_PORT..+5 (7100).
-import { runSuite } from './suite.ts';
+import { printSummary, runSuite } from './suite.ts';
 
 const started = Date.now();
 const options = {
@@ -18,6 +18,7 @@ const options = {
 };
 console.log(`chaos: ${options.messages} messages a round at ${options.rps} req/s; private Redis AOF appendfsync ${options.appendfsync}`);
 const results = await runSuite(options);
+printSummary(results);
 const failed = results.filter((r) => !r.passed).map((r) => r.round);
 console.log(`\nchaos: ${results.length - failed.length}/${results.length} rounds passed in ${Math.round((Date.now() - started) / 1000)} s${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
 process.exitCode = failed.length ? 1 : 0;

@@ -56,10 +56,12 @@ async function runRound(round: Round, infra: Infrastructure, opts: SuiteOptions)
   try {
     const sendMs = (opts.messages / opts.rps) * 1000;
     await whenAccepted(() => stage.sim.stats(), Math.ceil(opts.messages / 4), sendMs + 60_000);
+    const acceptedBefore = (await stage.sim.stats()).sms.accepted;
     const fault = await round.inject(stage, infra);
     await stage.settled(3 * sendMs + 180_000);
     const figures = await measure(stage, await stage.sim.stats());
-    const list = checks(figures, round.spendsAttempts);
+    const midBatch: Check = { name: 'fault began mid-batch', ok: acceptedBefore < opts.messages, detail: `${acceptedBefore} of ${opts.messages} at CXone` };
+    const list = [midBatch, ...(round.evidence ? [round.evidence(figures)] : []), ...checks(figures, round.spendsAttempts)];
     return { round: round.name, passed: list.every((c) => c.ok), seconds: seconds(), fault, figures, checks: list };
   } catch (err) {
     return { round: round.name, passed: false, seconds: seconds(), checks: [], error: (err as Error).stack ?? String(err) };
@@ -76,10 +78,35 @@ export function printRound(r: RoundResult): void {
   if (r.figures) console.log(`   figures: ${JSON.stringify(r.figures)}`);
 }
 
+/** One line per round: the figures the checks read, side by side. */
+export function printSummary(results: RoundResult[]): void {
+  console.log('\nround                      result  s      lost  repeated  not-terminal  attempts+  keyed-resends  receipts-dropped  status-reads');
+  for (const r of results) {
+    const f = r.figures;
+    const cells = f
+      ? [f.lost, f.repeatedRecipients, f.notTerminal, f.sendAttemptsBeyondFirst + f.receiptAttemptsBeyondFirst, f.keyedResends, f.receiptsDropped, f.statusReads]
+      : Array<string>(7).fill('-');
+    const widths = [4, 8, 12, 9, 13, 16, 12];
+    console.log(`${r.round.padEnd(27)}${(r.passed ? 'PASS' : 'FAIL').padEnd(8)}${String(r.seconds).padEnd(7)}${cells.map((c, i) => String(c).padEnd(widths[i]! + 2)).join('')}`);
+  }
+}
+
 export async function runSuite(opts: SuiteOptions, onRound: (r: RoundResult) => void = printRound): Promise<RoundResult[]> {
   const rounds = selectRounds(opts.rounds);
   let redis: EphemeralRedis | undefined;
   let cluster: Promise<ClusterFaults> | undefined;
+  let torndown: Promise<void> | undefined;
+  const teardown = () =>
+    (torndown ??= (async () => {
+      await redis?.destroy();
+      if (cluster) await (await cluster.catch(() => undefined))?.stop();
+    })());
+  // The cluster's nodes are daemons that a Ctrl-C does not reach (the workers, the simulator
+  // and the private Redis are children that it does): stop them before leaving. Each
+  // round's keys live only in these servers, which go with them.
+  const onSignal = () => void teardown().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const results: RoundResult[] = [];
   try {
     // everysec by default, as docker-compose.yml deploys Redis; docs/adr/0007-chaos.md says why
@@ -98,8 +125,9 @@ export async function runSuite(opts: SuiteOptions, onRound: (r: RoundResult) => 
       onRound(result);
     }
   } finally {
-    await redis?.destroy();
-    if (cluster) await (await cluster.catch(() => undefined))?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await teardown();
   }
   return results;
 }
