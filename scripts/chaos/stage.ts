@@ -60,6 +60,12 @@ const FLEET_ENV = {
   WORKER_LOCK_MS: '10000',
 };
 
+const CLEANUP_STEP_MS = 30_000;
+
+function rejectAfter(ms: number): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`not done after ${ms} ms`)), ms).unref());
+}
+
 /** SIGTERM, and SIGKILL if it has not exited within 15 s (a worker stuck on a Redis that is gone). */
 async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -77,8 +83,12 @@ function redisEnv(target: RedisTarget): Record<string, string> {
 
 export async function startStage(opts: StageOptions): Promise<Stage> {
   const cleanups: (() => Promise<unknown>)[] = [];
+  // Each step bounded: a round that failed may leave Redis unanswering, and the key clean-up
+  // (a patient connection) would wait for it for ever.
   const close = async () => {
-    for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error(`chaos: clean-up step failed: ${(err as Error).message}`));
+    for (const c of cleanups.reverse()) {
+      await Promise.race([c(), rejectAfter(CLEANUP_STEP_MS)]).catch((err: unknown) => console.error(`chaos: clean-up step failed: ${(err as Error).message}`));
+    }
   };
   try {
     const prefix = `{cxchaos-${opts.label}-${randomBytes(3).toString('hex')}}`;
