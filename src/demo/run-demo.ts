@@ -12,7 +12,7 @@ import { ensureRedis, type LocalRedis } from '../dev/local-redis.ts';
 import { startFleetIngress } from '../fleet-ingress.ts';
 import { createLogger } from '../logger.ts';
 import { createProducerContext } from '../producer-context.ts';
-import { createRedis, deleteKeysWithPrefix, fleetKey, waitForReady } from '../redis.ts';
+import { createRedis, deleteKeysWithPrefix, fleetKey, waitForReady, type RedisSettings } from '../redis.ts';
 import { startSimulatorProcess } from '../simulator/process.ts';
 import { followBatch, settledCount, stateLine } from '../sms/follow.ts';
 import { createSmsServices } from '../sms/services.ts';
@@ -36,8 +36,9 @@ function spawnWorker(env: Record<string, string>): ChildProcess {
   });
 }
 
-async function purge(url: string, prefix: string) {
-  const conn = createRedis({ url }, 'client');
+/** Deletes the demo's keys: on every master when the fleet runs on a cluster. */
+async function purge(settings: RedisSettings, prefix: string) {
+  const conn = createRedis(settings, 'client');
   try {
     await waitForReady(conn);
     await deleteKeysWithPrefix(conn, prefix);
@@ -55,8 +56,15 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
   const workers: ChildProcess[] = [];
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    redis = await ensureRedis(base.redis.url);
-    o.print(redis.started ? `redis      ephemeral redis-server at ${redis.url}` : `redis      ${redis.url.replace(/\/\/[^@]*@/, '//')}`);
+    // A configured cluster is used as it is; otherwise a Redis that answers, or an ephemeral one.
+    const clusterNodes = base.redis.clusterNodes ?? [];
+    if (clusterNodes.length > 0) {
+      redis = { url: base.redis.url, started: false, stop() {} };
+      o.print(`redis      cluster ${clusterNodes.join(',')}`);
+    } else {
+      redis = await ensureRedis(base.redis.url);
+      o.print(redis.started ? `redis      ephemeral redis-server at ${redis.url}` : `redis      ${redis.url.replace(/\/\/[^@]*@/, '//')}`);
+    }
 
     // The demo's own prefix keeps it apart from anything else in that Redis.
     prefix = `{cxf-demo-${randomBytes(3).toString('hex')}}`;
@@ -69,6 +77,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
 
     const env: Record<string, string> = {
       REDIS_URL: redis.url,
+      REDIS_CLUSTER_NODES: clusterNodes.join(','),
       FLEET_PREFIX: prefix,
       CXONE_BASE_URL: sim.url,
       CXONE_RATE_LIMIT_RPS: String(o.rps),
@@ -162,7 +171,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoFigures> {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     // Last, once nothing of the demo runs: a worker or the ingress still closing would
     // write its queues' meta keys again.
-    if (redis && prefix) await purge(redis.url, prefix).catch(() => undefined);
+    if (redis && prefix) await purge({ url: redis.url, clusterNodes: base.redis.clusterNodes }, prefix).catch(() => undefined);
     redis?.stop();
   }
 }

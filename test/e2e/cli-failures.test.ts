@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_ARGS, runCli } from '../helpers/cli.ts';
-import { REDIS_URL, useTestRedis } from '../helpers/redis.ts';
+import { REDIS_ENV, useTestRedis } from '../helpers/redis.ts';
 
 const { prefix } = useTestRedis('clifail');
-const env = { REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' };
+const env = { ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' };
 const dir = mkdtempSync(join(tmpdir(), 'cxf-clifail-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/local-redis.ts';
 import { CLI_ARGS, runCli } from '../helpers/cli.ts';
 import { descendantsOf } from '../helpers/processes.ts';
-import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { createTestRedis, deleteKeysWithPrefix, keysMatching, REDIS_ENV, testPrefix } from '../helpers/redis.ts';
 
 const prefix = testPrefix('fleet-cli');
 afterAll(async () => {
@@ -21,7 +21,7 @@ describe('long-running commands', () => {
     // check below looks at these and not at whatever else runs on the machine.
     const seen = new Map<number, string>();
     const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    const r = await runCli(['demo', '--exit', '--messages', '300', '--rps', '300'], { REDIS_URL, LOG_LEVEL: 'error' }, {
+    const r = await runCli(['demo', '--exit', '--messages', '300', '--rps', '300'], { ...REDIS_ENV, LOG_LEVEL: 'error' }, {
       onSample: (pid) => {
         for (const d of descendantsOf(pid, (f) => readFileSync(f, 'utf8'))) {
           try {
@@ -58,7 +58,7 @@ describe('long-running commands', () => {
     expect(alive).toEqual([]);
     // Nor are its keys: the demo's own prefix is removed once nothing of it runs.
     const redis = createTestRedis();
-    const [, left] = await redis.scan('0', 'MATCH', '{cxf-demo-*', 'COUNT', 10_000);
+    const left = await keysMatching(redis, '{cxf-demo-*');
     await redis.quit();
     expect(left).toEqual([]);
   }, 120_000);
@@ -66,7 +66,7 @@ describe('long-running commands', () => {
   it('worker serves /metrics, /healthz and /readyz and drains on SIGTERM, exiting cleanly', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [...CLI_ARGS, 'worker', '--queues', 'sms-status,sms-send', '--metrics-port', String(port)], {
-      env: { ...process.env, REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'info' },
+      env: { ...process.env, ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { createTestRedis, deleteKeysWithPrefix, REDIS_ENV, testPrefix } from '../helpers/redis.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cxf-e2e-'));
 const prefix = testPrefix('cli');
-const env = { REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' };
+const env = { ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' };
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   const redis = createTestRedis();

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/local-redis.ts';
 import type * as SimulatorProcessModule from '../../src/simulator/process.ts';
-import { REDIS_URL, useTestRedis } from '../helpers/redis.ts';
+import { REDIS_ENV, useTestRedis } from '../helpers/redis.ts';
 import { waitForHttp } from '../helpers/processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -84,7 +84,7 @@ describe('the compiled build under plain node', () => {
 
   it('the library door imports and builds a client', async () => {
     const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(BUILD, 'src/index.js')).href)});
-      const fleet = m.createFleetClient({ env: { REDIS_URL: ${JSON.stringify(REDIS_URL)}, FLEET_PREFIX: ${JSON.stringify(prefix)} } });
+      const fleet = m.createFleetClient({ env: { ...${JSON.stringify(REDIS_ENV)}, FLEET_PREFIX: ${JSON.stringify(prefix)} } });
       const v = await fleet.sms.sendBatch([{ to: 'nope', text: 'x' }], { dryRun: true });
       await fleet.close();
       console.log(JSON.stringify({ exports: Object.keys(m).sort(), rejected: v.rejected }));`;
@@ -107,7 +107,7 @@ describe('the compiled build under plain node', () => {
     sim = await startSimulatorProcess({ env: { NODE_OPTIONS: '' } });
     const [ingressPort, healthPort] = [await freePort(), await freePort()];
     const env = {
-      REDIS_URL,
+      ...REDIS_ENV,
       FLEET_PREFIX: prefix,
       CXONE_BASE_URL: sim.url,
       CXONE_RATE_LIMIT_RPS: '200',

@@ -16,11 +16,11 @@ import { startIngress, type RunningIngress } from '../../src/ingress/server.ts';
 import { QUEUES, type QueueKey } from '../../src/queues/registry.ts';
 import { findChromium } from '../helpers/chromium.ts';
 import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
-import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
+import { REDIS_ENV, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const prefix = testPrefix('dash');
-const config = loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', ADMIN_USER: 'admin', ADMIN_PASSWORD: 'dash-pw' });
+const config = loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', ADMIN_USER: 'admin', ADMIN_PASSWORD: 'dash-pw' });
 const deps = createIngressDeps(config, createLogger({ level: 'silent' }));
 let ingress: RunningIngress;
 let context: BrowserContext | undefined;
@@ -125,7 +125,7 @@ describe('admin dashboard in a browser', () => {
   });
 
   it('with `cxone-fleet worker` and no --queues running, no queue says "No workers"', async () => {
-    spawnWorker({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', METRICS_PORT: '0' });
+    spawnWorker({ ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', METRICS_PORT: '0' });
     // Every registry queue gets a worker: the registry lists only queues that have one.
     await expect.poll(async () => {
       const counts = await Promise.all(Object.keys(QUEUES).map((k) => deps.queues.get(k as QueueKey).getWorkersCount()));

@@ -100,6 +100,21 @@ describe('email preview (CLI)', () => {
     expect(existsSync(dir.file('bad.html'))).toBe(false);
   });
 
+  it('refuses a template with a script (preview and validate), naming the line and tag, and writes no HTML', async () => {
+    const source = readFileSync(path.join(FIXTURE_DIR, 'templates/welcome.mjml'), 'utf8').replace('<mj-text css-class="note">', '<mj-text css-class="note"><script>steal()</script>');
+    const line = source.split('\n').findIndex((l) => l.includes('<script>')) + 1;
+    const file = dir.write('scripted.mjml', source);
+    const p = await cli(['email', 'preview', file]);
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain(`error: ${file}:${line}: <script> script elements are not allowed: templates run no scripts`);
+    expect(existsSync(dir.file('scripted.html'))).toBe(false);
+
+    const spec = dir.write('scripted.yaml', `${dir.read('channel.yaml')}\ntemplates:\n  - name: scripted\n    file: scripted.mjml\n`);
+    const v = await cli(['email', 'validate', spec]);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toMatch(new RegExp(`✗ templates\\.0\\.file: .*line ${line}.*<script>: script elements are not allowed`));
+  });
+
   it('has --help text on every command', async () => {
     for (const cmd of ['validate', 'provision', 'status', 'suppressions', 'metrics', 'resume', 'audit', 'preview', 'settings']) {
       const r = await cli(['email', cmd, '--help']);

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.ts';
 import { runCli } from '../helpers/cli.ts';
 import { killWorkers, spawnWorker } from '../helpers/worker-processes.ts';
-import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { createTestRedis, deleteKeysWithPrefix, REDIS_ENV, testPrefix } from '../helpers/redis.ts';
 import { fixture, seedFlow } from '../fixtures/flows/build.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'flow-publish-cli-'));
@@ -28,7 +28,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const env = () => ({ REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, LOG_LEVEL: 'silent', CXONE_SECRET_FLOW_EVENTS: SECRET, FLOW_JOB_POLL_MS: '50' });
+const env = () => ({ ...REDIS_ENV, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, LOG_LEVEL: 'silent', CXONE_SECRET_FLOW_EVENTS: SECRET, FLOW_JOB_POLL_MS: '50' });
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/flows/outbound-ivr.yaml');
 const flow = (...args: string[]) => runCli(['flow', ...args], env());
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');

@@ -7,7 +7,7 @@ import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/server.ts';
 import { startWorkerPool, type ProcessorTable, type WorkerPool } from '../../src/worker-pool.ts';
 import type { QueueKey } from '../../src/queues/registry.ts';
-import { createTestRedis, deleteKeysWithPrefix, REDIS_URL, testPrefix } from './redis.ts';
+import { createTestRedis, deleteKeysWithPrefix, privateRedisEnv, REDIS_ENV, testPrefix } from './redis.ts';
 
 export interface TestFleet {
   sim: RunningSimulator;
@@ -23,7 +23,8 @@ export async function startTestFleet(opts: { sim?: SimulatorOptions; env?: Recor
   const sim = await startSimulator(opts.sim ?? {});
   const prefix = testPrefix(opts.label ?? 'fleet');
   const env: Record<string, string> = {
-    REDIS_URL,
+    // A test that brings its own redis-server (REDIS_URL in opts.env) never reaches the cluster.
+    ...(opts.env?.REDIS_URL ? privateRedisEnv(opts.env.REDIS_URL) : REDIS_ENV),
     FLEET_PREFIX: prefix,
     CXONE_BASE_URL: sim.url,
     LOG_LEVEL: 'silent',

@@ -5,11 +5,11 @@ import { loadConfig } from '../../src/config.ts';
 import { createIngressDeps } from '../../src/ingress/deps.ts';
 import { startIngress, type RunningIngress } from '../../src/ingress/server.ts';
 import { createLogger } from '../../src/logger.ts';
-import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from './redis.ts';
+import { REDIS_ENV, createTestRedis, deleteKeysWithPrefix, testPrefix } from './redis.ts';
 
 export function useIngress(label: string, env: Record<string, string>) {
   const prefix = testPrefix(label);
-  const config = loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', ...env });
   const deps = createIngressDeps(config, createLogger({ level: 'silent' }));
   const state: { prefix: string; deps: typeof deps; ingress: RunningIngress | undefined } = { prefix, deps, ingress: undefined };
   beforeAll(async () => {

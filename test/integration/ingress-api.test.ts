@@ -12,7 +12,7 @@ import { defineRoute } from '../../src/ingress/api/router.ts';
 import { createApp } from '../../src/ingress/app.ts';
 import type { RunningIngress } from '../../src/ingress/server.ts';
 import { signWebhook } from '../../src/webhook-signature.ts';
-import { REDIS_URL, createTestRedis } from '../helpers/redis.ts';
+import { REDIS_ENV, createTestRedis } from '../helpers/redis.ts';
 import { basicAuth, useIngress } from '../helpers/ingress.ts';
 
 const h = useIngress('ingapi', { ADMIN_USER: 'admin', ADMIN_PASSWORD: 'pw-1', ADMIN_TOKEN: 'tok-1', WEBHOOK_SECRETS: 's1' });
@@ -85,7 +85,7 @@ describe('authentication', () => {
   it('turns the admin surface off, and says so, when no credentials are configured', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) });
-    const bare = loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' });
+    const bare = loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent' });
     const { app } = createApp({ ...deps, config: bare, logger: createLogger({ level: 'info' }, sink) });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
@@ -215,6 +215,28 @@ describe('template preview', () => {
       expect(body.error.details.length).toBeGreaterThan(0);
       for (const d of body.error.details) expect(Object.keys(d).sort()).toEqual(['line', 'message', 'tag']);
     }
+  });
+});
+
+describe('template preview refuses scripts', () => {
+  it('answers 422 naming the line and tag of a <script>, an on*= handler and a javascript: URL', async () => {
+    const source = [
+      '<mjml><mj-body><mj-section><mj-column>',
+      '<mj-text>Hi<script>alert(1)</script></mj-text>',
+      '<mj-text><img src="a.png" onerror="alert(1)"></mj-text>',
+      '<mj-button href="javascript:alert(1)">Go</mj-button>',
+      '</mj-column></mj-section></mj-body></mjml>',
+    ].join('\n');
+    const res = await postJson('/api/templates/preview', { mjml: source });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; details: { line: number | null; tag: string | null; message: string }[] } };
+    expect(body.error.code).toBe('INVALID_TEMPLATE');
+    expect(body.error.details.map((d) => [d.line, d.tag])).toEqual([
+      [2, 'script'],
+      [3, 'img'],
+      [4, 'mj-button'],
+    ]);
+    expect(JSON.stringify(body)).not.toContain('<!doctype');
   });
 });
 

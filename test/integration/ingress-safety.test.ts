@@ -9,7 +9,7 @@ import { WEBHOOK_KINDS } from '../../src/platform/modules.ts';
 import { createLogger } from '../../src/logger.ts';
 import { signWebhook } from '../../src/webhook-signature.ts';
 import { createSubscriptionStore } from '../../src/flows/subscriptions.ts';
-import { REDIS_URL, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
+import { REDIS_ENV, createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
 
 type Fleet = Awaited<ReturnType<typeof startFleetIngress>>;
 const prefix = testPrefix('ingsafe');
@@ -19,7 +19,7 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 const started: Fleet[] = [];
 
 async function start(env: Record<string, string>): Promise<Fleet> {
-  const config = loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', WEBHOOK_SECRETS: 'safety-secret', ...env });
+  const config = loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix, LOG_LEVEL: 'silent', WEBHOOK_SECRETS: 'safety-secret', ...env });
   const fleet = await startFleetIngress(config, createLogger({ level: 'silent' }), { host: '127.0.0.1', port: 0 });
   started.push(fleet);
   return fleet;

@@ -1,7 +1,7 @@
 // The fleet-wide limiter and breaker against real Redis. No wall-clock assertions: the
 // limiter is driven with maxWaitMs 0, or with aborted signals (a call that books its slot
 // and skips the wait), so refusals and the booked schedule, not timings, show the budget.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/redis.ts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createBreaker } from '../../src/cxone/breaker.ts';
 import { createRateLimiter, limiterKeys, type RateLimiterOptions } from '../../src/cxone/rate-limiter.ts';
@@ -26,13 +26,13 @@ afterAll(async () => {
 });
 
 const BACKOFF = { baseMs: 2000, capMs: 60_000, quietMs: 10_000 };
-function limiter(o: Partial<RateLimiterOptions> & { prefix: string }, conn: Redis = redis) {
+function limiter(o: Partial<RateLimiterOptions> & { prefix: string }, conn: RedisConnection = redis) {
   const lim = createRateLimiter({ redis: conn, accountId: 'a', rps: 10, burst: 1, minIntervalMs: 0, maxWaitMs: 0, lateMs: 15, backoff: BACKOFF, ...o });
   closers.push(() => lim.close());
   return lim;
 }
 /** A Redis connection of its own, as another process has. */
-function ownConnection(): Redis {
+function ownConnection(): RedisConnection {
   const conn = createTestRedis();
   closers.push(() => conn.quit());
   return conn;

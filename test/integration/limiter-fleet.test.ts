@@ -4,7 +4,6 @@
 // test suites at once). The simulator counts every arrival; the limiter is never asked how
 // it did.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createCxoneAccount, type CxoneAccount } from '../../src/cxone/account.ts';
@@ -13,7 +12,7 @@ import { RateLimitedError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import type { RateLimitConfig } from '../../src/simulator/config.ts';
-import { deleteKeysWithPrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { createTestRedis, deleteKeysWithPrefix, testPrefix } from '../helpers/redis.ts';
 import { useSimulator } from '../helpers/simulator.ts';
 import { startSimulatorProcess } from '../../src/simulator/process.ts';
 
@@ -34,13 +33,13 @@ function fourClients(simUrl: string, env: Record<string, string>): Client[] {
   const logger = createLogger({ level: 'silent' });
   // Registered first, so it runs last (cleanups run in reverse): after every client has
   // closed, no late write (a 429's rate cut) can leave a key behind.
-  const admin = new Redis(REDIS_URL);
+  const admin = createTestRedis();
   cleanups.push(async () => {
     await deleteKeysWithPrefix(admin, prefix);
     await admin.quit();
   });
   const clients = Array.from({ length: 4 }, () => {
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const redis = createTestRedis();
     const metrics = createMetrics();
     const account = createCxoneAccount(cfg.cxone, { redis, prefix, logger, metrics });
     cleanups.push(async () => {

@@ -7,7 +7,7 @@ import { applyTransition, MESSAGE_STATES, reopenForReplay, type MessageState } f
 import { fleetKey } from '../../src/redis.ts';
 import { AWAITING_STATES } from '../../src/sms/message-scripts.ts';
 import { createMessageStore } from '../../src/sms/message-store.ts';
-import { useTestRedis } from '../helpers/redis.ts';
+import { keysMatching, useTestRedis } from '../helpers/redis.ts';
 
 const { redis, prefix } = useTestRedis('store');
 const awaitingKey = fleetKey(prefix, 'sms', 'awaiting');
@@ -104,6 +104,6 @@ describe('receipts before their dispatch', () => {
     await store.transition(messageId, 'delivered');
     t += 10_000;
     expect(await store.claimDue(10, 1_000)).toEqual([]);
-    await redis.del(...(await redis.keys(`${prefix.slice(0, -1)}-claim}*`)));
+    await redis.del(...(await keysMatching(redis, `${prefix.slice(0, -1)}-claim}*`)));
   });
 });

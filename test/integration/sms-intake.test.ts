@@ -8,10 +8,10 @@ import { createProducerContext } from '../../src/producer-context.ts';
 import { deleteKeysWithPrefix, waitForReady } from '../../src/redis.ts';
 import type { IntakeRow, RowVerdict } from '../../src/sms/intake.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
-import { REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { REDIS_ENV, testPrefix } from '../helpers/redis.ts';
 
 const prefix = testPrefix('intake');
-const ctx = createProducerContext(loadConfig({ REDIS_URL, FLEET_PREFIX: prefix }), { role: 'test', logger: createLogger({ level: 'silent' }) });
+const ctx = createProducerContext(loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix }), { role: 'test', logger: createLogger({ level: 'silent' }) });
 afterAll(async () => {
   await deleteKeysWithPrefix(ctx.redis, prefix);
   await ctx.close();
@@ -79,7 +79,7 @@ describe('SMS intake', () => {
 
 describe('the duplicate window', () => {
   const withEnv = (env: Record<string, string>) =>
-    createProducerContext(loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, ...env }), { role: 'test', logger: createLogger({ level: 'silent' }) });
+    createProducerContext(loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix, ...env }), { role: 'test', logger: createLogger({ level: 'silent' }) });
   const msgs = (n: number, text = 'window test') => Array.from({ length: n }, (_, i) => ({ row: i + 1, input: { to: `+1415${2_300_000 + i}`, text } }));
   const defaults = { from: 'ACME', campaignId: 'c1' };
 
@@ -145,7 +145,7 @@ describe('the duplicate window', () => {
 
 describe('stored rejections', () => {
   it('keeps the first N in full and counts every one by reason; a dry run still reports every row', async () => {
-    const p = createProducerContext(loadConfig({ REDIS_URL, FLEET_PREFIX: prefix, SMS_MAX_STORED_REJECTIONS: '5' }), { role: 'test', logger: createLogger({ level: 'silent' }) });
+    const p = createProducerContext(loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix, SMS_MAX_STORED_REJECTIONS: '5' }), { role: 'test', logger: createLogger({ level: 'silent' }) });
     try {
       await waitForReady(p.redis);
       const sms = createSmsServices(p);

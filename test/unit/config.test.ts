@@ -37,4 +37,10 @@ describe('loadConfig', () => {
   it('treats blank optional variables as unset', () => {
     expect(loadConfig({ CXONE_SCOPE: '  ', CXONE_TOKEN_URL: '' }).cxone.scope).toBeUndefined();
   });
+
+  it('takes REDIS_CLUSTER_NODES as host:port entries, naming a bad one; blank means a single Redis', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, 127.0.0.1:7001' }).redis.clusterNodes).toEqual(['127.0.0.1:7000', '127.0.0.1:7001']);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '' }).redis.clusterNodes).toEqual([]);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis-b' })).toThrow(/REDIS_CLUSTER_NODES.*host:port/);
+  });
 });

@@ -42,8 +42,10 @@ describe('compileMjml: valid templates', () => {
   it('does not warn about HTML void elements, optional end tags, script bodies or a literal "<"', async () => {
     const r = await compileMjml(doc('<mj-text><p>one<p>two<br>3 < 4 <img src="a.png"><ul><li>a<li>b</ul></mj-text>'));
     expect(r.warnings).toEqual([]);
-    const raw = await compileMjml(doc('<mj-raw><script>if (a <b) { x("</div>") }</script></mj-raw>'));
+    // A script body is code, not markup, for the structure check (the template is refused for the script itself).
+    const raw = checkMjmlStructure(doc('<mj-raw><script>if (a <b) { x("</div>") }</script></mj-raw>'));
     expect(raw.errors).toEqual([]);
+    expect(raw.warnings).toEqual([]);
   });
 
   it('forwards an existing filePath to MJML', async () => {
@@ -217,5 +219,52 @@ describe('compileMjml: hostile input (the preview endpoint compiles anything)', 
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(mj.errors.filter((e) => e.message.startsWith('stray'))).toHaveLength(n);
     expect(html.warnings).toHaveLength(2 * n);
+  });
+});
+
+describe('compileMjml: templates run no scripts', () => {
+  const refused = async (content: string) => {
+    const r = await compileMjml(doc(content));
+    expect(r.valid).toBe(false);
+    expect(r.html).toBe(''); // never compiled: no HTML carries the script
+    return r.errors;
+  };
+
+  it('refuses <script> in mj-text and mj-raw, with the line and tag', async () => {
+    expect(await refused('<mj-text>Hi<script>alert(1)</script></mj-text>')).toEqual([
+      { line: 5, tag: 'script', message: 'script elements are not allowed: templates run no scripts' },
+    ]);
+    expect(await refused('<mj-raw>\n<SCRIPT src="https://x.example/a.js"></SCRIPT></mj-raw>')).toEqual([
+      { line: 6, tag: 'script', message: 'script elements are not allowed: templates run no scripts' },
+    ]);
+    // A script body is code: the `<b` and `</div>` in it are not reported as markup.
+    expect(await refused('<mj-raw><script>if (a <b) { x("</div>") }</script></mj-raw>')).toHaveLength(1);
+  });
+
+  it('refuses on*= event-handler attributes on HTML and MJML tags alike', async () => {
+    expect(await refused('<mj-text><img src="a.png" onerror="alert(1)"></mj-text>')).toEqual([
+      { line: 5, tag: 'img', message: 'event-handler attribute onerror= is not allowed: templates run no scripts' },
+    ]);
+    const errors = await refused('<mj-button href="https://ok.example" ONCLICK=go()>Go</mj-button>\n<mj-text><a onmouseover=\'x\'>a</a></mj-text>');
+    expect(errors.map((e) => [e.line, e.tag])).toEqual([
+      [5, 'mj-button'],
+      [6, 'a'],
+    ]);
+  });
+
+  it('refuses javascript: URLs however they are spelled, in any attribute', async () => {
+    for (const href of ['javascript:alert(1)', ' JavaScript:alert(1)', 'java&#115;cript:alert(1)', 'java&#x09;script:x', 'javascript&colon;x', 'jav\tascript:x']) {
+      const errors = await refused(`<mj-text><a href="${href}">a</a></mj-text>`);
+      expect(errors, href).toEqual([{ line: 5, tag: 'a', message: 'attribute href= holds a javascript: URL, which is not allowed: templates run no scripts' }]);
+    }
+    expect((await refused('<mj-image src="javascript:x" />'))[0]).toMatchObject({ tag: 'mj-image' });
+  });
+
+  it('accepts what only looks like a script: words in text, data attributes, ordinary links', async () => {
+    const r = await compileMjml(
+      doc('<mj-text><span data-onboarding="1">Turn on notifications; see javascript: the guide,</span> <a href="https://x.example/javascript:docs">docs</a>. online=yes</mj-text>'),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.valid).toBe(true);
   });
 });

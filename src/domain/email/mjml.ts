@@ -3,9 +3,11 @@
 // every problem with a line number instead of a best-effort HTML alone.
 //
 // Used by the template-preview endpoint (untrusted input) and by the channel spec check.
+// A template with a script (mjml-scripts.ts) is refused and never compiled.
 // Hence: it never throws, and `<mj-include>` is never resolved (mjml 5's default,
 // pinned here) — a preview request must not be able to read files from the server, and
 // CXone could not resolve our partials anyway. An include is reported as an error.
+import { findMjmlScripts } from './mjml-scripts.ts';
 import { checkMjmlStructure } from './mjml-structure.ts';
 import type { MjmlIssue } from './mjml-structure.ts';
 
@@ -74,9 +76,11 @@ export async function compileMjml(source: string, opts: CompileMjmlOptions = {})
     return { html: '', errors, warnings: [], valid: false };
   }
   const structure = checkMjmlStructure(source);
-  const errors: MjmlIssue[] = [...structure.errors];
+  const scripts = findMjmlScripts(source);
+  const errors: MjmlIssue[] = [...structure.errors, ...scripts];
   let html = '';
-  if (source.trim() !== '' && !structure.tooDeep) {
+  // A template with a script is not compiled at all: no caller gets HTML that carries it.
+  if (source.trim() !== '' && !structure.tooDeep && scripts.length === 0) {
     try {
       const mjml2html = await loadCompiler();
       const result = await mjml2html(source, {
