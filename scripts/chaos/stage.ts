@@ -45,7 +45,9 @@ export interface Stage {
   /** A worker in place of one that died, serving once this resolves. */
   replaceWorker(index: number): Promise<void>;
   /** Resolves with the batch once every message is terminal; rejects after `timeoutMs`. */
-  settled(timeoutMs: number): Promise<BatchRecord>;
+  settled(timeoutMs: number, batchId?: string): Promise<BatchRecord>;
+  /** Submits a further batch of `n` messages to new recipients (after the fault). */
+  submitMore(batchId: string, n: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,13 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** Where the SMS queues' jobs are, for a round that did not settle. */
+async function jobCounts(ctx: ProducerContext): Promise<Record<string, Record<string, number>>> {
+  const keys = ['smsSend', 'smsStatus', 'smsReconcile'] as const;
+  const counts = await Promise.all(keys.map((k) => ctx.queues.get(k).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed')));
+  return Object.fromEntries(keys.map((k, i) => [k, counts[i]!]));
 }
 
 function redisEnv(target: RedisTarget): Record<string, string> {
@@ -111,13 +120,16 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
     cleanups.push(() => ctx.close());
     await waitForReady(ctx.redis, 30_000);
     const sms = createSmsServices(ctx);
+    const submit = async (batchId: string, to: string[]) => {
+      await sms.consent.optIn(to);
+      const summary = await sms.intake.submit(
+        to.map((n, i) => ({ row: i + 1, input: { to: n, text: `Chaos ${opts.label} ${batchId} message ${i}` } })),
+        { batchId, defaults: { from: 'ACME', campaignId: 'chaos' } },
+      );
+      if (summary.accepted !== to.length) throw new Error(`intake accepted ${summary.accepted} of ${to.length} messages of batch ${batchId}`);
+    };
     const numbers = Array.from({ length: opts.messages }, (_, i) => `+1415${2_000_000 + i}`);
-    await sms.consent.optIn(numbers);
-    const summary = await sms.intake.submit(
-      numbers.map((to, i) => ({ row: i + 1, input: { to, text: `Chaos ${opts.label} message ${i}` } })),
-      { batchId: BATCH_ID, defaults: { from: 'ACME', campaignId: 'chaos' } },
-    );
-    if (summary.accepted !== opts.messages) throw new Error(`intake accepted ${summary.accepted} of ${opts.messages} messages`);
+    await submit(BATCH_ID, numbers);
 
     const workers = await spawnWorkers(2, env, ['--concurrency', '16']);
     cleanups.push(() => Promise.all(workers.map((w) => stopProcess(w.process))));
@@ -135,13 +147,16 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
         workers[index] = fresh!;
         await waitUntilServing([fresh!]);
       },
-      async settled(timeoutMs) {
+      submitMore: (batchId, n) => submit(batchId, Array.from({ length: n }, (_, i) => `+1415${5_000_000 + i}`)),
+      async settled(timeoutMs, batchId = BATCH_ID) {
         const signal = AbortSignal.timeout(timeoutMs);
         let last: BatchRecord | undefined;
         try {
-          for await (const b of followBatch(sms.store, BATCH_ID, { intervalMs: 250, signal, maxOutageMs: timeoutMs })) last = b;
+          for await (const b of followBatch(sms.store, batchId, { intervalMs: 250, signal, maxOutageMs: timeoutMs })) last = b;
         } catch (err) {
-          throw new Error(`batch not settled after ${timeoutMs} ms: ${JSON.stringify(last?.counts)}`, { cause: err });
+          const jobs = await jobCounts(ctx).catch((e: unknown) => `unreadable: ${(e as Error).message}`);
+          const awaiting = await sms.store.awaitingCount().catch(() => '?');
+          throw new Error(`batch not settled after ${timeoutMs} ms: ${JSON.stringify(last?.counts)}; jobs ${JSON.stringify(jobs)}; awaiting reconciliation ${awaiting}`, { cause: err });
         }
         if (!last) throw new Error('batch record not found');
         return last;

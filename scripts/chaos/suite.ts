@@ -7,7 +7,7 @@ import { startEphemeralRedis, type EphemeralRedis } from '../../test/helpers/eph
 import { startChaosCluster, type ClusterFaults } from './cluster.ts';
 import { checks, measure, type Check, type RoundFigures } from './figures.ts';
 import { ROUNDS, type Infrastructure, type Round } from './rounds.ts';
-import { startStage } from './stage.ts';
+import { startStage, type Stage } from './stage.ts';
 
 export interface SuiteOptions {
   /** Round names or 1-based numbers; empty: all. */
@@ -48,6 +48,25 @@ async function whenAccepted(stats: () => Promise<{ sms: { accepted: number } }>,
   }
 }
 
+const AFTER_MESSAGES = 20;
+const AFTER_TIMEOUT_MS = 60_000;
+
+/**
+ * Once the batch has settled (its figures taken), a small batch more: a fleet that came
+ * through the fault still takes new work. A worker whose idle wait for jobs hung in the
+ * fault would sit out every later batch, and the main batch's figures cannot show that.
+ */
+async function workAfterFault(stage: Stage): Promise<Check> {
+  const name = 'a batch submitted after the fault settles';
+  try {
+    await stage.submitMore('after', AFTER_MESSAGES);
+    const b = await stage.settled(AFTER_TIMEOUT_MS, 'after');
+    return { name, ok: true, detail: `${AFTER_MESSAGES} messages: ${JSON.stringify(b.counts)}` };
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message };
+  }
+}
+
 async function runRound(round: Round, infra: Infrastructure, opts: SuiteOptions): Promise<RoundResult> {
   const started = Date.now();
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
@@ -60,8 +79,9 @@ async function runRound(round: Round, infra: Infrastructure, opts: SuiteOptions)
     const fault = await round.inject(stage, infra);
     await stage.settled(3 * sendMs + 180_000);
     const figures = await measure(stage, await stage.sim.stats());
+    const afterwards = await workAfterFault(stage);
     const midBatch: Check = { name: 'fault began mid-batch', ok: acceptedBefore < opts.messages, detail: `${acceptedBefore} of ${opts.messages} at CXone` };
-    const list = [midBatch, ...(round.evidence ? [round.evidence(figures)] : []), ...checks(figures, round.spendsAttempts)];
+    const list = [midBatch, ...(round.evidence ? [round.evidence(figures)] : []), ...checks(figures, round.spendsAttempts), afterwards];
     return { round: round.name, passed: list.every((c) => c.ok), seconds: seconds(), fault, figures, checks: list };
   } catch (err) {
     return { round: round.name, passed: false, seconds: seconds(), checks: [], error: (err as Error).stack ?? String(err) };
