@@ -14,7 +14,7 @@ import { createLogger } from '../src/logger.ts';
 import { createProducerContext } from '../src/producer-context.ts';
 import { waitForReady } from '../src/redis.ts';
 import { startSimulatorProcess } from '../src/simulator/process.ts';
-import { benchPrefix, deletePrefix, prioritiseSimulator, REDIS_URL, spawnWorkers, stopWorkers, waitUntilServing } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, prioritiseSimulator, REDIS_ENV, spawnWorkers, stopWorkers, waitUntilServing } from './lib/fleet-bench.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const LAUNCHES = Number(process.env.LAUNCHES ?? 200);
@@ -42,7 +42,7 @@ async function round(n: number): Promise<RoundFigures> {
   const simulatorScheduling = await prioritiseSimulator(sim.pid);
   const prefix = benchPrefix('launch-polls');
   const env = {
-    REDIS_URL,
+    ...REDIS_ENV,
     FLEET_PREFIX: prefix,
     CXONE_BASE_URL: sim.url,
     CXONE_RATE_LIMIT_RPS: String(LIMIT),

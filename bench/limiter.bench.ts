@@ -10,7 +10,7 @@ import { waitForReady } from '../src/redis.ts';
 import { startSimulatorProcess } from '../src/simulator/process.ts';
 import { defaultBurst } from '../src/simulator/rate-limit.ts';
 import { acceptedRatePerS } from '../src/simulator/sms.ts';
-import { benchPrefix, deletePrefix, prioritiseSimulator, REDIS_URL, spawnWorkers, stopWorkers, waitForAccepted, waitForDrained, waitUntilServing } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, prioritiseSimulator, REDIS_ENV, spawnWorkers, stopWorkers, waitForAccepted, waitForDrained, waitUntilServing } from './lib/fleet-bench.ts';
 
 const LIMIT = Number(process.env.LIMIT ?? 200);
 const DURATION_S = Number(process.env.DURATION_S ?? 20);
@@ -22,7 +22,7 @@ const WARMUP = Number(process.env.WARMUP ?? LIMIT * 5);
 const sim = await startSimulatorProcess({ rps: LIMIT });
 const simulatorScheduling = await prioritiseSimulator(sim.pid);
 const prefix = benchPrefix('lim');
-const env = { REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), WORKER_CONCURRENCY: '32' };
+const env = { ...REDIS_ENV, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), WORKER_CONCURRENCY: '32' };
 const ctx = createProducerContext(loadConfig(env), { role: 'bench', logger: createLogger({ level: 'warn' }) });
 await waitForReady(ctx.redis);
 const queue = ctx.queues.get('smsSend');

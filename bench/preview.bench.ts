@@ -16,7 +16,7 @@ import { createPreviewServices } from '../src/preview/services.ts';
 import { waitForReady } from '../src/redis.ts';
 import { startSimulatorProcess } from '../src/simulator/process.ts';
 import type { OutboundStats } from '../src/simulator/outbound.ts';
-import { benchPrefix, deletePrefix, REDIS_URL, rssMiB, spawnWorkers, stopWorkers, waitUntilServing } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, REDIS_ENV, rssMiB, spawnWorkers, stopWorkers, waitUntilServing } from './lib/fleet-bench.ts';
 
 const CONTACTS = Number(process.env.CONTACTS ?? 100_000);
 const LIMIT = Number(process.env.LIMIT ?? 100);
@@ -28,7 +28,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   const sim = await startSimulatorProcess({ rps: LIMIT });
   const prefix = benchPrefix('preview');
-  const env = { REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), PUBLIC_URL: 'http://127.0.0.1:9' };
+  const env = { ...REDIS_ENV, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), PUBLIC_URL: 'http://127.0.0.1:9' };
   const configure = async (patch: Record<string, unknown>) => {
     const res = await fetch(`${sim.url}/_sim/preview/config`, { method: 'POST', body: JSON.stringify(patch) });
     if (!res.ok) throw new Error(`simulator preview config: HTTP ${res.status} ${await res.text()}`);

@@ -13,7 +13,7 @@ import type { SimulatorStats } from '../src/simulator/server.ts';
 import { acceptedRatePerS } from '../src/simulator/sms.ts';
 import { createSmsServices } from '../src/sms/services.ts';
 import { createThreadValidator, type RowValidator } from '../src/sms/row-validator.ts';
-import { benchPrefix, deletePrefix, prioritiseSimulator, processCpuMicros, REDIS_URL, redisCommandCalls, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, waitForAccepted, waitForDrained, waitUntilServing } from './lib/fleet-bench.ts';
+import { benchPrefix, deletePrefix, prioritiseSimulator, processCpuMicros, REDIS_ENV, redisCommandCalls, redisCpuMicros, rssMiB, spawnWorkers, stopWorkers, waitForAccepted, waitForDrained, waitUntilServing } from './lib/fleet-bench.ts';
 
 const MESSAGES = Number(process.env.MESSAGES ?? 20_000);
 const LIMIT = Number(process.env.LIMIT ?? 500);
@@ -65,7 +65,7 @@ async function rawAddBulk(ctx: ProducerContext, queueKey: 'smsStatus' | 'emailBo
  */
 async function enqueueRound(validator: RowValidator, previousPayloads?: RawPayload[]) {
   const prefix = benchPrefix('enq');
-  const ctx = createProducerContext(loadConfig({ REDIS_URL, FLEET_PREFIX: prefix }), { role: 'bench', logger });
+  const ctx = createProducerContext(loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix }), { role: 'bench', logger });
   await waitForReady(ctx.redis);
   const sms = createSmsServices(ctx);
   await sms.consent.optIn(numbers);
@@ -142,7 +142,7 @@ async function throughput(workerCount: number) {
   const sim = await startSimulatorProcess({ rps: LIMIT });
   const simulatorScheduling = await prioritiseSimulator(sim.pid);
   const prefix = benchPrefix(`sms${workerCount}`);
-  const env = { REDIS_URL, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), LOG_LEVEL: 'warn' };
+  const env = { ...REDIS_ENV, FLEET_PREFIX: prefix, CXONE_BASE_URL: sim.url, CXONE_RATE_LIMIT_RPS: String(LIMIT), LOG_LEVEL: 'warn' };
   const ctx = createProducerContext(loadConfig(env), { role: 'bench', logger });
   await waitForReady(ctx.redis);
   const sms = createSmsServices(ctx);

@@ -5,11 +5,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix } from '../../src/redis.ts';
+import type { Redis } from 'ioredis';
+import { createRedis, deleteKeysWithPrefix } from '../../src/redis.ts';
 import type { SimulatorProcess } from '../../src/simulator/process.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Set to run the fleet benches on a Redis Cluster (scripts/redis-cluster.mjs starts a local one). */
+const REDIS_CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES?.trim() || undefined;
+/**
+ * What a bench gives the fleet's config and worker processes: REDIS_URL, and the cluster's
+ * nodes when there is one. Redis CPU and command figures (INFO) are then one node's only.
+ */
+export const REDIS_ENV: Record<string, string> = { REDIS_URL, ...(REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES } : {}) };
 
 /**
  * CPU time the Redis server has used so far (user + system), in µs, from INFO cpu: the whole
@@ -149,7 +156,7 @@ export async function waitForDrained(queue: Queue, timeoutMs = 120_000): Promise
 }
 
 export async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+  const redis = createRedis({ url: REDIS_URL, clusterNodes: REDIS_CLUSTER_NODES?.split(',') }, 'commands');
   await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
 }

@@ -1,5 +1,5 @@
 // POST /api/templates/preview: MJML in, HTML out, through the real MJML compiler plus the
-// structural checks it skips. An invalid template is a 422 listing {line, tag, message}.
+// structural checks it skips. An invalid template (scripts included) is a 422 listing {line, tag, message}.
 import { z } from 'zod';
 import { compileMjml } from '../domain/email/mjml.ts';
 import { defineRoute, type ApiRouter } from './api/router.ts';
@@ -22,7 +22,7 @@ export function registerTemplateRoutes(api: ApiRouter): void {
       body: z.union([z.object({ mjml: z.string().min(1) }), z.string().min(1)]),
       responses: {
         200: { description: 'Valid template', schema: z.object({ html: z.string(), warnings: z.array(issue) }) },
-        422: { description: 'Invalid template: error.details lists {line, tag, message}' },
+        422: { description: 'Invalid template, or one with a script (<script>, on*= attributes, javascript: URLs): error.details lists {line, tag, message}' },
       },
       handler: async ({ body }) => {
         const source = typeof body === 'string' ? body : body.mjml;

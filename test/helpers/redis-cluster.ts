@@ -68,7 +68,10 @@ export async function killNode(port: number): Promise<void> {
   process.kill(pid, 'SIGKILL');
 }
 
-/** Restarts any killed node (it rejoins as a replica) and waits until every node is ok. */
+/**
+ * Restarts any killed node (it rejoins as a replica) and waits until every node is ok. The
+ * cluster must have been started with the script's default --dir (as with-redis does).
+ */
 export async function restoreCluster(): Promise<void> {
   await startCluster({ basePort: Math.min(...clusterNodes().map((n) => n.port)) });
 }

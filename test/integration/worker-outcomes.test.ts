@@ -156,6 +156,40 @@ describe('worker outcomes', () => {
     expect(fleet.sim.stats().sms.accepted).toBe(0);
   });
 
+  it('a Redis failover error under a job (real CLUSTERDOWN, TRYAGAIN replies) is a deferral that spends no attempt', async () => {
+    fleet = await startTestFleet({ label: 'wfailover' });
+    const rt = fleet.runtime();
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    // One attempt only: a failover error that spent it would fail the job.
+    await rt.queues.get('smsSend').add('sms-send', job(1), { jobId: 'through-failover', attempts: 1 });
+    // Redis itself answers with the errors a cluster gives while a master is replaced.
+    const replies = ['CLUSTERDOWN The cluster is down', 'TRYAGAIN Multiple keys request during rehashing of slot'];
+    let runs = 0;
+    const worker = defineWorker(
+      'smsSend',
+      async () => {
+        const reply = replies[runs++];
+        if (reply) await rt.redis.eval(`return redis.error_reply('${reply}')`, 0);
+        return 'sent';
+      },
+      { connection: rt.workerRedis, queues: rt.queues, logger, concurrency: 1, maxRateLimitRestarts: 3 },
+    );
+    closers.push(() => worker.close());
+    const j = await vi.waitFor(
+      async () => {
+        const found = await rt.queues.get('smsSend').getJob('through-failover');
+        expect(await found!.getState()).toBe('completed');
+        return found!;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    expect(runs).toBe(3);
+    expect(j.returnvalue).toBe('sent');
+    const deferred = lines.filter((l) => l.jobId === 'through-failover' && l.outcome === 'redis_unavailable');
+    expect(deferred.map((l) => l.code)).toEqual(['UNAVAILABLE', 'UNAVAILABLE']);
+  });
+
   it('writes one log line per job outcome carrying the request id it was enqueued with', async () => {
     fleet = await startTestFleet({ label: 'wlog' });
     const rt = fleet.runtime();
