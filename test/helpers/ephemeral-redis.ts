@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export interface EphemeralRedis {
   readonly port: number;
   readonly url: string;
+  /** Its data directory (the AOF lives in appendonlydir/ below it). */
+  readonly dir: string;
   /** Starts (again) on the same port and data directory; resolves once it accepts connections. */
   start(): Promise<void>;
   /** SIGKILL by default: an outage, not a polite shutdown. */
@@ -35,8 +37,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startEphemeralRedis(opts: { readyTimeoutMs?: number } = {}): Promise<EphemeralRedis> {
-  const port = await freePort();
+export interface EphemeralRedisOptions {
+  readyTimeoutMs?: number;
+  /** A fixed port (the chaos suite's); default a free one. */
+  port?: number;
+  /** AOF fsync policy; default always (nothing acknowledged is lost to a SIGKILL). */
+  appendfsync?: 'always' | 'everysec';
+}
+
+export async function startEphemeralRedis(opts: EphemeralRedisOptions = {}): Promise<EphemeralRedis> {
+  const port = opts.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'cxf-redis-'));
   const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
   let child: ChildProcess | undefined;
@@ -45,7 +55,7 @@ export async function startEphemeralRedis(opts: { readyTimeoutMs?: number } = {}
     new Promise<void>((resolve, reject) => {
       const proc = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', opts.appendfsync ?? 'always'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       child = proc;
@@ -86,6 +96,7 @@ export async function startEphemeralRedis(opts: { readyTimeoutMs?: number } = {}
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    dir,
     start,
     stop,
     freeze: () => void child?.kill('SIGSTOP'),
