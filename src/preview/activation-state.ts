@@ -3,11 +3,22 @@
 // page is written in one MULTI with its checkpoint, so after a crash either the page and its
 // counts are in, or neither is and the page is fetched again.
 import type { RedisConnection } from '../redis.ts';
+import { defineScript } from '../redis-script.ts';
 import type { CheckedSpec } from '../domain/preview/spec.ts';
 import { OUTCOMES, type ExclusionReason, type Outcome, type Verdict } from '../domain/preview/eligibility.ts';
 import { previewKeys } from './keys.ts';
 
 const RETENTION_S = 30 * 24 * 3600;
+
+// The time and the version in one step: a reader that sees confirmedAt also sees the version
+// it confirmed, and a redelivered event changes neither.
+const CONFIRM_ONCE = defineScript<number>(
+  'previewConfirmOnce',
+  1,
+  `if redis.call('HSETNX', KEYS[1], 'confirmedAt', ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'confirmedVersion', ARGV[2])
+return 1`,
+);
 const SUPPRESSED_TTL_S = 3600;
 
 export type ActivationStatus = 'queued' | 'running' | 'active' | 'failed';
@@ -223,9 +234,7 @@ export function createActivationState(deps: { redis: RedisConnection; prefix: st
 
     /** Records CXone's activation event once; the record's own version and time say how late it came. */
     async confirm(activationId: string, at: number, version: number): Promise<boolean> {
-      const first = await redis.hsetnx(keys.activation(activationId), 'confirmedAt', at);
-      if (first === 1) await redis.hset(keys.activation(activationId), 'confirmedVersion', version);
-      return first === 1;
+      return (await CONFIRM_ONCE.run(redis, [keys.activation(activationId)], [at, version])) === 1;
     },
 
     async dropScratch(activationId: string): Promise<void> {
