@@ -7,7 +7,7 @@ import { defineWorker, type JobContext } from '../../src/queues/define-worker.ts
 import { createSmsServices } from '../../src/sms/services.ts';
 import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
-import { createTestRedis } from '../helpers/redis.ts';
+import { createTestRedis, REDIS_CLUSTER_NODES } from '../helpers/redis.ts';
 
 let fleet: TestFleet | undefined;
 const closers: (() => Promise<unknown>)[] = [];
@@ -156,7 +156,10 @@ describe('worker outcomes', () => {
     expect(fleet.sim.stats().sms.accepted).toBe(0);
   });
 
-  it('a Redis failover error under a job (real CLUSTERDOWN, TRYAGAIN replies) is a deferral that spends no attempt', async () => {
+  // On a cluster, ioredis itself retries a CLUSTERDOWN or TRYAGAIN reply for as long as its
+  // failover options allow (that is what they are for), so the reply this test makes Redis give
+  // never reaches the job; the single-Redis run is where the job sees it.
+  it.skipIf(Boolean(REDIS_CLUSTER_NODES))('a Redis failover error under a job (real CLUSTERDOWN, TRYAGAIN replies) is a deferral that spends no attempt', async () => {
     fleet = await startTestFleet({ label: 'wfailover' });
     const rt = fleet.runtime();
     const lines: Record<string, unknown>[] = [];
