@@ -85,6 +85,12 @@ export function clusterOptionsFor(kind: ConnectionKind): ClusterOptions {
     // Asking a node for the slot map while another is failing: the default 1 s is tight on a
     // loaded machine and a timed-out refresh keeps the stale map.
     slotsRefreshTimeout: 2_000,
+    // No CLUSTER INFO check before 'ready': mid-failover it reads cluster_state:fail, and
+    // ioredis then reconnects on its own but never settles the connect() promise it was
+    // answering. BullMQ awaits that promise when its watchdog resets a blocking connection,
+    // so a Worker stopped for good (docs/adr/0005-cluster-failover.md). Without the check,
+    // commands meet CLUSTERDOWN instead and are retried within the budget above.
+    enableReadyCheck: false,
   };
 }
 
