@@ -19,6 +19,8 @@ export interface RunCliOptions {
   keepStdout?: boolean;
   /** Called every 100 ms while the CLI runs, with its pid (e.g. to record its descendants). */
   onSample?: (pid: number) => void;
+  /** Called with the CLI's standard error so far, each time more arrives. */
+  onStderr?: (soFar: string) => void;
 }
 
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: RunCliOptions = {}): Promise<CliRun> {
@@ -33,7 +35,10 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
       if (opts.keepStdout !== false) stdout += text;
       else lastLine = (lastLine + text).split('\n').slice(-2).join('\n');
     });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      opts.onStderr?.(stderr);
+    });
     const sample = setInterval(() => {
       if (child.pid !== undefined) opts.onSample?.(child.pid);
       try {

@@ -35,8 +35,8 @@ const SIM = { rateLimit: { rps: 200 }, faults: { latencyMs: 20 } };
 const LOSSY_WEBHOOKS = { dropRate: 0.1, retryScheduleMs: [] };
 
 /** `sms status --wait --json` as an operator runs it: its last line is the settled batch. */
-async function statusWait(env: Record<string, string>, batchId: string) {
-  const run = await runCli(['sms', 'status', batchId, '--wait', '--json'], env);
+async function statusWait(env: Record<string, string>, batchId: string, onStderr?: (soFar: string) => void) {
+  const run = await runCli(['sms', 'status', batchId, '--wait', '--json'], env, { onStderr });
   expect(run.code, run.stderr).toBe(0);
   return { ...(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { batch: { accepted: number; counts: Partial<Record<MessageState, number>> } }), stderr: run.stderr };
 }
@@ -80,12 +80,16 @@ describe('a batch with 10% of its receipts lost', () => {
     redis = await startEphemeralRedis();
     f = await startSmsFleet({ label: 'redis-settle', env: { ...ENV, REDIS_URL: redis.url }, sim: SIM, webhooks: LOSSY_WEBHOOKS });
     await submitBatch(f.sms, 'br', numbers(TOTAL));
-    const follower = statusWait(f.env, 'br');
+    let followerSaw = '';
+    const follower = statusWait(f.env, 'br', (soFar) => (followerSaw = soFar));
     worker(f.env);
     worker(f.env);
     await vi.waitFor(() => expect(f!.fleet.sim.stats().sms.accepted).toBeGreaterThan(TOTAL / 4), { timeout: 60_000, interval: 20 });
     await redis.stop('SIGKILL');
     expect(f.fleet.sim.stats().sms.accepted).toBeLessThan(TOTAL); // down mid-batch
+    // Redis stays down until the follower has met the outage (it polls every 250 ms; a quick
+    // restart could fall between two polls and test nothing).
+    await vi.waitFor(() => expect(followerSaw).toContain('redis unavailable'), { timeout: 30_000, interval: 20 });
     await redis.start();
 
     const { batch, stderr } = await follower;
