@@ -108,6 +108,8 @@ export const envSchema = z.object({
   SMS_DUPLICATE_WINDOW_S: int(0).default(24 * 3600),
   SMS_MAX_STORED_REJECTIONS: int(0).default(1000),
   SMS_INTAKE_REDIS_WAIT_S: int(0, 3600).default(60),
+  // Messages of one batch a send job carries (1: a job per message; OTPs always are).
+  SMS_MESSAGES_PER_JOB: int(1, 100).default(20),
 
   // Preview campaigns (src/preview/): tier limit, deadline, 412 retries, page sizes.
   PREVIEW_MAX_CONCURRENT: int(1, 10_000).default(3),
@@ -260,6 +262,7 @@ function toConfig(e: Env) {
         duplicateWindowS: e.SMS_DUPLICATE_WINDOW_S,
         maxStoredRejections: e.SMS_MAX_STORED_REJECTIONS,
         redisWaitMs: e.SMS_INTAKE_REDIS_WAIT_S * 1000,
+        messagesPerJob: e.SMS_MESSAGES_PER_JOB,
       },
     },
     email: { secretsDir: e.EMAIL_SECRETS_DIR },

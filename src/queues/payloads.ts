@@ -13,7 +13,8 @@ const extra = { extra: z.record(z.string(), z.unknown()).optional() };
 
 export const SMS_PRIORITIES = ['otp', 'transactional', 'bulk'] as const;
 
-export const smsSendPayload = z.object({
+/** One SMS to one recipient: a job of its own, or one of a chunk's messages. */
+export const smsMessagePayload = z.object({
   ...traced,
   batchId: id,
   messageId: id,
@@ -27,7 +28,28 @@ export const smsSendPayload = z.object({
   segments: z.number().int().positive(),
   notAfter: epochMs,
   webhookUrl: z.string().url().optional(),
+  /** Attempts a chunk spent on it before it became a job of its own (numbers its attempts on). */
+  priorAttempts: z.number().int().min(0).max(20).optional(),
+  kind: z.literal('message').optional(),
 });
+
+/** Most messages one send job carries. */
+export const SMS_CHUNK_MAX = 100;
+
+/**
+ * Several messages of one batch in one job, sent in order: one job, one state read and one
+ * wake-up for all of them, while each keeps its own state, idempotency key and audit.
+ */
+export const smsSendChunkPayload = z.object({
+  ...traced,
+  kind: z.literal('chunk'),
+  batchId: id,
+  messages: z.array(smsMessagePayload).min(1).max(SMS_CHUNK_MAX),
+});
+
+export const smsSendPayload = z.discriminatedUnion('kind', [smsSendChunkPayload, smsMessagePayload]);
+export type SmsMessageData = z.output<typeof smsMessagePayload>;
+export type SmsSendChunkData = z.output<typeof smsSendChunkPayload>;
 
 export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'undelivered', 'failed'] as const;
 

@@ -5,9 +5,11 @@
 // same id (a resumed file, a retried request) and only what never went out goes out, and
 // a chunk is written again when Redis stalls instead of ending the batch halfway.
 import type { Enqueuer } from '../queues/enqueue.ts';
+import { SMS_CHUNK_MAX } from '../queues/payloads.ts';
 import type { ConsentStore } from './consent-store.ts';
-import type { CreateOutcome, MessageStore, NewMessage, Rejection, RowOutcome } from './message-store.ts';
-import type { ChunkContext, IntakeRow, PreparedChunk, PreparedMessage } from './prepare-chunk.ts';
+import type { Created, MessageStore, NewMessage, Rejection, RowOutcome } from './message-store.ts';
+import { assignSendJobs, sendJobPayload, type ChunkContext, type IntakeRow, type PreparedChunk, type PreparedMessage } from './prepare-chunk.ts';
+import { SMS_PRIORITY_LANE } from './queues.ts';
 import type { RepeatGuard } from './repeat-guard.ts';
 import { inlineValidator, type RowValidator } from './row-validator.ts';
 import { retryWhileRedisStalls, type StallPolicy } from './stall-retry.ts';
@@ -67,12 +69,13 @@ export interface SmsIntakeDeps {
   maxSegments: number;
   validityMs: number;
   webhookUrl?: string;
+  /** Messages a send job carries (1: a job per message). */
+  messagesPerJob?: number;
   /** How long a Redis stall is waited out before the intake fails (default 60 s). */
   stallBudgetMs?: number;
   now?: () => number;
 }
 
-const PRIORITY_LANE = { otp: 1, transactional: 5, bulk: 10 } as const;
 // Chunks whose writes may overlap. Each chunk's writes are a few round trips, and BullMQ's
 // addBulk keeps this thread busy packing jobs while Redis runs the previous chunk's
 // scripts: with eight in flight neither waits on the other (two left both idle a third of
@@ -90,12 +93,13 @@ export function reasonKeyOf(r: Rejection): string {
 interface Stored {
   refused: Rejection[];
   sendable: PreparedMessage[];
-  outcomes: CreateOutcome[] | undefined;
+  outcomes: Created[] | undefined;
 }
 
 export function createSmsIntake(deps: SmsIntakeDeps) {
   const now = deps.now ?? Date.now;
   const stallBudgetMs = deps.stallBudgetMs ?? 60_000;
+  const messagesPerJob = Math.min(SMS_CHUNK_MAX, Math.max(1, deps.messagesPerJob ?? 1));
 
   /** Consent, then the duplicate window: the rows that may be sent, and why the others may not. */
   async function screen(valid: PreparedMessage[], opts: IntakeOptions) {
@@ -131,7 +135,8 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
     // A dry run creates nothing: every sendable row counts as it would be accepted.
     if (opts.dryRun || sendable.length === 0) return { refused, sendable, outcomes: undefined };
 
-    const records: NewMessage[] = sendable.map(({ row, messageId, payload: p }) => ({
+    const jobs = assignSendJobs(opts.batchId, sendable, messagesPerJob);
+    const records: NewMessage[] = sendable.map(({ row, messageId, payload: p }, i) => ({
       messageId,
       row,
       to: p.to,
@@ -139,21 +144,32 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
       encoding: p.encoding,
       segments: p.segments,
       priority: p.priority,
+      job: jobs[i]!,
     }));
     const outcomes = await deps.store.createMessages(opts.batchId, records);
-    // Unsent ones are enqueued again too: their earlier intake may have failed before
-    // its jobs were added, and the job id makes a second add of a live job a no-op.
+    // Unsent ones are enqueued again too, in the job their record names: their earlier
+    // intake may have failed before its jobs were added, and the job id makes a second add
+    // of a live job a no-op (so a message is never in two live jobs).
+    const byJob = new Map<string, PreparedMessage[]>();
+    sendable.forEach((v, i) => {
+      const o = outcomes[i]!;
+      if (o.outcome !== 'created' && o.outcome !== 'unsent') return;
+      const members = byJob.get(o.job) ?? [];
+      members.push(v);
+      byJob.set(o.job, members);
+    });
     const nowMs = now();
-    const items = sendable
-      .filter((_, i) => outcomes[i] === 'created' || outcomes[i] === 'unsent')
-      .map((v) => ({
-        data: v.payload,
+    const items = [...byJob].map(([jobId, members]) => {
+      const first = members[0]!;
+      return {
+        data: sendJobPayload(jobId, members.map((m) => m.payload)),
         opts: {
-          jobId: v.messageId,
-          priority: PRIORITY_LANE[v.payload.priority],
-          ...(v.sendAt !== undefined && v.sendAt > nowMs ? { delay: v.sendAt - nowMs } : {}),
+          jobId,
+          priority: SMS_PRIORITY_LANE[first.payload.priority],
+          ...(first.sendAt !== undefined && first.sendAt > nowMs ? { delay: first.sendAt - nowMs } : {}),
         },
-      }));
+      };
+    });
     await deps.enqueuer.addParsedBulk('smsSend', items, 500);
     return { refused, sendable, outcomes };
   }
@@ -178,7 +194,7 @@ export function createSmsIntake(deps: SmsIntakeDeps) {
 
     // A sendable row is the batch's (accepted) unless it is another row's message.
     const { sendable, outcomes } = stored;
-    const isOwn = (i: number) => outcomes === undefined || outcomes[i] !== 'duplicate';
+    const isOwn = (i: number) => outcomes === undefined || outcomes[i]!.outcome !== 'duplicate';
     const outcomesOfRows: RowOutcome[] = [
       ...sendable.map((v, i): RowOutcome => (isOwn(i) ? { row: v.row, kind: 'accepted', segments: v.payload.segments } : { row: v.row, kind: 'duplicate' })),
       ...rejections.map((r): RowOutcome => ({ row: r.row, kind: 'rejected', rejection: r, reason: reasonKeyOf(r) })),

@@ -20,6 +20,8 @@ export interface NewMessage {
   encoding: string;
   segments: number;
   priority: string;
+  /** The send job that carries it (a chunk's id); default its own id, a job of its own. */
+  job?: string;
 }
 
 /**
@@ -28,6 +30,19 @@ export interface NewMessage {
  * message (a repeated ref), leave alone.
  */
 export type CreateOutcome = 'created' | 'unsent' | 'resumed' | 'duplicate';
+
+export interface Created {
+  outcome: CreateOutcome;
+  /** The send job that carries the message: the one asked for, or for `unsent` the recorded one. */
+  job: string;
+}
+
+/** What the send worker decides on for one message. */
+export interface SendState {
+  /** Undefined: no record. */
+  current?: Pick<MessageRecord, 'state' | 'cxoneId' | 'maybeSent'> & { job: string };
+  optedOut: boolean;
+}
 
 export interface MessageRecord {
   messageId: string;
@@ -60,6 +75,8 @@ export interface TransitionFields {
   latencyMs?: number;
   attempts?: number;
   maybeSent?: boolean;
+  /** The send job that carries the message from now on (a chunk hands a failed one to its own). */
+  job?: string;
   /** When the event happened (epoch ms); default now. */
   at?: number;
 }
@@ -89,12 +106,13 @@ export interface Rejection {
 }
 
 // KEYS[1] batch hash, KEYS[2..n+1] the message hashes. ARGV: retention s, batch id,
-// created at, then one JSON array of [row, to, campaign, encoding, segments, priority] per
-// message (one argument rather than six per message: a thousand-row chunk would otherwise
+// created at, then one JSON array of [row, to, campaign, encoding, segments, priority, job]
+// per message (one argument rather than six per message: a thousand-row chunk would otherwise
 // be six thousand arguments for the client to frame and Redis to parse).
-// Per message: 1 = created now (and counted as queued in its batch); 2 = it already
-// existed and was never sent (a resubmission after an intake that failed before its jobs
-// were added: enqueue it again, the job id makes that a no-op if the job exists);
+// Per message: 1 = created now (and counted as queued in its batch); the job that carries
+// it (a string, '' for a record older than the field) = it already existed and was never
+// sent (a resubmission after an intake that failed before its jobs were added: enqueue that
+// job again, its id makes that a no-op if it exists);
 // 3 = this very row of this batch, sent by an earlier submission; 0 = a duplicate (another
 // row's message, sent or settled already, or repeated within this very call).
 // One call per chunk: a thousand separate calls cost the producer more than Redis.
@@ -109,12 +127,12 @@ for i = 2, #KEYS do
     outcome[i - 1] = 0
   elseif redis.call('HSETNX', KEYS[i], 'state', 'queued') == 1 then
     redis.call('HSET', KEYS[i], 'batchId', ARGV[2], 'createdAt', ARGV[3], 'row', m[1], 'to', m[2],
-      'campaignId', m[3], 'encoding', m[4], 'segments', m[5], 'priority', m[6], 'attempts', '0')
+      'campaignId', m[3], 'encoding', m[4], 'segments', m[5], 'priority', m[6], 'attempts', '0', 'job', m[7])
     redis.call('EXPIRE', KEYS[i], tonumber(ARGV[1]))
     fresh = fresh + 1
     outcome[i - 1] = 1
   elseif redis.call('HGET', KEYS[i], 'state') == 'queued' and redis.call('HEXISTS', KEYS[i], 'cxoneId') == 0 then
-    outcome[i - 1] = 2
+    outcome[i - 1] = redis.call('HGET', KEYS[i], 'job') or ''
   elseif redis.call('HGET', KEYS[i], 'batchId') == ARGV[2] and redis.call('HGET', KEYS[i], 'row') == m[1] then
     outcome[i - 1] = 3
   else
@@ -125,16 +143,23 @@ end
 if fresh > 0 then redis.call('HINCRBY', KEYS[1], 'state:queued', fresh) end
 return outcome
 `;
-const createScript = defineScript<number[]>('cxfSmsCreateMany', 'varying', CREATE_LUA);
+const createScript = defineScript<(number | string)[]>('cxfSmsCreateMany2', 'varying', CREATE_LUA);
 const CREATE_OUTCOMES: CreateOutcome[] = ['duplicate', 'created', 'unsent', 'resumed'];
 
-// What a send decides on, in one command: KEYS[1] message hash, [2] opt-out set; ARGV[1]
-// the recipient. Returns {state, cxoneId, maybeSent, opted out 0/1}.
-const sendStateScript = defineScript<[string | null, string | null, string | null, number]>(
-  'cxfSmsSendState',
-  2,
-  `local h = redis.call('HMGET', KEYS[1], 'state', 'cxoneId', 'maybeSent')
-return {h[1], h[2], h[3], redis.call('SISMEMBER', KEYS[2], ARGV[1])}`,
+// What a send job decides on, in one command for all its messages: KEYS[1] opt-out set,
+// KEYS[2..n+1] the message hashes; ARGV[i] the i-th message's recipient. Returns, per
+// message, {state, cxoneId, maybeSent, job, opted out 0/1} one after another.
+const sendStateScript = defineScript<(string | number | null)[]>(
+  'cxfSmsSendStates',
+  'varying',
+  `local out = {}
+for i = 2, #KEYS do
+  local h = redis.call('HMGET', KEYS[i], 'state', 'cxoneId', 'maybeSent', 'job')
+  local n = #out
+  out[n + 1] = h[1]; out[n + 2] = h[2]; out[n + 3] = h[3]; out[n + 4] = h[4]
+  out[n + 5] = redis.call('SISMEMBER', KEYS[1], ARGV[i - 1])
+end
+return out`,
 );
 
 export interface MessageStoreDeps {
@@ -189,6 +214,7 @@ export function createMessageStore(deps: MessageStoreDeps) {
     if (fields.latencyMs !== undefined) f.latencyMs = String(fields.latencyMs);
     if (fields.attempts !== undefined) f.attempts = String(fields.attempts);
     if (fields.maybeSent) f.maybeSent = '1';
+    if (fields.job !== undefined) f.job = fields.job;
     return f;
   };
   const result = (changed: number, from: string | null, to: string | null): TransitionResult =>
@@ -226,13 +252,16 @@ export function createMessageStore(deps: MessageStoreDeps) {
     getMessage,
 
     /**
-     * What the send worker decides on, without the rest of the record (`current` undefined:
-     * none), and whether the recipient is in the opt-out set (ConsentStore.optOutKey).
+     * What the send worker decides on for each message, without the rest of its record, and
+     * whether its recipient is in the opt-out set (ConsentStore.optOutKey).
      */
-    async sendState(messageId: string, optOut: { key: string; to: string }): Promise<{ current?: Pick<MessageRecord, 'state' | 'cxoneId' | 'maybeSent'>; optedOut: boolean }> {
-      const [state, cxoneId, maybeSent, out] = await sendStateScript.run(redis, [k.msg(messageId), optOut.key], [optOut.to]);
-      const current = state ? { state: state as MessageState, cxoneId: cxoneId ?? undefined, maybeSent: maybeSent === '1' } : undefined;
-      return { ...(current ? { current } : {}), optedOut: out === 1 };
+    async sendStates(optOutKey: string, messages: readonly { messageId: string; to: string }[]): Promise<SendState[]> {
+      const flat = await sendStateScript.run(redis, [optOutKey, ...messages.map((m) => k.msg(m.messageId))], messages.map((m) => m.to));
+      return messages.map((m, i) => {
+        const [state, cxoneId, maybeSent, job, out] = flat.slice(i * 5, i * 5 + 5);
+        const current = state ? { state: state as MessageState, cxoneId: (cxoneId as string | null) ?? undefined, maybeSent: maybeSent === '1', job: (job as string | null) || m.messageId } : undefined;
+        return { ...(current ? { current } : {}), optedOut: out === 1 };
+      });
     },
 
     /**
@@ -244,13 +273,16 @@ export function createMessageStore(deps: MessageStoreDeps) {
     },
 
     /** Creates message records in state `queued`; says per message what to do with it. */
-    async createMessages(batchId: string, messages: NewMessage[]): Promise<CreateOutcome[]> {
+    async createMessages(batchId: string, messages: NewMessage[]): Promise<Created[]> {
       if (messages.length === 0) return [];
       const keys = messages.map((m) => k.msg(m.messageId));
       // Numbers as strings: Lua would store 1e+15-style text for some of them otherwise.
-      const fields = JSON.stringify(messages.map((m) => [String(m.row), m.to, m.campaignId, m.encoding, String(m.segments), m.priority]));
+      const fields = JSON.stringify(messages.map((m) => [String(m.row), m.to, m.campaignId, m.encoding, String(m.segments), m.priority, m.job ?? m.messageId]));
       const flags = await createScript.run(redis, [k.batch(batchId), ...keys], [retentionS, batchId, String(Date.now()), fields]);
-      return flags.map((f) => CREATE_OUTCOMES[f] ?? 'duplicate');
+      return flags.map((f, i) => {
+        const own = messages[i]!.job ?? messages[i]!.messageId;
+        return typeof f === 'string' ? { outcome: 'unsent', job: f || messages[i]!.messageId } : { outcome: CREATE_OUTCOMES[f] ?? 'duplicate', job: own };
+      });
     },
 
     /**

@@ -5,6 +5,7 @@
 import { validateSmsInput } from '../domain/sms/validate-message.ts';
 import { ValidationError } from '../errors.ts';
 import { parsePayload, type ParsedPayload } from '../queues/enqueue.ts';
+import type { SmsMessageData } from '../queues/payloads.ts';
 import type { Rejection } from './message-store.ts';
 import { contentHashOf } from './repeat-guard.ts';
 
@@ -42,7 +43,7 @@ export interface PreparedMessage {
   sendAt?: number;
   /** Recipient, sender and text, hashed: what the duplicate window compares. */
   contentHash: string;
-  payload: ParsedPayload<'smsSend'>;
+  payload: SmsMessageData;
 }
 
 export interface PreparedChunk {
@@ -75,6 +76,7 @@ export function prepareChunk(chunk: IntakeRow[], ctx: ChunkContext): PreparedChu
     const m = v.message;
     const messageId = messageIdFor(ctx.batchId, r.row, m.ref);
     try {
+      // Without `kind: 'chunk'` the queue's schema parses it as one message.
       const payload = parsePayload('smsSend', {
         accountId: job.accountId,
         requestId: job.requestId,
@@ -90,7 +92,7 @@ export function prepareChunk(chunk: IntakeRow[], ctx: ChunkContext): PreparedChu
         segments: m.segments,
         notAfter: (m.sendAt ?? job.nowMs) + job.validityMs,
         ...(job.webhookUrl ? { webhookUrl: job.webhookUrl } : {}),
-      });
+      }) as SmsMessageData;
       const contentHash = contentHashOf(m.to, m.from, m.text);
       valid.push({ row: r.row, messageId, contentHash, ...(m.sendAt !== undefined ? { sendAt: m.sendAt } : {}), payload });
     } catch (err) {
@@ -101,4 +103,43 @@ export function prepareChunk(chunk: IntakeRow[], ctx: ChunkContext): PreparedChu
     }
   }
   return { chunk, rejections, valid };
+}
+
+/**
+ * Which send job carries each message, in order: messages of one lane and one send time
+ * share jobs of up to `perJob`; a one-time password is a job of its own (a chunk sends in
+ * order, and an OTP must not wait behind the ones before it). A job of one message has the
+ * message's id; a chunk's id names its batch, first row and size.
+ */
+export function assignSendJobs(batchId: string, messages: readonly PreparedMessage[], perJob: number): string[] {
+  const jobs: string[] = new Array<string>(messages.length);
+  const lanes = new Map<string, number[]>();
+  messages.forEach((m, i) => {
+    if (m.payload.priority === 'otp' || perJob <= 1) {
+      jobs[i] = m.messageId;
+      return;
+    }
+    const lane = `${m.payload.priority}@${m.sendAt ?? ''}`;
+    const members = lanes.get(lane) ?? [];
+    members.push(i);
+    lanes.set(lane, members);
+  });
+  for (const members of lanes.values()) {
+    for (let at = 0; at < members.length; at += perJob) {
+      const run = members.slice(at, at + perJob);
+      const first = messages[run[0]!]!;
+      const id = run.length === 1 ? first.messageId : `${batchId}.${first.row}+${run.length}`;
+      for (const i of run) jobs[i] = id;
+    }
+  }
+  return jobs;
+}
+
+/** A send job's payload for messages parsed already: one message as it is, several as a chunk. */
+export function sendJobPayload(jobId: string, messages: readonly SmsMessageData[]): ParsedPayload<'smsSend'> {
+  const [first] = messages;
+  if (!first) throw new Error(`send job ${jobId} has no message`);
+  if (messages.length === 1 && first.messageId === jobId) return first as ParsedPayload<'smsSend'>;
+  const chunk = { accountId: first.accountId, ...(first.requestId ? { requestId: first.requestId } : {}), kind: 'chunk' as const, batchId: first.batchId, messages: [...messages] };
+  return chunk as ParsedPayload<'smsSend'>;
 }

@@ -1,32 +1,49 @@
-// sms-send worker logic: one message, one CXone call, with the message's idempotency key on
-// every attempt. Only a 'queued' message is sent: one already dispatched (a re-run after a
-// crash), settled or `unknown` is not (a replay reopens it to 'queued' first); an expired
-// one is never sent late; an opt-out that arrived after intake still wins.
+// sms-send worker logic. A job carries one message or a chunk of one batch's messages; each
+// message is sent in order with its own CXone call and idempotency key, and keeps its own
+// state. Only a 'queued' message is sent: one already dispatched (a re-run after a crash),
+// settled or `unknown` is not (a replay reopens it to 'queued' first); an expired one is
+// never sent late; an opt-out that arrived after intake still wins.
+//
+// A chunk exists to share the job's cost (one BullMQ job, one state read, one wake-up)
+// among its messages, not their fate: a message whose attempt fails goes on as a job of its
+// own, with the attempts and backoff every message has, and the chunk carries on with the
+// next. A 429 or Redis trouble sends the whole chunk back without spending an attempt; its
+// re-run skips what it sent already.
 import { auditEntry } from '../audit.ts';
 import { maskPhone } from '../mask.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { isOutcomeUnknown, sendSms } from '../cxone/sms.ts';
 import { isFleetError } from '../errors.ts';
 import { isDeferral } from '../queues/outcome.ts';
-import type { Processor } from '../queues/define-worker.ts';
+import type { JobContext, Processor } from '../queues/define-worker.ts';
+import type { SmsMessageData } from '../queues/payloads.ts';
 import type { ConsentStore } from './consent-store.ts';
-import type { MessageStore } from './message-store.ts';
+import type { MessageStore, SendState, TransitionFields } from './message-store.ts';
 
 export interface SmsSendDeps {
   client: CxoneClient;
   store: MessageStore;
   consent: ConsentStore;
+  /** Adds the job a chunk hands a failed message to (the message's own id is its job id). */
+  handOff: (message: SmsMessageData, failedAttempts: number) => Promise<void>;
   now?: () => number;
 }
 
+type Outcome = { skipped: string } | { expired: true; unknown?: true } | { rejected: 'opted-out' } | { cxoneId: string };
+
 export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
   const now = deps.now ?? Date.now;
-  const processor: Processor<'smsSend'> = async (data, ctx) => {
-    const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt: ctx.attempt };
+
+  /**
+   * One message's attempt, from its state as read before. A failed attempt is recorded
+   * (`onFailure` may add fields to that record) and its error thrown.
+   */
+  async function sendOne(data: SmsMessageData, state: SendState, attempt: number, ctx: JobContext, onFailure?: () => Promise<TransitionFields>): Promise<Outcome> {
+    const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt };
     const batch = { batchId: data.batchId };
     // The attempt's audit record goes in the same script as the transition it reports.
     const audited = (record: Omit<Parameters<typeof auditEntry>[0], keyof typeof base>) => ({ ...batch, audit: auditEntry({ ...base, ...record }) });
-    const { current, optedOut } = await deps.store.sendState(data.messageId, { key: deps.consent.optOutKey, to: data.to });
+    const { current, optedOut } = state;
     if (current && (current.cxoneId || current.state !== 'queued')) {
       ctx.log.info({ messageId: data.messageId, state: current.state }, 'already handled: not sending again');
       return { skipped: current.state };
@@ -35,14 +52,14 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       if (current?.maybeSent) {
         // An earlier attempt may have reached CXone: not `expired` (it may be on its way),
         // `unknown`, for reconciliation to settle; never sent late either way.
-        await deps.store.transition(data.messageId, 'unknown', { lastError: 'validity passed after an attempt that may have reached CXone', attempts: ctx.attempt }, batch);
+        await deps.store.transition(data.messageId, 'unknown', { lastError: 'validity passed after an attempt that may have reached CXone', attempts: attempt }, batch);
         return { expired: true, unknown: true };
       }
-      await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: ctx.attempt }, audited({ kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' }));
+      await deps.store.transition(data.messageId, 'expired', { lastError: 'validity period passed before send', attempts: attempt }, audited({ kind: 'sms.dispatch', status: 'expired', errorCode: 'EXPIRED' }));
       return { expired: true };
     }
     if (optedOut) {
-      await deps.store.transition(data.messageId, 'rejected', { lastError: 'recipient opted out', attempts: ctx.attempt }, audited({ kind: 'sms.dispatch', status: 'rejected', errorCode: 'OPTED_OUT' }));
+      await deps.store.transition(data.messageId, 'rejected', { lastError: 'recipient opted out', attempts: attempt }, audited({ kind: 'sms.dispatch', status: 'rejected', errorCode: 'OPTED_OUT' }));
       return { rejected: 'opted-out' };
     }
 
@@ -58,9 +75,8 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
         signal: ctx.signal,
       });
       // The CXone call alone: time spent waiting for the account's budget is not latency.
-      const latencyMs = res.latencyMs;
-      const dispatched = { cxoneId: res.messageId, latencyMs };
-      await deps.store.transition(data.messageId, 'dispatched', { ...dispatched, attempts: ctx.attempt }, audited({ kind: 'sms.dispatch', status: 'dispatched', ...dispatched }));
+      const dispatched = { cxoneId: res.messageId, latencyMs: res.latencyMs };
+      await deps.store.transition(data.messageId, 'dispatched', { ...dispatched, attempts: attempt }, audited({ kind: 'sms.dispatch', status: 'dispatched', ...dispatched }));
       return { cxoneId: res.messageId };
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
@@ -73,21 +89,59 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       // An attempt that may have reached CXone is remembered: if none succeeds after it, the
       // message is `unknown` (reconciled), never `failed`.
       const audit = audited({ kind: 'sms.dispatch', status: 'error', latencyMs, errorCode: code });
-      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: ctx.attempt, maybeSent: isOutcomeUnknown(err) }, audit);
+      const extra = (await onFailure?.()) ?? {};
+      await deps.store.transition(data.messageId, 'queued', { lastError: code, attempts: attempt, maybeSent: isOutcomeUnknown(err), ...extra }, audit);
       throw err;
     }
+  }
+
+  const processor: Processor<'smsSend'> = async (data, ctx) => {
+    if (data.kind !== 'chunk') {
+      const [state] = await deps.store.sendStates(deps.consent.optOutKey, [data]);
+      return sendOne(data, state!, ctx.attempt + (data.priorAttempts ?? 0), ctx);
+    }
+    const jobId = String(ctx.job.id);
+    const states = await deps.store.sendStates(deps.consent.optOutKey, data.messages);
+    const tally = { sent: 0, skipped: 0, handedOff: 0 };
+    for (const [i, message] of data.messages.entries()) {
+      const state = states[i]!;
+      // Handed to a job of its own by an earlier run of this chunk: that job sends it.
+      if (state.current && state.current.job !== jobId) {
+        tally.skipped++;
+        continue;
+      }
+      try {
+        const outcome = await sendOne(message, state, ctx.attempt, ctx, async () => {
+          // The job first, then the record that names it: a crash in between leaves the
+          // message to this chunk's re-run, never to a job that does not exist.
+          await deps.handOff(message, ctx.attempt);
+          return { job: message.messageId };
+        });
+        if ('cxoneId' in outcome) tally.sent++;
+        else tally.skipped++;
+      } catch (err) {
+        if (isDeferral(err)) throw err;
+        tally.handedOff++;
+      }
+    }
+    return tally;
   };
+
   // The job will not be retried. If any attempt may have reached CXone the outcome is
   // `unknown` (reconciliation asks CXone); otherwise a permanent refusal is `rejected` and
   // anything else that ran out of attempts (5xx, connect failures, 429s past the restart
-  // cap) is `failed`: CXone refused it, nothing was sent.
+  // cap) is `failed`: CXone refused it, nothing was sent. A chunk hands its failures on as
+  // they happen, so only a chunk that failed as a whole (a payload that does not parse
+  // never gets here) leaves messages behind: they stay `queued` for a replay.
   processor.onFinalFailure = async (data, err, ctx) => {
+    if (data.kind === 'chunk') return;
+    const attempt = ctx.attempt + (data.priorAttempts ?? 0);
     const code = isFleetError(err) ? err.code : 'UNEXPECTED';
     const maybeSent = isOutcomeUnknown(err) || (await deps.store.getMessage(data.messageId))?.maybeSent === true;
     const status = maybeSent ? 'unknown' : isFleetError(err) && !err.retryable ? 'rejected' : 'failed';
     const recipient = maskPhone(data.to);
-    const audit = auditEntry({ kind: 'sms.dispatch', accountId: data.accountId, campaignId: data.campaignId, recipient, messageId: data.messageId, attempt: ctx.attempt, status, errorCode: code });
-    await deps.store.transition(data.messageId, status, { lastError: code, attempts: ctx.attempt }, { batchId: data.batchId, audit });
+    const audit = auditEntry({ kind: 'sms.dispatch', accountId: data.accountId, campaignId: data.campaignId, recipient, messageId: data.messageId, attempt, status, errorCode: code });
+    await deps.store.transition(data.messageId, status, { lastError: code, attempts: attempt }, { batchId: data.batchId, audit });
   };
   return processor;
 }

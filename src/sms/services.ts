@@ -37,6 +37,7 @@ export function createSmsServices(deps: { config: Config; redis: RedisConnection
     webhookUrl,
     repeatGuard: createRepeatGuard({ redis, prefix, accountId: config.cxone.accountId, windowS: config.sms.intake.duplicateWindowS }),
     stallBudgetMs: config.sms.intake.redisWaitMs,
+    messagesPerJob: config.sms.intake.messagesPerJob,
   });
   return { store, consent, audit, intake };
 }

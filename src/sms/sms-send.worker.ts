@@ -1,6 +1,7 @@
 // sms-send: wiring only; the logic is src/sms/send-processor.ts.
 import type { Runtime } from '../runtime.ts';
 import { createConsentStore } from './consent-store.ts';
+import { createHandOff } from './hand-off.ts';
 import { createSmsSendProcessor } from './send-processor.ts';
 import { createConfiguredMessageStore } from './services.ts';
 
@@ -9,4 +10,5 @@ export const smsSendWorker = (rt: Runtime) =>
     client: rt.cxone.client,
     store: createConfiguredMessageStore(rt.config, rt.redis),
     consent: createConsentStore({ redis: rt.redis, prefix: rt.config.redis.prefix, accountId: rt.config.cxone.accountId }),
+    handOff: createHandOff(rt.queues.get('smsSend')),
   });

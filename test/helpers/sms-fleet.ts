@@ -1,6 +1,7 @@
 // An SMS fleet for receipt tests: the simulator sending signed webhooks to a real ingress,
 // a producer context for intake, and helpers to wait on batch state in Redis.
 import { expect, vi } from 'vitest';
+import type { Job, Queue } from 'bullmq';
 import { loadConfig } from '../../src/config.ts';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -73,3 +74,12 @@ export async function waitForBatch(sms: SmsServices, batchId: string, check: (b:
 }
 
 export const settled = (b: BatchRecord) => isBatchDone(b);
+
+/** Messages the send jobs waiting in `queue` carry (a chunk counts each of its messages). */
+export async function waitingMessages(queue: Queue): Promise<string[]> {
+  const jobs = (await queue.getJobs(['waiting', 'prioritized'])) as Job[];
+  return jobs.flatMap((j) => {
+    const d = j.data as { kind?: string; messageId: string; messages?: { messageId: string }[] };
+    return d.kind === 'chunk' ? d.messages!.map((m) => m.messageId) : [d.messageId];
+  });
+}

@@ -118,7 +118,7 @@ describe('Lua scripts declare every key they touch', () => {
       await guard.claim('b1', [{ row: 1, contentHash: 'h1' }]);
       // A receipt before its dispatch is parked, then applied by the dispatch.
       expect(await store.applyReceipt('cx1', 'delivered')).toEqual({ changed: false, parked: true });
-      expect(await store.sendState('m1', { key: fleetKey(prefix, 'consent', 'a', 'out'), to: '+14155550123' })).toMatchObject({ current: { state: 'queued' }, optedOut: false });
+      expect(await store.sendStates(fleetKey(prefix, 'consent', 'a', 'out'), [{ messageId: 'm1', to: '+14155550123' }])).toMatchObject([{ current: { state: 'queued' }, optedOut: false }]);
       const audit = auditEntry({ kind: 'sms.dispatch', accountId: 'a', messageId: 'm1', status: 'dispatched' });
       expect(await store.transition('m1', 'dispatched', { cxoneId: 'cx1' }, { batchId: 'b1', audit })).toMatchObject({ to: 'delivered' });
       await store.transition('m2', 'dispatched', { cxoneId: 'cx2' });

@@ -5,6 +5,7 @@ import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { waitingMessages } from '../helpers/sms-fleet.ts';
 import { startSendWorkers, useProcesses } from '../helpers/sms-processes.ts';
 
 let fleet: TestFleet | undefined;
@@ -44,8 +45,7 @@ describe('SMS control API', () => {
     expect(retried.status).toBe(202);
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect(await retried.json()).toEqual(body);
-    const queued = await fleet.runtime().queues.get('smsSend').getJobCounts('prioritized', 'waiting');
-    expect(queued.prioritized! + queued.waiting!).toBe(2);
+    expect((await waitingMessages(fleet.runtime().queues.get('smsSend'))).sort()).toEqual(['api-b1.1', 'api-b1.2']);
 
     const got = await call('GET', '/sms/batches/api-b1');
     expect(((await got.json()) as { accepted: number }).accepted).toBe(2);

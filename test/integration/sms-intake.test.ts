@@ -9,6 +9,7 @@ import { deleteKeysWithPrefix, waitForReady } from '../../src/redis.ts';
 import type { IntakeRow, RowVerdict } from '../../src/sms/intake.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
 import { REDIS_ENV, testPrefix } from '../helpers/redis.ts';
+import { waitingMessages } from '../helpers/sms-fleet.ts';
 
 const prefix = testPrefix('intake');
 const ctx = createProducerContext(loadConfig({ ...REDIS_ENV, FLEET_PREFIX: prefix }), { role: 'test', logger: createLogger({ level: 'silent' }) });
@@ -73,7 +74,10 @@ describe('SMS intake', () => {
     expect(results[0]!.progress).toEqual([3, 6, 7]);
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
-    expect(await ctx.queues.get('smsSend').getJobCountByTypes('waiting', 'prioritized')).toBe(12);
+    // Every accepted message of the three runs waits in exactly one send job.
+    const waiting = await waitingMessages(ctx.queues.get('smsSend'));
+    expect(waiting).toHaveLength(12);
+    expect(new Set(waiting).size).toBe(12);
   });
 });
 

@@ -1,7 +1,8 @@
 // The CPU half of intake: per-row verdicts, deterministic ids, and send payloads built and
 // parsed once, with the chunk's "now" deciding when an unsent message expires.
 import { describe, expect, it } from 'vitest';
-import { prepareChunk, type ChunkContext } from '../../src/sms/prepare-chunk.ts';
+import { SMS_CHUNK_MAX, smsSendPayload } from '../../src/queues/payloads.ts';
+import { assignSendJobs, prepareChunk, sendJobPayload, type ChunkContext } from '../../src/sms/prepare-chunk.ts';
 import { contentHashOf } from '../../src/sms/repeat-guard.ts';
 
 const NOW = 1_700_000_000_000;
@@ -84,5 +85,48 @@ describe('contentHashOf', () => {
     expect(contentHashOf('+14152000002', 'ACME', 'hi')).not.toBe(h);
     expect(contentHashOf('+14152000001', 'ACMEh', 'i')).not.toBe(h);
     expect(contentHashOf('+14152000001', 'ACME', 'hi ')).not.toBe(h);
+  });
+});
+
+describe('assignSendJobs', () => {
+  const rows = (specs: { priority?: string; sendAt?: string }[]) =>
+    prepareChunk(
+      specs.map((s, i) => ({ row: i + 1, input: { to: `+1415200${String(1000 + i)}`, text: 'hi', ...s } })),
+      ctx,
+    ).valid;
+
+  it('puts the messages of one lane and send time in jobs of up to the given size, in order', () => {
+    const valid = rows(Array.from({ length: 7 }, () => ({})));
+    expect(assignSendJobs('b1', valid, 3)).toEqual(['b1.1+3', 'b1.1+3', 'b1.1+3', 'b1.4+3', 'b1.4+3', 'b1.4+3', 'b1.7']);
+  });
+
+  it('keeps lanes and send times apart, and gives every one-time password a job of its own', () => {
+    const later = new Date(NOW + 3_600_000).toISOString();
+    const valid = rows([{}, { priority: 'otp' }, { priority: 'transactional' }, {}, { sendAt: later }, { priority: 'otp' }, { sendAt: later }, { priority: 'transactional' }]);
+    expect(assignSendJobs('b1', valid, 20)).toEqual(['b1.1+2', 'b1.2', 'b1.3+2', 'b1.1+2', 'b1.5+2', 'b1.6', 'b1.5+2', 'b1.3+2']);
+  });
+
+  it('makes a job per message at size 1', () => {
+    expect(assignSendJobs('b1', rows([{}, {}]), 1)).toEqual(['b1.1', 'b1.2']);
+  });
+});
+
+describe('sendJobPayload', () => {
+  const valid = prepareChunk([1, 2].map((row) => ({ row, input: { to: `+141520000${row}0`, text: 'hi' } })), ctx).valid;
+
+  it('is the message itself for a job of its own, and a chunk that parses as one otherwise', () => {
+    expect(sendJobPayload('b1.1', [valid[0]!.payload])).toBe(valid[0]!.payload);
+    const chunk = sendJobPayload('b1.1+2', valid.map((v) => v.payload));
+    expect(chunk).toEqual({ accountId: 'acct', requestId: 'req-7', kind: 'chunk', batchId: 'b1', messages: valid.map((v) => v.payload) });
+    expect(smsSendPayload.parse(chunk)).toEqual(chunk);
+    // A chunk's id with only one of its messages left is still a chunk (its record names it).
+    expect(sendJobPayload('b1.1+2', [valid[1]!.payload])).toMatchObject({ kind: 'chunk', messages: [valid[1]!.payload] });
+  });
+
+  it('refuses a chunk payload past the most messages a job carries, naming the field', () => {
+    const many = Array.from({ length: SMS_CHUNK_MAX + 1 }, () => valid[0]!.payload);
+    const r = smsSendPayload.safeParse({ accountId: 'acct', kind: 'chunk', batchId: 'b1', messages: many });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.path).toEqual(['messages']);
   });
 });

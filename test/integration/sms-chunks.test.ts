@@ -1,0 +1,139 @@
+// Send jobs that carry a chunk of a batch's messages, against real Redis and the simulator
+// over HTTP: each message keeps its own fate. A failed attempt hands the message to a job of
+// its own (its attempts numbered on) while the chunk carries on; a 429 sends the whole chunk
+// back without spending an attempt and its re-run skips what went out; a message handed on
+// is never sent by the chunk again; a dead chunk is replayed message by message.
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { redriveDeadLetters } from '../../src/dead-letters.ts';
+import type { SmsMessageData } from '../../src/queues/payloads.ts';
+import { sendJobPayload } from '../../src/sms/prepare-chunk.ts';
+import { createSmsReplayGuard } from '../../src/sms/replay-guard.ts';
+import { createSmsServices, type SmsServices } from '../../src/sms/services.ts';
+import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
+import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { createTestRedis } from '../helpers/redis.ts';
+
+let fleet: TestFleet | undefined;
+afterEach(async () => {
+  await fleet?.cleanup();
+  fleet = undefined;
+});
+
+const numbers = (n: number) => Array.from({ length: n }, (_, i) => `+1415${2_100_000 + i}`);
+
+async function submit(sms: SmsServices, batchId: string, to: string[]) {
+  await sms.consent.optIn(to);
+  return sms.intake.submit(
+    to.map((t, i) => ({ row: i + 1, input: { to: t, text: `message ${i}` } })),
+    { batchId, defaults: { from: 'ACME', campaignId: 'c1' } },
+  );
+}
+
+/** A fleet with a 3-message batch submitted; its one send job, taken out of the way. */
+async function threeInOneChunk(label: string, batchId: string) {
+  fleet = await startTestFleet({ label });
+  const rt = fleet.runtime();
+  const sms = createSmsServices(rt);
+  await submit(sms, batchId, numbers(3));
+  const queue = rt.queues.get('smsSend');
+  const [chunk] = (await queue.getJobs(['prioritized', 'waiting'])) as Job[];
+  return { sim: fleet.sim, rt, sms, queue, chunk: chunk! };
+}
+
+const dispatched = async (sms: SmsServices, batchId: string) => (await sms.store.getBatch(batchId))?.counts.dispatched ?? 0;
+
+describe('chunked sms-send jobs', () => {
+  it('puts a batch in chunks, and a message whose attempt fails goes on in a job of its own', async () => {
+    // One API request in three answers 503: some messages of each chunk fail their first attempt.
+    fleet = await startTestFleet({ label: 'chunk5xx', sim: { faults: { errorRate: 0.35 } }, env: { SMS_MESSAGES_PER_JOB: '10' } });
+    const rt = fleet.runtime();
+    const sms = createSmsServices(rt);
+    expect(await submit(sms, 'ck', numbers(40))).toMatchObject({ accepted: 40 });
+    const queue = rt.queues.get('smsSend');
+    const chunks = (await queue.getJobs(['prioritized', 'waiting'])) as Job[];
+    expect(chunks.map((j) => j.id).sort()).toEqual(['ck.1+10', 'ck.11+10', 'ck.21+10', 'ck.31+10']);
+
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 4);
+    // The chunks finish with their failures handed on, and those jobs fail for a while too.
+    await vi.waitFor(async () => expect(await queue.getJobCounts('completed')).toMatchObject({ completed: expect.any(Number) }), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await Promise.all(chunks.map((c) => queue.getJobState(c.id!)))).every((s) => s === 'completed')).toBe(true), { timeout: 30_000, interval: 50 });
+    fleet.sim.configure({ faults: null });
+    await vi.waitFor(async () => expect(await dispatched(sms, 'ck')).toBe(40), { timeout: 60_000, interval: 100 });
+
+    // Every message went out once (one CXone message per idempotency key).
+    expect(fleet.sim.stats().sms.accepted).toBe(40);
+    const own = ((await queue.getJobs(['completed'])) as Job[]).filter((j) => !String(j.id).includes('+'));
+    expect(own.length).toBeGreaterThan(0); // at a 35 % error rate some first attempts failed
+    for (const j of own) {
+      const data = j.data as SmsMessageData;
+      expect(j.id).toBe(data.messageId);
+      const record = await sms.store.getMessage(data.messageId);
+      // Attempts count on from the chunk's: the first attempt of its own job is the second.
+      expect(record!.attempts).toBeGreaterThanOrEqual(2);
+      expect(record!.attempts).toBe(j.attemptsMade + data.priorAttempts!);
+    }
+    // The chunks spent one attempt each: a failure inside one is the message's, not the chunk's.
+    for (const c of chunks) expect((await queue.getJob(c.id!))!.attemptsMade).toBe(1);
+  });
+
+  it('sends a chunk back without spending an attempt on a 429, and its re-run skips what went out', async () => {
+    fleet = await startTestFleet({ label: 'chunk429', sim: { rateLimit: { rps: 5, retryAfterS: 1 } }, env: { SMS_MESSAGES_PER_JOB: '10', CXONE_RATE_LIMIT_RPS: '50' } });
+    const rt = fleet.runtime();
+    const sms = createSmsServices(rt);
+    await submit(sms, 'cr', numbers(30));
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 3);
+    await vi.waitFor(async () => expect(await dispatched(sms, 'cr')).toBe(30), { timeout: 60_000, interval: 100 });
+    expect(fleet.sim.stats().rateLimited).toBeGreaterThan(0);
+    expect(fleet.sim.stats().sms.accepted).toBe(30);
+    const jobs = (await rt.queues.get('smsSend').getJobs(['completed'])) as Job[];
+    expect(jobs).toHaveLength(3);
+    for (const j of jobs) {
+      expect(j.attemptsMade).toBe(1);
+      expect(j.attemptsStarted).toBeGreaterThan(1); // sent back at least once
+    }
+    for (let i = 1; i <= 30; i++) expect((await sms.store.getMessage(`cr.${i}`))!.attempts).toBe(1);
+  });
+
+  it('never sends a message a chunk has handed to a job of its own', async () => {
+    const { sim, sms, queue, chunk } = await threeInOneChunk('chunkown', 'co');
+    // Take the intake's chunk out and play a chunk that handed message 2 on (its record names
+    // its own job), then crashed before finishing.
+    const messages = (chunk.data as { messages: SmsMessageData[] }).messages;
+    await chunk.remove();
+    await sms.store.transition('co.2', 'queued', { job: 'co.2', lastError: 'CXONE_UNAVAILABLE', attempts: 1 }, { batchId: 'co' });
+    await queue.add('sms-send', sendJobPayload(chunk.id!, messages), { jobId: chunk.id! });
+    fleet!.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await vi.waitFor(async () => expect(await dispatched(sms, 'co')).toBe(2), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect(await queue.getJobState(chunk.id!)).toBe('completed'), { timeout: 15_000, interval: 50 });
+    expect(((await queue.getJob(chunk.id!)) as Job).returnvalue).toEqual({ sent: 2, skipped: 1, handedOff: 0 });
+    expect((await sms.store.getMessage('co.2'))!.state).toBe('queued');
+    expect(sim.stats().sms.accepted).toBe(2);
+  });
+
+  it('replays a dead chunk for the messages CXone may not have, and only those', async () => {
+    const { sim, rt, sms, queue, chunk } = await threeInOneChunk('chunkdlq', 'cd');
+    // The chunk dies as a whole (taken and failed by hand, as a stalled-out job would be);
+    // message 1 had gone out, message 3 had been settled failed by its own job meanwhile.
+    await sms.store.transition('cd.1', 'dispatched', { cxoneId: 'cx-earlier', attempts: 1 }, { batchId: 'cd' });
+    await sms.store.transition('cd.3', 'failed', { lastError: 'CXONE_UNAVAILABLE', attempts: 8 }, { batchId: 'cd' });
+    const connection = createTestRedis('worker');
+    const taker = new Worker(queue.name, null, { connection, prefix: fleet!.prefix, autorun: false });
+    const taken = await taker.getNextJob('by-hand');
+    expect(taken.id).toBe(chunk.id);
+    await taken.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 'by-hand', false);
+    await taker.close();
+    await connection.quit();
+    expect(await queue.getJobState(chunk.id!)).toBe('failed');
+
+    const report = await redriveDeadLetters(rt.queues, 'smsSend', { ids: [chunk.id!], guard: createSmsReplayGuard({ store: sms.store, audit: sms.audit, accountId: rt.config.cxone.accountId }) });
+    expect(report).toMatchObject({ replayed: [chunk.id!], skipped: [], errors: [] });
+    // Message 3 was reopened, message 1 left alone.
+    expect((await sms.store.getMessage('cd.3'))!.state).toBe('queued');
+    fleet!.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await vi.waitFor(async () => expect((await sms.store.getMessage('cd.3'))!.state).toBe('dispatched'), { timeout: 15_000, interval: 50 });
+    expect((await sms.store.getMessage('cd.2'))!.state).toBe('dispatched');
+    expect((await sms.store.getMessage('cd.1'))!.cxoneId).toBe('cx-earlier');
+    expect(sim.stats().sms.accepted).toBe(2);
+  });
+});
