@@ -124,6 +124,32 @@ if ARGV[8] ~= '' and cur ~= ARGV[8] then return {0, cur, cur} end
 return transition(k, ARGV[7], cur, ARGV[5], cjson.decode(ARGV[6]))`,
 );
 
+// Several messages of one batch, each moved by its own transition in one step (a chunk's
+// dispatches). KEYS[1] the batch hash, [2] the reconciliation set, [3] the audit stream,
+// then per message [msg hash, CXone id mapping key, early-receipt key]. ARGV[5] the
+// stream's length, [6] JSON array of [message id, next state, fields, audit ('' none)].
+// Returns {changed, from, to} per message, one after another; {RESOLVE, false, false} for
+// one whose record names another batch (the caller moves it on its own).
+export const transitionManyScript = defineScript<(number | string | null)[]>(
+  'cxfSmsTransitionMany',
+  'varying',
+  `${COMMON}
+local items = cjson.decode(ARGV[6])
+local out = {}
+for i, item in ipairs(items) do
+  local k = { msg = KEYS[3 * i + 1], batch = KEYS[1], awaiting = KEYS[2], cx = KEYS[3 * i + 2], early = KEYS[3 * i + 3] }
+  local cur = current(k)
+  local r
+  if cur == nil then r = {${RESOLVE}, false, false}
+  else
+    if item[4] ~= '' then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'r', item[4]) end
+    if not cur then r = {0, false, false} else r = transition(k, item[1], cur, item[2], item[3]) end
+  end
+  out[#out + 1] = r[1]; out[#out + 1] = r[2]; out[#out + 1] = r[3]
+end
+return out`,
+);
+
 // A CXone status for a CXone id. KEYS[1] the id's mapping key, [2] its early-receipt key;
 // when the caller found a mapping, also [3] that message's hash, [4] its batch hash, [5] the
 // reconciliation set. ARGV[5] next state, [6] fields JSON, [7] the message id the caller

@@ -8,7 +8,7 @@ import { AUDIT_MAX_LEN, auditStreamKey } from '../audit.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
 import { recordRows, type RowOutcome } from './batch-figures.ts';
-import { claimScript, receiptScript, reopenScript, RESOLVE, transitionScript } from './message-scripts.ts';
+import { claimScript, receiptScript, reopenScript, RESOLVE, transitionManyScript, transitionScript } from './message-scripts.ts';
 
 export type { RowOutcome } from './batch-figures.ts';
 
@@ -79,6 +79,15 @@ export interface TransitionFields {
   job?: string;
   /** When the event happened (epoch ms); default now. */
   at?: number;
+}
+
+/** One message's move in transitionMany. */
+export interface TransitionItem {
+  messageId: string;
+  next: MessageState;
+  fields: TransitionFields;
+  /** An auditEntry appended with it. */
+  audit?: string;
 }
 
 export interface TransitionResult {
@@ -248,6 +257,27 @@ export function createMessageStore(deps: MessageStoreDeps) {
     };
   }
 
+  /**
+   * Moves a message through the state machine; a no-op transition changes nothing.
+   * `batchId` (the job's) saves reading it from the record; `onlyFrom` is the only state
+   * it may move from; `audit` (an auditEntry) is appended in the same step.
+   */
+  async function transition(
+    messageId: string,
+    next: MessageState,
+    fields: TransitionFields = {},
+    opts: { onlyFrom?: MessageState; batchId?: string; audit?: string } = {},
+  ): Promise<TransitionResult> {
+    const t = now();
+    const f = strings({ at: t, ...fields });
+    const cxKeys = f.cxoneId ? [k.cx(f.cxoneId), k.early(f.cxoneId)] : [];
+    const args = (batchId: string) => [...common(t, batchId), next, JSON.stringify(f), messageId, opts.onlyFrom ?? '', opts.audit ?? '', AUDIT_MAX_LEN];
+    const r = await withBatch(messageId, opts.batchId, (batchId) => transitionScript.run(redis, [...messageKeys(messageId, batchId), k.audit, ...cxKeys], args(batchId)));
+    // No record (gone past retention): the attempt is still on the record.
+    if (!r && opts.audit) await redis.xadd(k.audit, 'MAXLEN', '~', AUDIT_MAX_LEN, '*', 'r', opts.audit);
+    return r ? result(...r) : { changed: false };
+  }
+
   return {
     getMessage,
 
@@ -285,25 +315,30 @@ export function createMessageStore(deps: MessageStoreDeps) {
       });
     },
 
+    transition,
+
     /**
-     * Moves a message through the state machine; a no-op transition changes nothing.
-     * `batchId` (the job's) saves reading it from the record; `onlyFrom` is the only state
-     * it may move from; `audit` (an auditEntry) is appended in the same step.
+     * Moves several messages of one batch, each as `transition` would, in one step (a send
+     * job records the dispatches of its chunk together). A message whose record names
+     * another batch is moved on its own.
      */
-    async transition(
-      messageId: string,
-      next: MessageState,
-      fields: TransitionFields = {},
-      opts: { onlyFrom?: MessageState; batchId?: string; audit?: string } = {},
-    ): Promise<TransitionResult> {
+    async transitionMany(batchId: string, items: readonly TransitionItem[]): Promise<TransitionResult[]> {
+      if (items.length === 0) return [];
       const t = now();
-      const f = strings({ at: t, ...fields });
-      const cxKeys = f.cxoneId ? [k.cx(f.cxoneId), k.early(f.cxoneId)] : [];
-      const args = (batchId: string) => [...common(t, batchId), next, JSON.stringify(f), messageId, opts.onlyFrom ?? '', opts.audit ?? '', AUDIT_MAX_LEN];
-      const r = await withBatch(messageId, opts.batchId, (batchId) => transitionScript.run(redis, [...messageKeys(messageId, batchId), k.audit, ...cxKeys], args(batchId)));
-      // No record (gone past retention): the attempt is still on the record.
-      if (!r && opts.audit) await redis.xadd(k.audit, 'MAXLEN', '~', AUDIT_MAX_LEN, '*', 'r', opts.audit);
-      return r ? result(...r) : { changed: false };
+      const keys = [k.batch(batchId), k.awaiting, k.audit];
+      const rows = items.map((item) => {
+        const f = strings({ at: t, ...item.fields });
+        keys.push(k.msg(item.messageId), k.cx(f.cxoneId ?? ''), k.early(f.cxoneId ?? ''));
+        return [item.messageId, item.next, f, item.audit ?? ''];
+      });
+      const flat = await transitionManyScript.run(redis, keys, [...common(t, batchId), AUDIT_MAX_LEN, JSON.stringify(rows)]);
+      return Promise.all(
+        items.map(async (item, i) => {
+          const [changed, from, to] = flat.slice(i * 3, i * 3 + 3) as [number, string | null, string | null];
+          if (changed !== RESOLVE) return result(changed, from, to);
+          return transition(item.messageId, item.next, item.fields, { audit: item.audit });
+        }),
+      );
     },
 
     /**

@@ -18,7 +18,7 @@ import { isDeferral } from '../queues/outcome.ts';
 import type { JobContext, Processor } from '../queues/define-worker.ts';
 import type { SmsMessageData } from '../queues/payloads.ts';
 import type { ConsentStore } from './consent-store.ts';
-import type { MessageStore, SendState, TransitionFields } from './message-store.ts';
+import type { MessageStore, SendState, TransitionFields, TransitionItem } from './message-store.ts';
 
 export interface SmsSendDeps {
   client: CxoneClient;
@@ -31,6 +31,16 @@ export interface SmsSendDeps {
 
 type Outcome = { skipped: string } | { expired: true; unknown?: true } | { rejected: 'opted-out' } | { cxoneId: string };
 
+/**
+ * How long a chunk may hold the dispatches it has made before it records them (together, in
+ * one step). Until then a crash re-sends them under their idempotency keys, which CXone
+ * answers with the ids it gave; a receipt that comes first is parked and applied then.
+ */
+export const RECORD_DISPATCHES_WITHIN_MS = 1_000;
+
+/** Records a dispatch: at once (a job of one message), or with the chunk's next ones. */
+type RecordDispatch = (item: TransitionItem) => Promise<void>;
+
 export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
   const now = deps.now ?? Date.now;
 
@@ -38,7 +48,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
    * One message's attempt, from its state as read before. A failed attempt is recorded
    * (`onFailure` may add fields to that record) and its error thrown.
    */
-  async function sendOne(data: SmsMessageData, state: SendState, attempt: number, ctx: JobContext, onFailure?: () => Promise<TransitionFields>): Promise<Outcome> {
+  async function sendOne(data: SmsMessageData, state: SendState, attempt: number, ctx: JobContext, recordDispatch: RecordDispatch, onFailure?: () => Promise<TransitionFields>): Promise<Outcome> {
     const base = { accountId: data.accountId, campaignId: data.campaignId, recipient: maskPhone(data.to), messageId: data.messageId, attempt };
     const batch = { batchId: data.batchId };
     // The attempt's audit record goes in the same script as the transition it reports.
@@ -76,7 +86,8 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       });
       // The CXone call alone: time spent waiting for the account's budget is not latency.
       const dispatched = { cxoneId: res.messageId, latencyMs: res.latencyMs };
-      await deps.store.transition(data.messageId, 'dispatched', { ...dispatched, attempts: attempt }, audited({ kind: 'sms.dispatch', status: 'dispatched', ...dispatched }));
+      const { audit } = audited({ kind: 'sms.dispatch', status: 'dispatched', ...dispatched });
+      await recordDispatch({ messageId: data.messageId, next: 'dispatched', fields: { ...dispatched, attempts: attempt }, audit });
       return { cxoneId: res.messageId };
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
@@ -98,31 +109,50 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
   const processor: Processor<'smsSend'> = async (data, ctx) => {
     if (data.kind !== 'chunk') {
       const [state] = await deps.store.sendStates(deps.consent.optOutKey, [data]);
-      return sendOne(data, state!, ctx.attempt + (data.priorAttempts ?? 0), ctx);
+      const record: RecordDispatch = async (item) => void (await deps.store.transition(item.messageId, item.next, item.fields, { batchId: data.batchId, audit: item.audit }));
+      return sendOne(data, state!, ctx.attempt + (data.priorAttempts ?? 0), ctx, record);
     }
     const jobId = String(ctx.job.id);
     const states = await deps.store.sendStates(deps.consent.optOutKey, data.messages);
     const tally = { sent: 0, skipped: 0, handedOff: 0 };
-    for (const [i, message] of data.messages.entries()) {
-      const state = states[i]!;
-      // Handed to a job of its own by an earlier run of this chunk: that job sends it.
-      if (state.current && state.current.job !== jobId) {
-        tally.skipped++;
-        continue;
+    let pending: TransitionItem[] = [];
+    let oldest = 0;
+    const flush = async () => {
+      const items = pending;
+      pending = [];
+      await deps.store.transitionMany(data.batchId, items);
+    };
+    const record: RecordDispatch = async (item) => {
+      if (pending.length === 0) oldest = performance.now();
+      pending.push(item);
+      if (performance.now() - oldest >= RECORD_DISPATCHES_WITHIN_MS) await flush();
+    };
+    try {
+      for (const [i, message] of data.messages.entries()) {
+        const state = states[i]!;
+        // Handed to a job of its own by an earlier run of this chunk: that job sends it.
+        if (state.current && state.current.job !== jobId) {
+          tally.skipped++;
+          continue;
+        }
+        try {
+          const outcome = await sendOne(message, state, ctx.attempt, ctx, record, async () => {
+            // The job first, then the record that names it: a crash in between leaves the
+            // message to this chunk's re-run, never to a job that does not exist.
+            await deps.handOff(message, ctx.attempt);
+            return { job: message.messageId };
+          });
+          if ('cxoneId' in outcome) tally.sent++;
+          else tally.skipped++;
+        } catch (err) {
+          if (isDeferral(err)) throw err;
+          tally.handedOff++;
+        }
       }
-      try {
-        const outcome = await sendOne(message, state, ctx.attempt, ctx, async () => {
-          // The job first, then the record that names it: a crash in between leaves the
-          // message to this chunk's re-run, never to a job that does not exist.
-          await deps.handOff(message, ctx.attempt);
-          return { job: message.messageId };
-        });
-        if ('cxoneId' in outcome) tally.sent++;
-        else tally.skipped++;
-      } catch (err) {
-        if (isDeferral(err)) throw err;
-        tally.handedOff++;
-      }
+    } finally {
+      // Sent back or done, what went out is recorded (if Redis takes it: if not, the re-run
+      // sends those again under their keys).
+      await flush();
     }
     return tally;
   };

@@ -138,6 +138,32 @@ describe('Lua scripts declare every key they touch', () => {
     expect(await redis.xlen(fleetKey(prefix, 'audit'))).toBe(1);
   });
 
+  it('the message store: several transitions in one step, a parked receipt among them and one message of another batch', async () => {
+    const store = createMessageStore({ redis, prefix, retentionS: 600, reconcileAfterMs: 10 });
+    await store.createMessages('many', [message('n1'), message('n2')]);
+    await store.createMessages('elsewhere', [message('n3')]);
+    await store.applyReceipt('cxn1', 'delivered');
+    const audit = auditEntry({ kind: 'sms.dispatch', accountId: 'a', messageId: 'n2', status: 'dispatched' });
+    const runs = await scriptRuns(async () => {
+      const results = await store.transitionMany('many', [
+        { messageId: 'n1', next: 'dispatched', fields: { cxoneId: 'cxn1', attempts: 1 } },
+        { messageId: 'n2', next: 'dispatched', fields: { cxoneId: 'cxn2', attempts: 1 }, audit },
+        { messageId: 'n3', next: 'dispatched', fields: { cxoneId: 'cxn3', attempts: 1 } },
+      ]);
+      expect(results).toEqual([
+        { changed: true, from: 'queued', to: 'delivered' },
+        { changed: true, from: 'queued', to: 'dispatched' },
+        { changed: true, from: 'queued', to: 'dispatched' },
+      ]);
+    });
+    expect(await undeclared(runs)).toEqual([]);
+    const counts = (batchId: string) => redis.hgetall(fleetKey(prefix, 'sms', 'batch', batchId));
+    expect(await counts('many')).toEqual({ 'state:queued': '0', 'state:delivered': '1', 'state:dispatched': '1' });
+    expect(await counts('elsewhere')).toEqual({ 'state:queued': '0', 'state:dispatched': '1' });
+    expect(await store.messageIdForCxone('cxn2')).toBe('n2');
+    expect(await redis.xlen(fleetKey(prefix, 'audit'))).toBeGreaterThanOrEqual(1);
+  });
+
   it('the CXone limiter and breaker: a booking, a 429 pause, a breaker check and record', async () => {
     const limiter = createRateLimiter({
       redis,
