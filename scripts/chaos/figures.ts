@@ -35,7 +35,8 @@ export interface RoundFigures {
   /**
    * Attempts spent beyond each sms-send job's first: sum over the batch's jobs of
    * (attemptsMade - 1), attemptsMade being BullMQ's count of attempts that ended in a
-   * completion or a failure. A 429 deferral or a stalled job taken over is not one.
+   * completion or a failure, plus the attempts a chunk spent on the messages it handed to
+   * jobs of their own. A 429 deferral or a stalled job taken over is not one.
    */
   sendAttemptsBeyondFirst: number;
   /** The same for the receipt jobs (sms-status). */
@@ -66,7 +67,8 @@ async function finishedJobs(stage: Stage, key: 'smsSend' | 'smsStatus'): Promise
   return { all: [...completed, ...failed], failed: failed.length };
 }
 
-const beyondFirst = (jobs: Job[]) => jobs.reduce((n, j) => n + Math.max(0, j.attemptsMade - 1), 0);
+// A message a chunk handed to a job of its own had spent its first attempt in the chunk.
+const beyondFirst = (jobs: Job[]) => jobs.reduce((n, j) => n + Math.max(0, j.attemptsMade - 1) + ((j.data as { priorAttempts?: number }).priorAttempts ?? 0), 0);
 
 export async function measure(stage: Stage, sim: SimulatorStats): Promise<RoundFigures> {
   const records = await messageRecords(stage);

@@ -8,6 +8,7 @@ import { RateLimitedError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { fleetKey, type RedisConnection } from '../redis.ts';
 import { defineScript } from '../redis-script.ts';
+import { createBookingBatcher } from './booking-batch.ts';
 
 // Redis's clock (one for every process), and the rate now: the configured one, or the
 // adaptive one (AIMD: a 429 cuts it, then it climbs by `step` rps a second up to the
@@ -29,21 +30,29 @@ end`;
 
 // KEYS[1] theoretical arrival time (ms), [2] pause-until (ms). ARGV[5] least interval ms
 // (the per-minute and per-hour budgets), [6] burst, [7] max wait ms (a slot further away is
-// not booked). Returns {wait ms, ms left of the pause, rate} as strings (Redis would
-// truncate Lua numbers to integers).
+// not booked), [8] how many calls want a slot. Books the slots one after another, as many
+// as fit in the max wait. Returns {ms left of the pause, rate, wait ms of the first slot not
+// booked, then the wait ms of each booked slot} as strings (Redis would truncate Lua
+// numbers to integers).
 const RESERVE_LUA = `${NOW_RATE_LUA}
 local rate = currentRate()
 local interval = math.max(1000 / rate, tonumber(ARGV[5]))
 local tolerance = (tonumber(ARGV[6]) - 1) * interval
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
-local slot = math.max(now, tat - tolerance, pause)
-if slot - now <= tonumber(ARGV[7]) then
-  local newTat = math.max(tat, slot) + interval
-  -- string.format: Lua's tostring keeps one decimal of an epoch-ms time.
-  redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.ceil(newTat - now + tolerance + 1000))
+local out = {tostring(math.max(0, pause - now)), tostring(rate), ''}
+local booked = tat
+for i = 1, tonumber(ARGV[8]) do
+  local slot = math.max(now, booked - tolerance, pause)
+  if slot - now > tonumber(ARGV[7]) then out[3] = tostring(slot - now) break end
+  booked = math.max(booked, slot) + interval
+  out[#out + 1] = tostring(slot - now)
 end
-return {tostring(slot - now), tostring(math.max(0, pause - now)), tostring(rate)}
+if booked > tat then
+  -- string.format: Lua's tostring keeps one decimal of an epoch-ms time.
+  redis.call('SET', KEYS[1], string.format('%.3f', booked), 'PX', math.ceil(booked - now + tolerance + 1000))
+end
+return out
 `;
 
 // After a 429; returns the ms left of the pause. KEYS[4] backoff exponent. ARGV[5]
@@ -91,7 +100,9 @@ export interface RateLimiterOptions {
 }
 
 const MAX_REBOOKINGS = 3; // then a call goes anyway: it must not starve
-const reserveScript = defineScript<[string, string, string]>('cxfReserve', 3, RESERVE_LUA);
+// How long a busy process's call waits for others to book with (booking-batch.ts).
+const BATCH_WINDOW_MS = 50;
+const reserveScript = defineScript<string[]>('cxfReserve2', 3, RESERVE_LUA);
 const pauseScript = defineScript<string>('cxfPause', 4, PAUSE_LUA);
 
 export function limiterKeys(prefix: string, accountId: string) {
@@ -114,6 +125,18 @@ export function createRateLimiter(opts: RateLimiterOptions) {
   const heardPause = (leftMs: number) => {
     if (leftMs > 0) pausedUntil = Math.max(pausedUntil, performance.now() + leftMs);
   };
+  // Books a slot for each of this process's calls that came together.
+  const bookings = createBookingBatcher({
+    windowMs: BATCH_WINDOW_MS,
+    book: async (count) => {
+      const [pauseLeft, rate, refusedWait, ...waits] = await reserveScript.run(redis, keyList, [...reserveArgs, count]);
+      heardPause(Number(pauseLeft));
+      if (rate !== undefined && rate !== lastRate) metrics?.limiterRate.set(labels, Number((lastRate = rate)));
+      const t = performance.now();
+      const waitMs = Number(refusedWait ?? 0);
+      return { dues: waits.map((w) => t + Number(w)), refuse: () => refuse(`budget is booked for ${Math.round(waitMs)} ms`, waitMs, 'limiter') };
+    },
+  });
   // One subscriber connection, opened with the first booking (a process that never calls
   // CXone opens none); while it reconnects, bookings still carry the pause.
   let subscriber: RedisConnection | undefined;
@@ -132,15 +155,10 @@ export function createRateLimiter(opts: RateLimiterOptions) {
     async acquire(signal?: AbortSignal): Promise<void> {
       if (!subscriber) listen();
       for (let booking = 1; ; booking++) {
-        const [waitText, pauseLeft, rate] = await reserveScript.run(redis, keyList, reserveArgs);
-        heardPause(Number(pauseLeft));
-        if (rate !== lastRate) metrics?.limiterRate.set(labels, Number((lastRate = rate)));
-        const waitMs = Number(waitText);
-        if (waitMs > maxWaitMs) throw refuse(`budget is booked for ${Math.round(waitMs)} ms`, waitMs, 'limiter');
-        metrics?.limiterWaitSeconds.observe(labels, waitMs / 1000);
+        const dueAt = await bookings.slot();
+        metrics?.limiterWaitSeconds.observe(labels, Math.max(0, dueAt - performance.now()) / 1000);
         // Timers may fire early (a cached loop clock): a call before its slot crowds the second before.
-        const dueAt = performance.now() + waitMs;
-        for (let left = waitMs; left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
+        for (let left = dueAt - performance.now(); left >= 1; left = dueAt - performance.now()) await delay(left, undefined, { signal });
         const pauseMs = pausedUntil - performance.now();
         if (pauseMs > 0) throw refuse('is paused after a 429', pauseMs, 'pause');
         if (performance.now() - dueAt <= lateMs || booking > MAX_REBOOKINGS) return;

@@ -111,6 +111,33 @@ describe('chunked sms-send jobs', () => {
     expect(sim.stats().sms.accepted).toBe(2);
   });
 
+  it('a resumed intake re-adds the job its records name, so no message is ever in two live jobs', async () => {
+    fleet = await startTestFleet({ label: 'chunkresume', env: { SMS_MESSAGES_PER_JOB: '10' } });
+    const rt = fleet.runtime();
+    const sms = createSmsServices(rt);
+    const to = numbers(4);
+    // An intake that created the records of rows 1-2 under a chunk and died before adding it.
+    const record = (row: number) => ({ messageId: `cz.${row}`, row, to: to[row - 1]!, campaignId: 'c1', encoding: 'GSM-7', segments: 1, priority: 'bulk', job: 'cz.1+2' });
+    await sms.store.createMessages('cz', [record(1), record(2)]);
+    const summary = await submit(sms, 'cz', to);
+    expect(summary).toMatchObject({ total: 4, accepted: 4 });
+    const queue = rt.queues.get('smsSend');
+    const jobs = (await queue.getJobs(['prioritized', 'waiting'])) as Job[];
+    const carried: Record<string, string[]> = Object.fromEntries(jobs.map((j) => [String(j.id), (j.data as { messages: SmsMessageData[] }).messages.map((m) => m.messageId)]));
+    // Rows 1-2 in the job their records name; rows 3-4 in a new chunk of their own.
+    expect(carried['cz.1+2']).toEqual(['cz.1', 'cz.2']);
+    expect(Object.values(carried).sort()).toEqual([
+      ['cz.1', 'cz.2'],
+      ['cz.3', 'cz.4'],
+    ]);
+    // Again, with the jobs live: nothing new.
+    await submit(sms, 'cz', to);
+    expect(await queue.getJobCounts('prioritized', 'waiting')).toEqual({ prioritized: 2, waiting: 0 });
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 2);
+    await vi.waitFor(async () => expect(await dispatched(sms, 'cz')).toBe(4), { timeout: 15_000, interval: 50 });
+    expect(fleet.sim.stats().sms.accepted).toBe(4);
+  });
+
   it('replays a dead chunk for the messages CXone may not have, and only those', async () => {
     const { sim, rt, sms, queue, chunk } = await threeInOneChunk('chunkdlq', 'cd');
     // The chunk dies as a whole (taken and failed by hand, as a stalled-out job would be);
