@@ -3,19 +3,15 @@
 // time (QUEUED 20 s, INITIALIZING 40 s), polls every 3 s + U[0, 2 s) (the defaults).
 // Figures: status polls per campaign (expected 60 s / 4 s = 15, within 10 %), the most polls
 // in any 1 s against the mean polls/s over the polling (at most 1.5x: the jitter spreads the
-// herd), 429s (0). Each round is a fresh simulator, prefix and workers; the simulator is
-// warmed first by SIM_WARMUP launches' calls from the bench process (a fresh process stamps
-// its first requests tens of ms late, which CXone's warm edge does not: ADR 0001), then its
-// counters are reset; the workers start cold. The targets are judged on the medians of the
-// rounds. Prints PASS/FAIL per target and scheduling; exits 1 on a FAIL.
-//   npm run bench:launch-polls                  (ROUNDS=3, SIM_WARMUP=100 by default)
+// herd), 429s (0). Each round is a fresh simulator, prefix and workers; the targets are
+// judged on the medians of the rounds. Prints PASS/FAIL per target and scheduling; exits 1
+// on a FAIL.
+//   npm run bench:launch-polls                  (ROUNDS=3 by default)
 //   BENCH_SIM_SCHEDULING=realtime npm run bench:launch-polls   (the simulator gets the CPU first)
 //   BENCH_SIM_SCHEDULING=both npm run bench:launch-polls       (rounds of each, interleaved)
 import { performance } from 'node:perf_hooks';
 import { createCampaignServices } from '../src/campaigns/services.ts';
 import { loadConfig } from '../src/config.ts';
-import { createCxoneAccount } from '../src/cxone/account.ts';
-import { createCampaign, getCampaign, getContactList, startCampaign } from '../src/cxone/campaigns.ts';
 import { createLogger } from '../src/logger.ts';
 import { createProducerContext } from '../src/producer-context.ts';
 import { waitForReady } from '../src/redis.ts';
@@ -30,7 +26,6 @@ const QUEUED_MS = 20_000;
 const INITIALIZING_MS = 40_000;
 const INTERVAL_MS = 3_000;
 const JITTER_MS = 2_000;
-const SIM_WARMUP = Number(process.env.SIM_WARMUP ?? 100);
 const SCHEDULINGS = process.env.BENCH_SIM_SCHEDULING === 'both' ? (['normal', 'realtime'] as const) : ([process.env.BENCH_SIM_SCHEDULING === 'realtime' ? 'realtime' : 'normal'] as const);
 const EXPECTED_POLLS = (QUEUED_MS + INITIALIZING_MS) / (INTERVAL_MS + JITTER_MS / 2);
 
@@ -46,26 +41,6 @@ interface RoundFigures {
   rateLimited: number;
 }
 
-/** Every API route a launch uses, `n` times, from the bench process; the fleet's workers are not involved. */
-async function warmSimulator(env: Record<string, string>, prefix: string, n: number): Promise<void> {
-  const ctx = createProducerContext(loadConfig(env), { role: 'bench-warm-up', logger });
-  await waitForReady(ctx.redis);
-  const account = createCxoneAccount(ctx.config.cxone, { redis: ctx.redis, prefix, logger });
-  try {
-    const one = async (i: number) => {
-      await getContactList(account.client, 'CL-839201-AJF2');
-      const { id } = await createCampaign(account.client, { name: `warm-up ${i}`, description: '', dialerType: 'predictive', pacing: { callsPerMinute: 10, maxConcurrent: 20 }, contactListId: 'CL-839201-AJF2', dnc: { enforceNational: true, enforceLocal: true } });
-      await startCampaign(account.client, id);
-      await getCampaign(account.client, id);
-    };
-    for (let i = 0; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, j) => one(i + j)));
-  } finally {
-    await account.close();
-    await ctx.close();
-    await deletePrefix(prefix);
-  }
-}
-
 async function round(n: number, scheduling: 'normal' | 'realtime'): Promise<RoundFigures> {
   const sim = await startSimulatorProcess({ rps: LIMIT });
   const simulatorScheduling = await prioritiseSimulator(sim.pid, scheduling);
@@ -79,10 +54,6 @@ async function round(n: number, scheduling: 'normal' | 'realtime'): Promise<Roun
     CAMPAIGN_POLL_JITTER_MS: String(JITTER_MS),
     LOG_LEVEL: 'warn',
   };
-  if (SIM_WARMUP > 0) {
-    await warmSimulator(env, benchPrefix('launch-polls-warm-up'), SIM_WARMUP);
-    await sim.reset();
-  }
   const campaignsConfig = await fetch(`${sim.url}/_sim/campaigns/config`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -137,7 +108,7 @@ async function round(n: number, scheduling: 'normal' | 'realtime'): Promise<Roun
 }
 
 console.log(
-  `bench:launch-polls  start ${(QUEUED_MS + INITIALIZING_MS) / 1000} s by time; polls every ${INTERVAL_MS / 1000} s + U[0, ${JITTER_MS / 1000} s); ${ROUNDS} rounds at ${SCHEDULINGS.join(' and ')} simulator scheduling; simulator warm-up ${SIM_WARMUP} launches' calls`,
+  `bench:launch-polls  start ${(QUEUED_MS + INITIALIZING_MS) / 1000} s by time; polls every ${INTERVAL_MS / 1000} s + [0, ${JITTER_MS / 1000} s) in each launch's slot; ${ROUNDS} rounds at ${SCHEDULINGS.join(' and ')} simulator scheduling`,
 );
 const rounds: RoundFigures[] = [];
 for (let i = 1; i <= ROUNDS; i++) for (const scheduling of SCHEDULINGS) rounds.push(await round(i, scheduling));
