@@ -41,12 +41,12 @@ export async function redisCommandCalls(redis: Pick<Redis, 'info'>): Promise<Rec
 /**
  * The simulator's scheduling: normal by default, as the machine is. With
  * BENCH_SIM_SCHEDULING=realtime it gets the CPU ahead of everything else (SCHED_FIFO via
- * `chrt`; needs root or CAP_SYS_NICE): it stands for CXone, whose edge does not share two
+ * `chrt`; needs root or CAP_SYS_NICE; a bench may ask per round): it stands for CXone, whose edge does not share two
  * cores with the fleet, and when starved here it stamps the calls that waited all at once.
  * Says which it got.
  */
-export async function prioritiseSimulator(pid: number): Promise<'realtime' | 'normal'> {
-  if (process.env.BENCH_SIM_SCHEDULING !== 'realtime') return 'normal';
+export async function prioritiseSimulator(pid: number, scheduling = process.env.BENCH_SIM_SCHEDULING): Promise<'realtime' | 'normal'> {
+  if (scheduling !== 'realtime') return 'normal';
   const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile('chrt', ['--all-tasks', '--fifo', '--pid', '10', String(pid)], (err) => resolve(err ? 'normal' : 'realtime'));

@@ -8,6 +8,8 @@ export function campaignKeys(prefix: string) {
   return {
     launch: (launchId: string) => k('launch', launchId),
     byCampaignId: () => k('by-id'),
+    /** Launches numbered in start order, for their poll phases (one counter per account). */
+    pollSlots: () => k('poll-slots'),
     pacing: (campaignId: string) => k('pacing', campaignId),
     decisions: (campaignId: string) => k('pacing', campaignId, 'decisions'),
     checkLock: (campaignId: string) => k('pacing', campaignId, 'lock'),

@@ -1,12 +1,12 @@
 // The launch of a campaign as one step job (campaign-operation, op "launch"):
 // check the contact list -> create (Idempotency-Key; 409 on the name = the existing id) ->
 // start (after a crash: read the status first, never a second start) -> poll the status with
-// a fixed interval plus jitter (doubled after each 429 this launch met; the first poll's
-// share spans a whole period, so launches started together do not poll together) until a
-// final status or the deadline. A campaign.status.changed event may settle the launch first; the next
+// a fixed interval plus jitter (doubled after each 429 this launch met), each launch in its
+// own slot of a grid the account's launches share (pollDelay), so launches started together
+// poll evenly spread, not together, until a final status or the deadline. A campaign.status.changed event may settle the launch first; the next
 // poll then finds it settled and ends as stale.
 import type { AuditLog } from '../audit.ts';
-import { campaignRequestOf, checkContactList, firstPollDelay, pollDelay } from '../domain/campaigns/launch.ts';
+import { campaignRequestOf, checkContactList, pollDelay, pollPhase } from '../domain/campaigns/launch.ts';
 import { ErrorCode, PermanentError, RateLimitedError, isFleetError } from '../errors.ts';
 import type { CampaignMetrics } from './metrics.ts';
 import { createCampaign, getCampaign, getContactList, refusalMessage, refusalOf, startCampaign } from '../cxone/campaigns.ts';
@@ -26,6 +26,8 @@ interface LaunchJobState {
   startRequested?: boolean;
   /** 429s met by this launch's status polls. */
   rateLimited: number;
+  /** Where in the poll period this launch's slot starts, [0, 1) (pollPhase). */
+  pollPhase?: number;
 }
 
 export interface LaunchDeps {
@@ -56,11 +58,20 @@ export function createLaunchProcessor(deps: LaunchDeps) {
     if (!l) throw new PermanentError(`no launch ${launchId}`, { code: ErrorCode.Validation });
     return l;
   };
-  const nextPoll = (data: LaunchPayload, rateLimited: number) => ({ wait: pollDelay(data.pollIntervalMs, data.pollJitterMs, rateLimited, random), then: 'poll' as const });
-  const firstPoll = (data: LaunchPayload) => ({ wait: firstPollDelay(data.pollIntervalMs, data.pollJitterMs, random), then: 'poll' as const });
-
   type Ctx = StepContext<PayloadOf<'campaignOperation'>, LaunchJobState, Step>;
   const launchOf = (ctx: Ctx) => ctx.data as LaunchPayload;
+  // The phase is drawn once, from the account's launch counter, when the first poll is planned.
+  const phaseOf = async (ctx: Ctx): Promise<number> => {
+    if (ctx.state.pollPhase !== undefined) return ctx.state.pollPhase;
+    const phase = pollPhase(await deps.launches.nextPollSlot());
+    await ctx.save({ pollPhase: phase });
+    return phase;
+  };
+  const nextPoll = async (ctx: Ctx) => {
+    const { pollIntervalMs: intervalMs, pollJitterMs: jitterMs } = launchOf(ctx);
+    const wait = pollDelay(Date.now(), await phaseOf(ctx), ctx.state.rateLimited, { intervalMs, jitterMs }, random);
+    return { wait, then: 'poll' as const };
+  };
 
   return defineStepJob<'campaignOperation', Step, LaunchJobState>({
     first: 'check',
@@ -114,7 +125,7 @@ export function createLaunchProcessor(deps: LaunchDeps) {
           const current = await getCampaign(deps.client, campaignId, { signal: ctx.signal });
           if (current.status && current.status !== 'CREATED') {
             ctx.log.info({ campaignId, status: current.status }, 'start already sent: polling');
-            return firstPoll(data);
+            return nextPoll(ctx);
           }
         }
         await ctx.save({ startRequested: true });
@@ -127,7 +138,7 @@ export function createLaunchProcessor(deps: LaunchDeps) {
         }
         await deps.launches.setStatus(data.launchId, 'polling');
         await deps.onStep?.('start-requested', data.launchId);
-        return firstPoll(data);
+        return nextPoll(ctx);
       },
 
       async poll(ctx) {
@@ -149,7 +160,7 @@ export function createLaunchProcessor(deps: LaunchDeps) {
         const status = body.status.toUpperCase();
         await deps.launches.recordPoll(data.launchId, status);
         deps.metrics?.campaignStatusPolls.inc({ status });
-        if (!FINAL_STATUSES.has(status)) return nextPoll(data, ctx.state.rateLimited);
+        if (!FINAL_STATUSES.has(status)) return nextPoll(ctx);
         const launch = await mustGet(data.launchId);
         const { settled, outcome } = await deps.settle(launch, campaignId, status, body.lastError, 'poll', ctx.log);
         if (!settled) return { done: true, result: { campaignId, status, stale: true } };

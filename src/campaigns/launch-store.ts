@@ -89,6 +89,9 @@ export function createLaunchStore(deps: { redis: RedisConnection; prefix: string
       await redis.multi().hincrby(key, 'polls', 1).hset(key, { cxoneStatus, updatedAt: Date.now() }).exec();
     },
 
+    /** The next number of the account's launch counter (its poll phase comes from it). */
+    nextPollSlot: (): Promise<number> => redis.incr(keys.pollSlots()),
+
     async recordRateLimited(launchId: string): Promise<void> {
       await redis.hincrby(keys.launch(launchId), 'rateLimited', 1);
     },

@@ -1,7 +1,7 @@
 // Pacing policies and abandonment windows (PA-U1..PA-U3), pure.
 import { describe, expect, it } from 'vitest';
 import { abandonWindows, decidePacing, pacingInputs, seedRate, windowRate, DAY_MS, type AbandonBudget, type PacingInputs } from '../../src/domain/campaigns/pacing.ts';
-import { checkContactList, firstPollDelay, pollDelay } from '../../src/domain/campaigns/launch.ts';
+import { checkContactList } from '../../src/domain/campaigns/launch.ts';
 
 const BUDGET: AbandonBudget = { limit: 0.03, target: 0.024, minAnswered: 50, onExhausted: 'floor', floorCpm: 1 };
 const quiet = { h24: { rate: 0, answered: 0, abandoned: 0 }, d30: { rate: 0, answered: 0, abandoned: 0 } };
@@ -116,7 +116,7 @@ describe('PA-U3: windows from cumulative samples', () => {
   });
 });
 
-describe('launch gates and poll timing', () => {
+describe('launch gates', () => {
   const now = Date.parse('2024-07-25T08:30:00Z');
   it('DNC compliance and freshness (0 = off)', () => {
     expect(checkContactList({ id: 'CL-1', dncCompliant: true, lastValidated: '2024-07-20T00:00:00Z' }, now, 31)).toEqual({ ok: true });
@@ -127,16 +127,5 @@ describe('launch gates and poll timing', () => {
       message: 'contact list CL-x was last validated 2024-06-15 (40 days ago; at most 31)',
     });
     expect(checkContactList({ id: 'CL-x', dncCompliant: true, lastValidated: '2024-06-15T08:30:00Z' }, now, 0)).toEqual({ ok: true });
-  });
-  it('3 s + [0, 2 s), doubled per 429 up to 30 s', () => {
-    expect(pollDelay(3000, 2000, 0, () => 0)).toBe(3000);
-    expect(pollDelay(3000, 2000, 0, () => 0.999)).toBe(4998);
-    expect(pollDelay(3000, 2000, 1, () => 0)).toBe(6000);
-    expect(pollDelay(3000, 2000, 9, () => 0)).toBe(30_000);
-  });
-  it('the first poll after a start: 3 s + a share of a whole 5 s period, so a batch of starts does not poll in step', () => {
-    expect(firstPollDelay(3000, 2000, () => 0)).toBe(3000);
-    expect(firstPollDelay(3000, 2000, () => 0.5)).toBe(5500);
-    expect(firstPollDelay(3000, 2000, () => 0.9999)).toBe(7999);
   });
 });

@@ -66,19 +66,46 @@ export function checkContactList(list: ContactListFacts, now: number, maxAgeDays
   return { ok: true };
 }
 
-/** The next status poll's delay: interval doubled per 429 this chain met (capped), plus jitter. */
-export function pollDelay(intervalMs: number, jitterMs: number, rateLimited: number, random: () => number, capMs = 30_000): number {
-  const base = Math.min(capMs, intervalMs * 2 ** Math.min(rateLimited, 16));
-  return Math.max(base, intervalMs) + Math.floor(random() * jitterMs);
+/** A launch's poll timing: `intervalMs` + U[0, `jitterMs`) apart, the interval doubled per 429 (capped). */
+export interface PollTiming {
+  intervalMs: number;
+  jitterMs: number;
+  capMs?: number;
 }
 
 /**
- * The first status poll after a start: the interval plus a random share of a whole polling
- * period (interval + jitter), not of the jitter alone. Launches started together (a batch, a
- * retry storm) then poll spread over a period from their first round on; with only the
- * jitter (0-2 s of a 3-5 s period) their phases stay bunched for a dozen polls and the status
- * GETs arrive in waves. Never sooner than the interval after the start.
+ * The n-th launch's phase, a share of the poll period in [0, 1): n times the golden ratio,
+ * mod 1 (Fibonacci hashing, exact in 32-bit integers). Any run of consecutive n spreads
+ * evenly over the period (the three-gap theorem: the gaps between them take at most three
+ * lengths, the longest at most 2.62x the shortest), so launches numbered by one counter
+ * poll evenly spread however many there are, in whatever order and process they start.
  */
-export function firstPollDelay(intervalMs: number, jitterMs: number, random: () => number): number {
-  return intervalMs + Math.floor(random() * (intervalMs + jitterMs));
+export function pollPhase(n: number): number {
+  return (Math.imul(n, 0x9e3779b9) >>> 0) / 2 ** 32;
+}
+
+/**
+ * The delay from `now` (epoch ms) to a launch's next status poll, the first after a start
+ * included. The launches of an account share one grid whose period is the mean wait,
+ * interval + jitter / 2; each launch owns a slot of jitter / 2 in every period, starting
+ * at its `phase` (pollPhase), and each poll falls at a random point of the first of its
+ * slots that ends at least the interval (doubled per 429 this launch met, capped) after now,
+ * never sooner than that. So on time, poll
+ * after poll, the waits are interval + [0, jitter) as before (3-5 s by default; the first
+ * after a start up to a period more, 3-7 s), but the polls stay in their slots instead of
+ * drifting: with independent random waits many launches' polls pile up at random like a
+ * Poisson stream; on the grid they arrive spread by their phases.
+ */
+export function pollDelay(now: number, phase: number, rateLimited: number, t: PollTiming, random: () => number): number {
+  const capMs = t.capMs ?? 30_000;
+  const gapMs = Math.max(t.intervalMs, Math.min(capMs, t.intervalMs * 2 ** Math.min(rateLimited, 16)));
+  const slotMs = t.jitterMs / 2;
+  const periodMs = t.intervalMs + slotMs;
+  if (periodMs <= 0) return gapMs;
+  // The launch's first slot that ends at least the gap from now; in it, a random point no
+  // sooner than the gap (a slot under way when the gap ends is drawn from its rest).
+  const slotAt = phase * periodMs + Math.ceil((now + gapMs - slotMs - phase * periodMs) / periodMs) * periodMs;
+  const earliest = Math.max(slotAt, now + gapMs);
+  const dueAt = earliest + random() * (slotAt + slotMs - earliest);
+  return Math.max(gapMs, Math.ceil(dueAt - now));
 }
