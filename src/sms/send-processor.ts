@@ -106,6 +106,19 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     }
   }
 
+  /**
+   * A Redis that lost its last writes (a host crash, a failover to a replica behind) may
+   * have forgotten dispatches recorded earlier in this job, while the job itself, finished
+   * after it came back, is not run again. So before the job ends, its dispatches are read
+   * back once, and any that went missing are recorded again, from what CXone answered.
+   */
+  async function recordAgainIfForgotten(batchId: string, recorded: { item: TransitionItem; message: SmsMessageData }[]) {
+    if (recorded.length === 0) return;
+    const states = await deps.store.sendStates(deps.consent.optOutKey, recorded.map((r) => r.message));
+    const forgotten = recorded.filter((_, i) => !states[i]!.current?.cxoneId);
+    if (forgotten.length > 0) await deps.store.transitionMany(batchId, forgotten.map((r) => r.item));
+  }
+
   const processor: Processor<'smsSend'> = async (data, ctx) => {
     if (data.kind !== 'chunk') {
       const [state] = await deps.store.sendStates(deps.consent.optOutKey, [data]);
@@ -116,6 +129,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     const states = await deps.store.sendStates(deps.consent.optOutKey, data.messages);
     const tally = { sent: 0, skipped: 0, handedOff: 0 };
     let pending: TransitionItem[] = [];
+    const recorded: { item: TransitionItem; message: SmsMessageData }[] = [];
     let oldest = 0;
     const flush = async () => {
       const items = pending;
@@ -125,6 +139,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     const record: RecordDispatch = async (item) => {
       if (pending.length === 0) oldest = performance.now();
       pending.push(item);
+      recorded.push({ item, message: data.messages.find((m) => m.messageId === item.messageId)! });
       if (performance.now() - oldest >= RECORD_DISPATCHES_WITHIN_MS) await flush();
     };
     try {
@@ -153,6 +168,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       // Sent back or done, what went out is recorded (if Redis takes it: if not, the re-run
       // sends those again under their keys).
       await flush();
+      await recordAgainIfForgotten(data.batchId, recorded);
     }
     return tally;
   };

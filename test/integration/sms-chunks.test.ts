@@ -6,7 +6,10 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redriveDeadLetters } from '../../src/dead-letters.ts';
-import type { SmsMessageData } from '../../src/queues/payloads.ts';
+import { smsSendPayload, type SmsMessageData } from '../../src/queues/payloads.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createHandOff } from '../../src/sms/hand-off.ts';
+import { createSmsSendProcessor } from '../../src/sms/send-processor.ts';
 import { sendJobPayload } from '../../src/sms/prepare-chunk.ts';
 import { createSmsReplayGuard } from '../../src/sms/replay-guard.ts';
 import { createSmsServices, type SmsServices } from '../../src/sms/services.ts';
@@ -136,6 +139,27 @@ describe('chunked sms-send jobs', () => {
     fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 2);
     await vi.waitFor(async () => expect(await dispatched(sms, 'cz')).toBe(4), { timeout: 15_000, interval: 50 });
     expect(fleet.sim.stats().sms.accepted).toBe(4);
+  });
+
+  it('records again, before the job ends, dispatches a Redis that lost its last writes forgot', async () => {
+    const { rt, sms, queue, chunk } = await threeInOneChunk('chunkforgot', 'cf');
+    // The first record step "succeeds" and is then forgotten, as after a host crash that
+    // lost the last second of writes (the chaos suite's redis-host-crash does it for real).
+    let forget = true;
+    const store = {
+      ...sms.store,
+      transitionMany: async (batchId: string, items: Parameters<typeof sms.store.transitionMany>[1]) => {
+        if (!forget) return sms.store.transitionMany(batchId, items);
+        forget = false;
+        return items.map(() => ({ changed: true }));
+      },
+    };
+    const processor = createSmsSendProcessor({ client: rt.cxone.client, store, consent: sms.consent, handOff: createHandOff(queue) });
+    const ctx = { job: chunk, signal: new AbortController().signal, log: createLogger({ level: 'silent' }), attempt: 1, token: undefined };
+    expect(await processor(smsSendPayload.parse(chunk.data), ctx)).toEqual({ sent: 3, skipped: 0, handedOff: 0 });
+    expect(forget).toBe(false);
+    for (const id of ['cf.1', 'cf.2', 'cf.3']) expect((await sms.store.getMessage(id))!.state).toBe('dispatched');
+    expect(fleet!.sim.stats().sms.accepted).toBe(3);
   });
 
   it('replays a dead chunk for the messages CXone may not have, and only those', async () => {
