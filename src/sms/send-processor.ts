@@ -18,6 +18,7 @@ import { isDeferral } from '../queues/outcome.ts';
 import type { JobContext, Processor } from '../queues/define-worker.ts';
 import type { SmsMessageData } from '../queues/payloads.ts';
 import type { ConsentStore } from './consent-store.ts';
+import { createDispatchRecorder } from './dispatch-recorder.ts';
 import type { MessageStore, SendState, TransitionFields, TransitionItem } from './message-store.ts';
 
 export interface SmsSendDeps {
@@ -31,18 +32,15 @@ export interface SmsSendDeps {
 
 type Outcome = { skipped: string } | { expired: true; unknown?: true } | { rejected: 'opted-out' } | { cxoneId: string };
 
-/**
- * How long a chunk may hold the dispatches it has made before it records them (together, in
- * one step). Until then a crash re-sends them under their idempotency keys, which CXone
- * answers with the ids it gave; a receipt that comes first is parked and applied then.
- */
-export const RECORD_DISPATCHES_WITHIN_MS = 1_000;
+/** How long a process's chunks gather their dispatches before recording them in one step. */
+export const RECORD_WINDOW_MS = 100;
 
-/** Records a dispatch: at once (a job of one message), or with the chunk's next ones. */
+/** Records a dispatch: at once (a job of one message), or with the process's others (a chunk). */
 type RecordDispatch = (item: TransitionItem) => Promise<void>;
 
 export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
   const now = deps.now ?? Date.now;
+  const recorder = createDispatchRecorder(deps.store, RECORD_WINDOW_MS);
 
   /**
    * One message's attempt, from its state as read before. A failed attempt is recorded
@@ -128,19 +126,12 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     const jobId = String(ctx.job.id);
     const states = await deps.store.sendStates(deps.consent.optOutKey, data.messages);
     const tally = { sent: 0, skipped: 0, handedOff: 0 };
-    let pending: TransitionItem[] = [];
+    const written: Promise<void>[] = [];
     const recorded: { item: TransitionItem; message: SmsMessageData }[] = [];
-    let oldest = 0;
-    const flush = async () => {
-      const items = pending;
-      pending = [];
-      await deps.store.transitionMany(data.batchId, items);
-    };
-    const record: RecordDispatch = async (item) => {
-      if (pending.length === 0) oldest = performance.now();
-      pending.push(item);
+    const record: RecordDispatch = (item) => {
+      written.push(recorder.record(data.batchId, item));
       recorded.push({ item, message: data.messages.find((m) => m.messageId === item.messageId)! });
-      if (performance.now() - oldest >= RECORD_DISPATCHES_WITHIN_MS) await flush();
+      return Promise.resolve();
     };
     try {
       for (const [i, message] of data.messages.entries()) {
@@ -167,7 +158,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     } finally {
       // Sent back or done, what went out is recorded (if Redis takes it: if not, the re-run
       // sends those again under their keys).
-      await flush();
+      await Promise.all(written);
       await recordAgainIfForgotten(data.batchId, recorded);
     }
     return tally;
