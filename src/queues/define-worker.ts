@@ -20,6 +20,8 @@ export interface JobContext {
   attempt: number;
   /** The worker's lock on the job, for job.moveToDelayed (step jobs). */
   token: string | undefined;
+  /** Whether the worker is closing: a job of many parts stops between two and goes back. */
+  stopping?: () => boolean;
 }
 
 export type Processor<K extends QueueKey> = ((data: PayloadOf<K>, ctx: JobContext) => Promise<unknown>) & {
@@ -75,6 +77,7 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
       },
       attempt,
       token,
+      stopping: () => worker.closing !== undefined,
     };
     let data: PayloadOf<K> | undefined;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);

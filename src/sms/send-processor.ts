@@ -15,6 +15,7 @@ import type { CxoneClient } from '../cxone/http.ts';
 import { isOutcomeUnknown, sendSms } from '../cxone/sms.ts';
 import { isFleetError } from '../errors.ts';
 import { isDeferral } from '../queues/outcome.ts';
+import { StepWait } from '../queues/step-job.ts';
 import type { JobContext, Processor } from '../queues/define-worker.ts';
 import type { SmsMessageData } from '../queues/payloads.ts';
 import type { ConsentStore } from './consent-store.ts';
@@ -135,6 +136,12 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     };
     try {
       for (const [i, message] of data.messages.entries()) {
+        // A closing worker finishes the message in hand, not the chunk: the rest goes back
+        // to the queue (no attempt spent) for another worker, and the shutdown stays short.
+        if (ctx.stopping?.()) {
+          await ctx.job.moveToDelayed(Date.now(), ctx.token);
+          throw new StepWait('shutdown', 0);
+        }
         const state = states[i]!;
         // Handed to a job of its own by an earlier run of this chunk: that job sends it.
         if (state.current && state.current.job !== jobId) {

@@ -162,6 +162,30 @@ describe('chunked sms-send jobs', () => {
     expect(fleet!.sim.stats().sms.accepted).toBe(3);
   });
 
+  it('a closing worker finishes the message in hand and puts the rest of its chunk back for another', async () => {
+    fleet = await startTestFleet({ label: 'chunkclose', env: { SMS_MESSAGES_PER_JOB: '20', CXONE_RATE_LIMIT_RPS: '10' } });
+    const rt = fleet.runtime();
+    const sms = createSmsServices(rt);
+    await submit(sms, 'cc', numbers(20));
+    const queue = rt.queues.get('smsSend');
+    const first = fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await vi.waitFor(async () => expect(fleet!.sim.stats().sms.accepted).toBeGreaterThanOrEqual(3), { timeout: 15_000, interval: 20 });
+    await first.close();
+    // The chunk went back without spending an attempt, its first messages recorded.
+    const [job] = (await queue.getJobs(['delayed', 'waiting', 'prioritized'])) as Job[];
+    expect(job!.id).toBe('cc.1+20');
+    expect(job!.attemptsMade).toBe(0);
+    const sentBefore = fleet.sim.stats().sms.accepted;
+    expect(sentBefore).toBeLessThan(20);
+    expect(await dispatched(sms, 'cc')).toBe(sentBefore);
+
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await vi.waitFor(async () => expect(await dispatched(sms, 'cc')).toBe(20), { timeout: 30_000, interval: 50 });
+    expect(fleet.sim.stats().sms.accepted).toBe(20);
+    expect(fleet.sim.stats().sms.duplicates).toBe(0);
+    expect((await queue.getJob('cc.1+20'))!.attemptsMade).toBe(1);
+  });
+
   it('replays a dead chunk for the messages CXone may not have, and only those', async () => {
     const { sim, rt, sms, queue, chunk } = await threeInOneChunk('chunkdlq', 'cd');
     // The chunk dies as a whole (taken and failed by hand, as a stalled-out job would be);
