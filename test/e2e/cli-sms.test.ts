@@ -131,24 +131,31 @@ describe('cxone-fleet CLI', () => {
     expect(msg).toMatchObject({ state: 'queued', encoding: 'GSM-7' });
   });
 
-  it('streams a 1,000,000-row CSV dry run in bounded memory (under 450 MB)', async () => {
-    const file = join(dir, 'million.csv');
-    const out = createWriteStream(file);
-    out.write('to,text,ref\n');
-    for (let i = 0; i < 1_000_000; i++) {
-      if (!out.write(`+1415${2_000_000 + (i % 7_000_000)},Hello number ${i},r${i}\n`)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
-    const r = await runCli(['sms', 'send', '--file', file, '--dry-run', '--json', '--campaign', 'c', '--from', 'ACME'], env, { keepStdout: false });
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { summary: { total: number } };
-    expect(summary.summary.total).toBe(1_000_000);
-    expect(r.peakRssMiB).toBeGreaterThan(0);
-    // Streaming keeps memory flat: holding a million rows would take well over a gigabyte.
-    // The bound is not tighter because V8 differs by Node version: 228-236 MiB on Node 20,
-    // 368 MiB on Node 24.21 (a larger young generation), for the same run.
-    expect(r.peakRssMiB).toBeLessThan(450);
-  }, 180_000);
+  it('streams a 1,000,000-row CSV dry run in memory that does not grow with the file', async () => {
+    const dryRun = async (rows: number) => {
+      const file = join(dir, `rows-${rows}.csv`);
+      const out = createWriteStream(file);
+      out.write('to,text,ref\n');
+      for (let i = 0; i < rows; i++) {
+        if (!out.write(`+1415${2_000_000 + (i % 7_000_000)},Hello number ${i},r${i}\n`)) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+      const r = await runCli(['sms', 'send', '--file', file, '--dry-run', '--json', '--campaign', 'c', '--from', 'ACME'], env, { keepStdout: false });
+      const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { summary: { total: number } };
+      expect(summary.summary.total).toBe(rows);
+      expect(r.peakRssMiB).toBeGreaterThan(0);
+      return r.peakRssMiB;
+    };
+    const small = await dryRun(100_000);
+    const large = await dryRun(1_000_000);
+    // Streaming keeps memory flat: holding the 900,000 more rows would take about a
+    // gigabyte more. The peak itself depends on V8 and the machine (228-236 MiB on Node 20;
+    // on Node 24.21 368 MiB on one machine, 465-471 on another, a larger young generation
+    // that V8 grows lazily: 375 MiB at 100,000 rows and 473 at 1,000,000 there), so the test
+    // compares the two runs, with room for that growth, not a fixed bound.
+    expect(large - small).toBeLessThan(300);
+  }, 240_000);
 
   // 200,000 rows by default: the full 1,000,000 (GARBAGE_ROWS=1000000) passes too but took
   // 205 s on a two-core machine shared by five test runs. The cap does not depend on size.
