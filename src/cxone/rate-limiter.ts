@@ -138,14 +138,17 @@ export function createRateLimiter(opts: RateLimiterOptions) {
     },
   });
   // One subscriber connection, opened with the first booking (a process that never calls
-  // CXone opens none); while it reconnects, bookings still carry the pause.
+  // CXone opens none); while it reconnects, bookings still carry the pause. The first call
+  // waits for the subscription (at most a second: a cluster's subscriber finds its node
+  // first), so a pause published just after its booking is heard.
   let subscriber: RedisConnection | undefined;
+  let subscribed: Promise<unknown> = Promise.resolve();
   const listen = () => {
     // Both Redis and Cluster duplicate; ioredis 6's union of their signatures is not callable.
     const sub = (subscriber = (redis as { duplicate(): RedisConnection }).duplicate());
     sub.on('message', (_channel: string, ms: string) => heardPause(Number(ms)));
     sub.on('error', () => undefined);
-    sub.subscribe(keys.channel).catch(() => undefined);
+    subscribed = Promise.race([sub.subscribe(keys.channel).catch(() => undefined), delay(1_000)]);
   };
   const refuse = (message: string, ms: number, source: string) =>
     new RateLimitedError(`account ${accountId} ${message}`, Math.max(1, Math.ceil(ms)), { details: { accountId, source } });
@@ -154,6 +157,7 @@ export function createRateLimiter(opts: RateLimiterOptions) {
     /** Resolves when this call may go out; throws RateLimitedError if it would wait too long. */
     async acquire(signal?: AbortSignal): Promise<void> {
       if (!subscriber) listen();
+      await subscribed;
       for (let booking = 1; ; booking++) {
         const dueAt = await bookings.slot();
         metrics?.limiterWaitSeconds.observe(labels, Math.max(0, dueAt - performance.now()) / 1000);

@@ -97,10 +97,14 @@ describe('rate limiter', () => {
     const [sec, micro] = await redis.time();
     await redis.set(limiterKeys(prefix, 'a').tat, String(Number(sec) * 1000 + Number(micro) / 1000 + 60));
     await limiter({ prefix, accountId: 'warm' }).acquire(); // Redis knows the script: no EVAL fallback
+    const tatKey = limiterKeys(prefix, 'a').tat;
+    const before = await redis.get(tatKey);
     const acquired = lim.acquire();
-    // Replies on one connection come in order: by this ping's the booking's answer is read,
-    // and by the next macrotask the limiter has acted on it.
-    await redis.ping();
+    // The booking goes out a microtask later (calls made in one tick book together). Once a
+    // read of the schedule (on the connection to the key's node, where replies come in
+    // order) sees it moved, the booking's answer has been read, and by the next macrotask
+    // the limiter has acted on it.
+    while ((await redis.get(tatKey)) === before);
     await new Promise((r) => setImmediate(r));
     // Then the event loop is held well past that time, as a GC pause or a descheduled
     // process would hold it.
@@ -165,8 +169,10 @@ describe('rate limiter', () => {
     const b = limiter({ prefix, maxWaitMs: 10_000 }, ownConnection());
     await a.acquire(); // takes the free slot; the next one is an interval away
     await b.acquire().catch(() => undefined); // b's subscription is open from its first booking
+    const tatKey = limiterKeys(prefix, 'a').tat;
+    const before = await redis.get(tatKey);
     const booked = refusal(a.acquire()); // due in ~200 ms
-    await new Promise((r) => setImmediate(r));
+    while ((await redis.get(tatKey)) === before); // booked (a microtask after the call)
     await b.rateLimited(30_000); // b got a 429 meanwhile; a books nothing more, it hears it published
     const err = await booked;
     expect(err?.message).toMatch(/paused/);
