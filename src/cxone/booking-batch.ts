@@ -2,9 +2,10 @@
 // round trip, and at a few hundred calls a second it was a quarter of the CPU an SMS costs
 // (docs/adr/0004-sms-cpu.md). So while a process is calling at least twice per `windowMs`,
 // a call that needs a slot waits up to `windowMs` for the others that need one, and one
-// booking takes a slot for each of them (GCRA slots one after another, each with its caller:
-// none is booked that no call uses; those that would wait too long are refused). A quieter process books at once, as before; calls made in
-// the same tick always share a booking. The cost is up to `windowMs` before a busy process's
+// booking takes a slot for each of them (GCRA slots one after another, each with its
+// caller: none is booked that no call uses; those that would wait too long are refused).
+// A quieter process books at once, as before; calls made in the same tick always share a
+// booking. The cost is up to `windowMs` before a busy process's
 // call is booked, which delays it only when the account's budget is not already booked
 // further ahead than that.
 

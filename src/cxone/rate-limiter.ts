@@ -148,7 +148,7 @@ export function createRateLimiter(opts: RateLimiterOptions) {
     const sub = (subscriber = (redis as { duplicate(): RedisConnection }).duplicate());
     sub.on('message', (_channel: string, ms: string) => heardPause(Number(ms)));
     sub.on('error', () => undefined);
-    subscribed = Promise.race([sub.subscribe(keys.channel).catch(() => undefined), delay(1_000)]);
+    subscribed = Promise.race([sub.subscribe(keys.channel).catch(() => undefined), delay(1_000, undefined, { ref: false })]);
   };
   const refuse = (message: string, ms: number, source: string) =>
     new RateLimitedError(`account ${accountId} ${message}`, Math.max(1, Math.ceil(ms)), { details: { accountId, source } });

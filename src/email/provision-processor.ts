@@ -9,7 +9,7 @@ import { defineStepJob } from '../queues/step-job.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { createEmailChannel, createEmailRule, getEmailChannel, type EmailChannelCreateBody } from '../cxone/email.ts';
 import type { RedactedSpec } from '../domain/email/spec.ts';
-import { fullJitterDelay } from './backoff.ts';
+import { fullJitterDelay } from '../queues/queue-definition.ts';
 import type { ProvisionStateStore } from './provision-state.ts';
 import type { SecretResolver, SpecStore } from './spec-store.ts';
 

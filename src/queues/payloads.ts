@@ -49,7 +49,6 @@ export const smsSendChunkPayload = z.object({
 
 export const smsSendPayload = z.discriminatedUnion('kind', [smsSendChunkPayload, smsMessagePayload]);
 export type SmsMessageData = z.output<typeof smsMessagePayload>;
-export type SmsSendChunkData = z.output<typeof smsSendChunkPayload>;
 
 export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'undelivered', 'failed'] as const;
 

@@ -310,8 +310,8 @@ export function createMessageStore(deps: MessageStoreDeps) {
       const fields = JSON.stringify(messages.map((m) => [String(m.row), m.to, m.campaignId, m.encoding, String(m.segments), m.priority, m.job ?? m.messageId]));
       const flags = await createScript.run(redis, [k.batch(batchId), ...keys], [retentionS, batchId, String(Date.now()), fields]);
       return flags.map((f, i) => {
-        const own = messages[i]!.job ?? messages[i]!.messageId;
-        return typeof f === 'string' ? { outcome: 'unsent', job: f || messages[i]!.messageId } : { outcome: CREATE_OUTCOMES[f] ?? 'duplicate', job: own };
+        const m = messages[i]!;
+        return typeof f === 'string' ? { outcome: 'unsent', job: f || m.messageId } : { outcome: CREATE_OUTCOMES[f] ?? 'duplicate', job: m.job ?? m.messageId };
       });
     },
 

@@ -34,10 +34,10 @@ export interface SmsSendDeps {
 type Outcome = { skipped: string } | { expired: true; unknown?: true } | { rejected: 'opted-out' } | { cxoneId: string };
 
 /** How long a process's chunks gather their dispatches before recording them in one step. */
-export const RECORD_WINDOW_MS = 100;
+const RECORD_WINDOW_MS = 100;
 
-/** Records a dispatch: at once (a job of one message), or with the process's others (a chunk). */
-type RecordDispatch = (item: TransitionItem) => Promise<void>;
+/** Records a dispatch of `message`: at once (a job of one message), or with the process's others (a chunk). */
+type RecordDispatch = (item: TransitionItem, message: SmsMessageData) => Promise<void>;
 
 export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
   const now = deps.now ?? Date.now;
@@ -86,7 +86,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       // The CXone call alone: time spent waiting for the account's budget is not latency.
       const dispatched = { cxoneId: res.messageId, latencyMs: res.latencyMs };
       const { audit } = audited({ kind: 'sms.dispatch', status: 'dispatched', ...dispatched });
-      await recordDispatch({ messageId: data.messageId, next: 'dispatched', fields: { ...dispatched, attempts: attempt }, audit });
+      await recordDispatch({ messageId: data.messageId, next: 'dispatched', fields: { ...dispatched, attempts: attempt }, audit }, data);
       return { cxoneId: res.messageId };
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
@@ -129,9 +129,9 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     const tally = { sent: 0, skipped: 0, handedOff: 0 };
     const written: Promise<void>[] = [];
     const recorded: { item: TransitionItem; message: SmsMessageData }[] = [];
-    const record: RecordDispatch = (item) => {
+    const record: RecordDispatch = (item, message) => {
       written.push(recorder.record(data.batchId, item));
-      recorded.push({ item, message: data.messages.find((m) => m.messageId === item.messageId)! });
+      recorded.push({ item, message });
       return Promise.resolve();
     };
     try {
