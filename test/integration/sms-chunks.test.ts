@@ -89,8 +89,12 @@ describe('chunked sms-send jobs', () => {
     await vi.waitFor(async () => expect(await dispatched(sms, 'cr')).toBe(30), { timeout: 60_000, interval: 100 });
     expect(fleet.sim.stats().rateLimited).toBeGreaterThan(0);
     expect(fleet.sim.stats().sms.accepted).toBe(30);
-    const jobs = (await rt.queues.get('smsSend').getJobs(['completed'])) as Job[];
-    expect(jobs).toHaveLength(3);
+    // A message is recorded dispatched before its chunk's job is moved to completed.
+    const jobs = await vi.waitFor(async () => {
+      const done = (await rt.queues.get('smsSend').getJobs(['completed'])) as Job[];
+      expect(done).toHaveLength(3);
+      return done;
+    }, { timeout: 30_000, interval: 50 });
     for (const j of jobs) {
       expect(j.attemptsMade).toBe(1);
       expect(j.attemptsStarted).toBeGreaterThan(1); // sent back at least once
@@ -183,6 +187,7 @@ describe('chunked sms-send jobs', () => {
     await vi.waitFor(async () => expect(await dispatched(sms, 'cc')).toBe(20), { timeout: 30_000, interval: 50 });
     expect(fleet.sim.stats().sms.accepted).toBe(20);
     expect(fleet.sim.stats().sms.duplicates).toBe(0);
+    await vi.waitFor(async () => expect(await queue.getJobState('cc.1+20')).toBe('completed'), { timeout: 30_000, interval: 50 });
     expect((await queue.getJob('cc.1+20'))!.attemptsMade).toBe(1);
   });
 
