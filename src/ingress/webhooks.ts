@@ -145,15 +145,18 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   const eventId = eventIdOf(parsed.data);
   const jobId = jobIdOf(kind.kind, eventId);
   const meta = { accountId: deps.config.cxone.accountId, requestId: ctx.requestId, eventId, receivedAt: deps.now(), ...(verified ? { verified } : {}) };
-  // Sent before the add (on the same connection when the queues share it, as createIngressDeps
-  // sets up), so Redis answers it first: it tells a new event from a redelivery without
-  // waiting for a round trip of its own. Two concurrent deliveries of one event may both be
-  // told "accepted"; either way there is one job.
-  const existed = deps.redis.exists(`${deps.queues.prefix}:${QUEUES[kind.queue].name}:${jobId}`);
-  existed.catch(() => undefined);
+  // Read before the add and awaited: it tells a new event from a redelivery. Sending both at
+  // once is not enough on a cluster: auto-pipelined commands to one slot are grouped by the
+  // slot's node list, which a slot-map refresh can change between the two, and then nothing
+  // orders them (CI once saw a first delivery answered "duplicate"). Two concurrent
+  // deliveries of one event may both be told "accepted"; either way there is one job.
+  let duplicate = false;
   try {
     await withTimeout(
-      kind.enqueue(deps.enqueuer, parsed.data, meta, { jobId }),
+      (async () => {
+        duplicate = (await deps.redis.exists(`${deps.queues.prefix}:${QUEUES[kind.queue].name}:${jobId}`)) === 1;
+        await kind.enqueue(deps.enqueuer, parsed.data, meta, { jobId });
+      })(),
       deps.enqueueTimeoutMs ?? 800,
       () => new RedisUnavailableError('enqueue timed out'),
     );
@@ -165,7 +168,6 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
     sendError(res, e.code, e.message, undefined, e.headers);
     return;
   }
-  const duplicate = (await existed.catch(() => 0)) === 1;
   deps.metrics.webhooks.inc({ kind: kind.kind, result: duplicate ? 'duplicate' : 'accepted' });
   Object.assign(ctx.fields, { kind: kind.kind, jobId, duplicate });
   sendJson(res, duplicate ? 200 : 202, { status: duplicate ? 'duplicate' : 'accepted', eventId, jobId, requestId: ctx.requestId });
