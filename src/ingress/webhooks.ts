@@ -149,12 +149,14 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   // once is not enough on a cluster: auto-pipelined commands to one slot are grouped by the
   // slot's node list, which a slot-map refresh can change between the two, and then nothing
   // orders them (CI once saw a first delivery answered "duplicate"). Two concurrent
-  // deliveries of one event may both be told "accepted"; either way there is one job.
+  // deliveries of one event may both be told "accepted"; either way there is one job. A
+  // failed read counts as a new event: the add decides whether Redis took it (it waits for
+  // a connection still coming up, where this read, without an offline queue, fails at once).
   let duplicate = false;
   try {
     await withTimeout(
       (async () => {
-        duplicate = (await deps.redis.exists(`${deps.queues.prefix}:${QUEUES[kind.queue].name}:${jobId}`)) === 1;
+        duplicate = (await deps.redis.exists(`${deps.queues.prefix}:${QUEUES[kind.queue].name}:${jobId}`).catch(() => 0)) === 1;
         await kind.enqueue(deps.enqueuer, parsed.data, meta, { jobId });
       })(),
       deps.enqueueTimeoutMs ?? 800,
