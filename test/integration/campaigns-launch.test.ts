@@ -12,6 +12,7 @@ import { pollPhase } from '../../src/domain/campaigns/launch.ts';
 import { savedStep } from '../../src/queues/step-job.ts';
 import type { CampaignsConfigInput } from '../../src/simulator/campaigns-config.ts';
 import { awaitLaunch, useCampaignFleets, type CampaignHarness } from '../helpers/campaigns.ts';
+import { jobEnded } from '../helpers/jobs.ts';
 
 const WAIT = { timeout: 20_000, interval: 20 } as const;
 const SPEC = { name: 'Spring renewals', contactListId: 'CL-839201-AJF2', pacing: { callsPerMinute: 10, maxConcurrent: 20 } };
@@ -33,10 +34,7 @@ async function jobOf(x: Harness, launchId: string): Promise<Job> {
   return (await x.rt.queues.get('campaignOperation').getJob(campaignJobIds.launch(launchId)))!;
 }
 
-async function finalJob(x: Harness, launchId: string): Promise<Job> {
-  await vi.waitFor(async () => expect(['completed', 'failed']).toContain(await (await jobOf(x, launchId)).getState()), WAIT);
-  return jobOf(x, launchId);
-}
+const finalJob = (x: Harness, launchId: string): Promise<Job> => jobEnded(x.rt.queues.get('campaignOperation'), campaignJobIds.launch(launchId), WAIT);
 
 describe('campaign launch (LA-*)', () => {
   it('LA-1: contact list ok -> 201 -> 202 -> 2 x QUEUED, 2 x INITIALIZING -> RUNNING; polls are waits of one job; pacing scheduler; breaker success; audit', async () => {

@@ -9,6 +9,7 @@ import { DEFAULT_CLIENT } from '../../src/simulator/config.ts';
 import { ALL_SCOPES, SCOPES } from '../../src/simulator/scopes.ts';
 import { emailProcessorsWith, EMAIL_PROCESSORS } from '../../src/email/processors.ts';
 import { dumpPrefix, SMTP_PASSWORD, startEmailHarness, type EmailHarness } from '../fixtures/email-pipeline/harness.ts';
+import { jobEnded } from '../helpers/jobs.ts';
 
 let h: EmailHarness | undefined;
 afterEach(async () => {
@@ -24,12 +25,7 @@ async function untilStep(harness: EmailHarness, name: string, step: string) {
   return (await harness.svc.state.get(name))!;
 }
 
-async function untilJobSettled(harness: EmailHarness, jobId: string) {
-  await vi.waitFor(async () => {
-    const job = await harness.rt.queues.get('emailProvision').getJob(jobId);
-    expect(['completed', 'failed']).toContain(await job?.getState());
-  }, WAIT);
-}
+const untilJobSettled = (harness: EmailHarness, jobId: string) => jobEnded(harness.rt.queues.get('emailProvision'), jobId, WAIT);
 
 describe('email provisioning', () => {
   it('provisions a good spec end to end: channel, activation after several PENDING polls, rules; a re-run creates nothing new', async () => {

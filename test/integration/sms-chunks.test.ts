@@ -15,6 +15,7 @@ import { createSmsReplayGuard } from '../../src/sms/replay-guard.ts';
 import { createSmsServices, type SmsServices } from '../../src/sms/services.ts';
 import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { jobEnded } from '../helpers/jobs.ts';
 import { createTestRedis } from '../helpers/redis.ts';
 
 let fleet: TestFleet | undefined;
@@ -187,8 +188,9 @@ describe('chunked sms-send jobs', () => {
     await vi.waitFor(async () => expect(await dispatched(sms, 'cc')).toBe(20), { timeout: 30_000, interval: 50 });
     expect(fleet.sim.stats().sms.accepted).toBe(20);
     expect(fleet.sim.stats().sms.duplicates).toBe(0);
-    await vi.waitFor(async () => expect(await queue.getJobState('cc.1+20')).toBe('completed'), { timeout: 30_000, interval: 50 });
-    expect((await queue.getJob('cc.1+20'))!.attemptsMade).toBe(1);
+    const chunk = await jobEnded(queue, 'cc.1+20', { timeout: 30_000, interval: 50 });
+    expect(await chunk.getState()).toBe('completed');
+    expect(chunk.attemptsMade).toBe(1);
   });
 
   it('replays a dead chunk for the messages CXone may not have, and only those', async () => {
