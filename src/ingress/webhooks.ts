@@ -145,10 +145,10 @@ async function handleWebhook(kind: WebhookKind, deps: WebhookDeps, req: Incoming
   const eventId = eventIdOf(parsed.data);
   const jobId = jobIdOf(kind.kind, eventId);
   const meta = { accountId: deps.config.cxone.accountId, requestId: ctx.requestId, eventId, receivedAt: deps.now(), ...(verified ? { verified } : {}) };
-  // Read before the add and awaited: it tells a new event from a redelivery. Sending both at
-  // once is not enough on a cluster: auto-pipelined commands to one slot are grouped by the
-  // slot's node list, which a slot-map refresh can change between the two, and then nothing
-  // orders them (CI once saw a first delivery answered "duplicate"). Two concurrent
+  // Read before the add and awaited: it tells a new event from a redelivery. Sent together,
+  // nothing guaranteed their order on a cluster (ioredis groups auto-pipelined commands by
+  // the slot's node list, which a slot-map refresh can change between the two), and CI once
+  // saw a first delivery answered "duplicate". Two concurrent
   // deliveries of one event may both be told "accepted"; either way there is one job. A
   // failed read counts as a new event: the add decides whether Redis took it (it waits for
   // a connection still coming up, where this read, without an offline queue, fails at once).

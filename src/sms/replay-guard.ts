@@ -1,8 +1,9 @@
 // `dlq replay sms-send`: a dead send job is replayed only for a message CXone may not have
 // (`failed` before CXone gave it an id, or `unknown`), and the message is reopened to
 // 'queued' first, or its job would skip it as settled (a chunk: for each of its messages).
-// The reopen is the one backward step in the message lifecycle, made only here and audited. The job keeps its idempotency key,
-// so a message CXone did take answers with the same id and is not sent twice.
+// The reopen is the one backward step in the message lifecycle, made only here and
+// audited. The job keeps its idempotency key, so a message CXone did take answers with the
+// same id and is not sent twice.
 import { createAuditLog, type AuditLog } from '../audit.ts';
 import { reopenForReplay } from '../domain/sms/message-state.ts';
 import type { ReplayGuard, ReplayGuardTable } from '../dead-letters.ts';
