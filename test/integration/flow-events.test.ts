@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, type FleetError } from '../../src/errors.ts';
 import { createAuditLog } from '../../src/audit.ts';
 import { createFlowEventRecorder, flowEvents } from '../../src/flows/events.ts';
+import { flowKeys } from '../../src/flows/keys.ts';
 import { subscribeOnce } from '../../src/flows/subscribe-once.ts';
 import { subscriptionProblems } from '../../src/flows/subscriptions.ts';
 import { flowEventPayload } from '../../src/queues/payloads.ts';
@@ -30,8 +31,16 @@ const PREFIXES = ['CXONE_SECRET_'];
 const NAME = 'Q3 Outbound Compliance Campaign';
 const WAIT = { timeout: 20_000, interval: 25 } as const;
 
+/** The flow's first `n` events, oldest first, once the worker has recorded and audited each. */
 async function eventsOf(harness: FlowHarness, flowId: string, n: number) {
-  await vi.waitFor(async () => expect(await flowEvents(harness.rt.redis, harness.fleet.prefix, flowId)).toHaveLength(n), WAIT);
+  const keys = flowKeys(harness.fleet.prefix);
+  await vi.waitFor(async () => {
+    const events = await flowEvents(harness.rt.redis, harness.fleet.prefix, flowId);
+    expect(events).toHaveLength(n);
+    // An event is listed before its audit records and drift metric are written; the recorder
+    // marks it audited last.
+    for (const e of events) expect(await harness.rt.redis.hget(keys.event(e.eventId), 'audited')).toBe('1');
+  }, WAIT);
   return (await flowEvents(harness.rt.redis, harness.fleet.prefix, flowId)).reverse();
 }
 
