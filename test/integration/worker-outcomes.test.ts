@@ -7,6 +7,7 @@ import { defineWorker, type JobContext } from '../../src/queues/define-worker.ts
 import { createSmsServices } from '../../src/sms/services.ts';
 import { smsSendWorker } from '../../src/sms/sms-send.worker.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
+import { jobEnded } from '../helpers/jobs.ts';
 import { createTestRedis, REDIS_CLUSTER_NODES } from '../helpers/redis.ts';
 
 let fleet: TestFleet | undefined;
@@ -179,14 +180,9 @@ describe('worker outcomes', () => {
       { connection: rt.workerRedis, queues: rt.queues, logger, concurrency: 1, maxRateLimitRestarts: 3 },
     );
     closers.push(() => worker.close());
-    const j = await vi.waitFor(
-      async () => {
-        const found = await rt.queues.get('smsSend').getJob('through-failover');
-        expect(await found!.getState()).toBe('completed');
-        return found!;
-      },
-      { timeout: 20_000, interval: 50 },
-    );
+    // The job is read after it is seen completed: a copy read while it was active has no result.
+    const j = await jobEnded(rt.queues.get('smsSend'), 'through-failover', { timeout: 20_000, interval: 50 });
+    expect(await j.getState()).toBe('completed');
     expect(runs).toBe(3);
     expect(j.returnvalue).toBe('sent');
     const deferred = lines.filter((l) => l.jobId === 'through-failover' && l.outcome === 'redis_unavailable');
