@@ -27,9 +27,10 @@ export function createSuppressionStore(deps: { redis: RedisConnection; prefix: s
       const a = normalizeAddress(address);
       const expiresAt = now() + ttlMs;
       const previous = await deps.redis.zscore(keys.suppressions(), a);
-      await deps.redis.zadd(keys.suppressions(), 'GT', expiresAt, a);
       const fresh = previous === null || Number(previous) <= now();
+      // The details go first: a reader that sees the address suppressed finds why.
       if (fresh) await deps.redis.hset(keys.suppressionInfo(), a, JSON.stringify(why));
+      await deps.redis.zadd(keys.suppressions(), 'GT', expiresAt, a);
       return fresh;
     },
 

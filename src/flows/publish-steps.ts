@@ -113,8 +113,10 @@ export function createPublishSteps(deps: PublishDeps) {
     const { data } = ctx;
     const head = await deps.store.head(data.name);
     if (head && head.latestFlowKey === data.flowKey && !data.force) {
-      await deps.records.update(data.publishId, { status: 'unchanged', revision: head.latestRevision, cxoneFlowId: head.cxoneFlowId });
+      // The step line before the final status, here and below: a reader that sees the status
+      // final reads the step lines once more and stops.
       await deps.records.step(data.publishId, { step: 'unchanged', status: 'ok', detail: `same content as revision ${head.latestRevision}; no CXone job (--force publishes anyway)` });
+      await deps.records.update(data.publishId, { status: 'unchanged', revision: head.latestRevision, cxoneFlowId: head.cxoneFlowId });
       await audit('flow.publish', 'unchanged', data, { cxoneId: head.cxoneFlowId, details: { revision: head.latestRevision } });
       deps.metrics?.builds.inc({ result: 'unchanged' });
       return { done: true, result: { unchanged: true, revision: head.latestRevision, cxoneFlowId: head.cxoneFlowId } };
@@ -208,8 +210,8 @@ export function createPublishSteps(deps: PublishDeps) {
         await deps.records.step(data.publishId, { step: 'subscribe', status: 'warning', detail: warning });
       }
     }
-    await deps.records.update(data.publishId, { status: 'completed' });
     await deps.records.step(data.publishId, { step: 'done', status: 'completed', detail: `flow ${ctx.state.cxoneFlowId ?? '?'} revision ${ctx.state.revision ?? '?'}` });
+    await deps.records.update(data.publishId, { status: 'completed' });
     return { done: true, result: { cxoneFlowId: ctx.state.cxoneFlowId, revision: ctx.state.revision } };
   }
 
@@ -223,8 +225,8 @@ export function createPublishSteps(deps: PublishDeps) {
     async onFinalFailure(data: FlowPublishData, err: unknown, state?: PublishState): Promise<void> {
       const fe = err instanceof FleetError ? err : undefined;
       const message = err instanceof Error ? err.message : String(err);
-      await deps.records.update(data.publishId, { status: 'failed', errorCode: fe?.code ?? 'UNEXPECTED', error: message });
       await deps.records.step(data.publishId, { step: 'failed', status: fe?.code ?? 'UNEXPECTED', detail: message });
+      await deps.records.update(data.publishId, { status: 'failed', errorCode: fe?.code ?? 'UNEXPECTED', error: message });
       deps.metrics?.builds.inc({ result: 'failed' });
       if (fe?.details?.audited === true) return;
       const submitted = state?.cxoneJobId !== undefined;

@@ -102,9 +102,12 @@ describe('pacing checks', () => {
     await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
     // Stopped on CXone's side (an operator): the next check finds it and removes its scheduler.
     x.fleet.sim.campaigns.setStatus(id, 'STOPPED');
-    await vi.waitFor(async () => expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeUndefined(), WAIT);
+    // The scheduler is removed first, then the pacing record says stopped.
+    await vi.waitFor(async () => {
+      expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeUndefined();
+      expect((await x.svc.campaign(id))?.pacing?.status).toBe('stopped');
+    }, WAIT);
     const patches = x.fleet.sim.stats().campaigns.patches;
-    expect((await x.svc.campaign(id))?.pacing?.status).toBe('stopped');
     // No check is left to run: nothing waiting, delayed or active on the pacing queue.
     await vi.waitFor(async () => {
       const counts = await x.rt.queues.get('pacingCheck').getJobCounts('waiting', 'delayed', 'active', 'prioritized');

@@ -107,7 +107,7 @@ describe('email provisioning', () => {
       const jobs = (await h!.rt.queues.get('emailProvision').getJobs(['failed'])) as Job[];
       if (jobs.length === 0) throw new Error('the job is not in the failed set yet');
       return jobs;
-    });
+    }, WAIT);
     expect(failed).toHaveLength(1);
     expect(failed[0]!.attemptsMade).toBe(1); // permanent: no retries
     expect(failed[0]!.failedReason).toMatch(/DEADLINE_EXCEEDED: .*SMTP credentials.*DKIM private key/);
@@ -133,7 +133,7 @@ describe('email provisioning', () => {
     expect(s.lastError).toMatch(/^CXONE_FORBIDDEN: .*missing scope email:rules:write/);
     expect(s.activation).toBe('active'); // the channel is there and active; the rules are not
     expect(s.rules).toEqual({});
-    const job = (await h.rt.queues.get('emailProvision').getJob(req.jobId))!;
+    const job = await untilJobSettled(h, req.jobId);
     expect(await job.getState()).toBe('failed');
     expect(savedStep(job.data)?.step).toBe('rules');
   });

@@ -113,7 +113,8 @@ describe('sends whose answer was lost', () => {
     // Both kinds are present (P(none of 80 never reached CXone) = 0.9^80, about 2e-4).
     expect(atCxone).toBeGreaterThan(0);
     expect(atCxone).toBeLessThan(total);
-    expect(await fleet.runtime().queues.get('smsSend').getFailedCount()).toBe(total);
+    // A message is settled unknown before BullMQ moves its job to failed.
+    await vi.waitFor(async () => expect(await fleet.runtime().queues.get('smsSend').getFailedCount()).toBe(total), { timeout: 10_000, interval: 50 });
 
     fleet.sim.configure({ faults: null });
     fleet.workers({ smsReconcile: smsReconcileWorker }, ['smsReconcile']);
