@@ -32,6 +32,7 @@ export const statusChangedHandler: CampaignEventHandler = {
     const launchId = await deps.launches.byCampaignId(event.campaignId);
     if (!status || !launchId) return { ignored: !status ? 'no status' : 'campaign not launched by this fleet' };
     const launch = await deps.launches.get(launchId);
+    if (launch?.settledBy) await deps.settle.ensurePacing(launch);
     if (!launch || launch.settledBy || !['RUNNING', 'STOPPED', 'ERROR'].includes(status)) return { launchId, status, settled: false };
     const lastError = event.data?.lastError as { errorCode?: unknown; errorMessage?: unknown } | undefined;
     const r = await deps.settle(launch, event.campaignId, status, lastError, 'event', log);

@@ -145,7 +145,10 @@ export function createLaunchProcessor(deps: LaunchDeps) {
         const data = launchOf(ctx);
         const campaignId = ctx.state.campaignId!;
         const before = await mustGet(data.launchId);
-        if (before.settledBy) return { done: true, result: { campaignId, status: before.cxoneStatus, stale: true, settledBy: before.settledBy } };
+        if (before.settledBy) {
+          await deps.settle.ensurePacing(before);
+          return { done: true, result: { campaignId, status: before.cxoneStatus, stale: true, settledBy: before.settledBy } };
+        }
         let body;
         try {
           body = await getCampaign(deps.client, campaignId, { signal: ctx.signal });

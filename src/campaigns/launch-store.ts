@@ -2,6 +2,7 @@
 // event worker and read by the API and CLI. A launch settles once: the first of the status
 // poll and the status event to claim `settledBy` records the outcome, the other is stale.
 import type { RedisConnection } from '../redis.ts';
+import { defineScript } from '../redis-script.ts';
 import type { LaunchSpec } from '../domain/campaigns/launch.ts';
 import { campaignKeys } from './keys.ts';
 
@@ -31,6 +32,16 @@ export interface LaunchRecord {
 const RETENTION_S = 90 * 24 * 3600;
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
+// Claims a field of the record (HSETNX) and writes the fields that go with the claim in the
+// same step: a process that dies after claiming leaves no claimed record without them.
+// KEYS[1] the record; ARGV[1] field, [2] claimant, [3] retention s, then field/value pairs.
+// Returns 1 when claimed, 0 when the field was taken.
+const CLAIM_LUA = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`;
+const claimScript = defineScript<number>('cxfLaunchClaim', 1, CLAIM_LUA);
+
 export function createLaunchStore(deps: { redis: RedisConnection; prefix: string }) {
   const { redis } = deps;
   const keys = campaignKeys(deps.prefix);
@@ -40,14 +51,15 @@ export function createLaunchStore(deps: { redis: RedisConnection; prefix: string
     await redis.multi().hset(key, { ...fields, updatedAt: Date.now() }).expire(key, RETENTION_S).exec();
   }
 
+  async function claim(launchId: string, field: string, claimant: string, fields: Record<string, string | number>): Promise<boolean> {
+    const pairs = Object.entries({ ...fields, updatedAt: Date.now() }).flat();
+    return (await claimScript.run(redis, [keys.launch(launchId)], [field, claimant, RETENTION_S, ...pairs])) === 1;
+  }
+
   return {
     /** Records a new launch; false when the id is taken (a replayed request). */
     async create(launchId: string, spec: LaunchSpec): Promise<boolean> {
-      const key = keys.launch(launchId);
-      const created = await redis.hsetnx(key, 'launchId', launchId);
-      if (created === 0) return false;
-      await write(launchId, { name: spec.name, spec: JSON.stringify(spec), status: 'pending', polls: 0, rateLimited: 0, createdAt: Date.now() });
-      return true;
+      return claim(launchId, 'launchId', launchId, { name: spec.name, spec: JSON.stringify(spec), status: 'pending', polls: 0, rateLimited: 0, createdAt: Date.now() });
     },
 
     async get(launchId: string): Promise<LaunchRecord | undefined> {
@@ -98,17 +110,12 @@ export function createLaunchStore(deps: { redis: RedisConnection; prefix: string
 
     /** Claims the launch's outcome for `by`; false when it was settled already. */
     async settle(launchId: string, by: 'poll' | 'event', fields: Record<string, string | number>): Promise<boolean> {
-      const won = await redis.hsetnx(keys.launch(launchId), 'settledBy', by);
-      if (won === 0) return false;
-      await write(launchId, fields);
-      return true;
+      return claim(launchId, 'settledBy', by, fields);
     },
 
     /** A launch that failed before CXone gave an outcome (bad contact list, refused create, deadline). */
     async fail(launchId: string, errorCode: string, error: string): Promise<void> {
-      const key = keys.launch(launchId);
-      if ((await redis.hsetnx(key, 'settledBy', 'job')) === 0) return;
-      await write(launchId, { status: 'failed', errorCode, error });
+      await claim(launchId, 'settledBy', 'job', { status: 'failed', errorCode, error });
     },
   };
 }

@@ -20,11 +20,18 @@ export interface PacingScheduleDeps {
 
 export function createPacingSchedule(deps: PacingScheduleDeps) {
   const queue = () => deps.queues.get('pacingCheck');
+  const exists = async (campaignId: string) => (await queue().getJobScheduler(campaignJobIds.pacingScheduler(campaignId))) !== undefined;
   return {
-    async start(campaignId: string, s: { launchId?: string | undefined; policy: PacingPolicy; cpm: number }): Promise<void> {
-      await deps.pacing.start(campaignId, s);
+    /**
+     * Starts a launch's pacing checks. Safe to repeat: a re-run after a crash between the two
+     * writes puts the scheduler in place; pacing of this launch that was stopped stays stopped.
+     */
+    async start(campaignId: string, s: { launchId: string; policy: PacingPolicy; cpm: number }): Promise<void> {
+      const status = await deps.pacing.start(campaignId, s);
+      // Upserting a scheduler that is there would move its next check: leave it.
+      if (status === 'stopped' || (status === 'active' && (await exists(campaignId)))) return;
       await queue().upsertJobScheduler(campaignJobIds.pacingScheduler(campaignId), { every: deps.everyMs }, { name: 'pacing-check', data: { accountId: deps.accountId, campaignId } });
-      deps.metrics?.campaignCpm.set({ campaign: campaignId }, s.cpm);
+      if (status === 'started') deps.metrics?.campaignCpm.set({ campaign: campaignId }, s.cpm);
     },
 
     /** Ends the checks and the campaign's metric series; the records stay. */
@@ -41,9 +48,7 @@ export function createPacingSchedule(deps: PacingScheduleDeps) {
       deps.breakers.clearMetrics(campaignId);
     },
 
-    async exists(campaignId: string): Promise<boolean> {
-      return (await queue().getJobScheduler(campaignJobIds.pacingScheduler(campaignId))) !== undefined;
-    },
+    exists,
   };
 }
 

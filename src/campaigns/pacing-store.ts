@@ -5,11 +5,26 @@
 import type { PacingDecision, PacingPolicy, AbandonSample, PacingInputs } from '../domain/campaigns/pacing.ts';
 import type { CampaignStatistics } from '../cxone/campaigns.ts';
 import type { RedisConnection } from '../redis.ts';
+import { defineScript } from '../redis-script.ts';
 import { campaignKeys } from './keys.ts';
 
 export const MAX_DECISIONS = 500;
 const SAMPLE_RETENTION_MS = 31 * 86_400_000;
 const AFTER_END_S = 30 * 24 * 3600;
+
+// Starts a launch's pacing once. KEYS[1] the pacing hash, [2] the running set; ARGV[1]
+// launch id, [2] policy, [3] cpm, [4] now. A record of the same launch is kept as it is (a
+// re-run after a crash, or the other of poll and event, must not reset a rate a check has
+// changed since); one of an earlier launch of the campaign is replaced. Returns the
+// record's status: 'started', or the 'active'/'stopped' it already had.
+const START_LUA = `local h = redis.call('HMGET', KEYS[1], 'launchId', 'status')
+if h[1] == ARGV[1] then return h[2] end
+redis.call('HSET', KEYS[1], 'campaignId', ARGV[5], 'launchId', ARGV[1], 'policy', ARGV[2], 'cpm', ARGV[3], 'status', 'active', 'startedAt', ARGV[4], 'cpmSince', ARGV[4])
+redis.call('HSETNX', KEYS[1], 'seq', 0)
+redis.call('PERSIST', KEYS[1])
+redis.call('SADD', KEYS[2], ARGV[5])
+return 'started'`;
+const startScript = defineScript<'started' | 'active' | 'stopped'>('cxfPacingStart', 2, START_LUA);
 
 function parseSamples(members: readonly string[]): AbandonSample[] {
   return members.map((m) => {
@@ -53,14 +68,9 @@ export function createPacingStore(deps: { redis: RedisConnection; prefix: string
   const { redis } = deps;
   const keys = campaignKeys(deps.prefix);
   return {
-    async start(campaignId: string, s: { launchId?: string | undefined; policy: PacingPolicy; cpm: number }): Promise<void> {
-      await redis
-        .multi()
-        .hset(keys.pacing(campaignId), { campaignId, launchId: s.launchId ?? '', policy: s.policy, cpm: s.cpm, status: 'active', startedAt: Date.now(), cpmSince: Date.now() })
-        .hsetnx(keys.pacing(campaignId), 'seq', 0)
-        .persist(keys.pacing(campaignId))
-        .sadd(keys.running(), campaignId)
-        .exec();
+    /** Starts the launch's pacing; a second start of the same launch changes nothing. */
+    start(campaignId: string, s: { launchId: string; policy: PacingPolicy; cpm: number }): Promise<'started' | 'active' | 'stopped'> {
+      return startScript.run(redis, [keys.pacing(campaignId), keys.running()], [s.launchId, s.policy, s.cpm, Date.now(), campaignId]);
     },
 
     async get(campaignId: string): Promise<PacingState | undefined> {

@@ -109,12 +109,17 @@ export function createCampaignServices(deps: { config: Config; redis: RedisConne
       return { campaignId, launch, pacing: p, breaker };
     },
 
-    /** Reads the launch until it settles or `timeoutMs` passes; undefined when there is none. */
+    /**
+     * Reads the launch until it settles (a running one with automatic pacing: until its pacing
+     * has started, so a pacing request right after is taken) or `timeoutMs` passes; undefined
+     * when there is none.
+     */
     async awaitLaunch(launchId: string, timeoutMs: number, signal?: AbortSignal): Promise<LaunchRecord | undefined> {
       const until = Date.now() + timeoutMs;
+      const pacingStarted = async (l: LaunchRecord) => !(l.status === 'running' && l.spec.autoPacing && l.campaignId) || (await pacing.get(l.campaignId))?.launchId === l.launchId;
       for (;;) {
         const l = await launches.get(launchId);
-        if (!l || launchOutcome(l).settled || Date.now() >= until || signal?.aborted) return l;
+        if (!l || (launchOutcome(l).settled && (await pacingStarted(l))) || Date.now() >= until || signal?.aborted) return l;
         await delay(Math.min(WAIT_STEP_MS, Math.max(1, until - Date.now())), undefined, { signal }).catch(() => undefined);
       }
     },
@@ -125,8 +130,9 @@ export function createCampaignServices(deps: { config: Config; redis: RedisConne
       const queue = deps.queues.get('campaignOperation');
       const until = Date.now() + timeoutMs;
       for (;;) {
+        // The state first, then the job: a job read while it was active has no result yet.
+        const state = await queue.getJobState(jobId);
         const job = await queue.getJob(jobId);
-        const state = job ? await job.getState() : 'unknown';
         if (job && state === 'completed') return { state: 'completed', value: job.returnvalue };
         if (job && state === 'failed') return { state: 'failed', reason: job.failedReason };
         if (Date.now() >= until) return { state: 'pending', reason: job?.failedReason || undefined };

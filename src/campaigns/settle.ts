@@ -2,6 +2,8 @@
 // of the launch job or a campaign.status.changed event. The first to claim the launch
 // records the outcome, counts it on the dialer breaker (RUNNING = success, STOPPED or
 // ERROR = failure, L-64), audits and logs it, and on RUNNING starts the pacing checks.
+// The claim and the outcome are written in one step; starting pacing is repeated by whoever
+// comes later, so a process that dies after the claim leaves no running campaign unpaced.
 import type { AuditLog } from '../audit.ts';
 import { ErrorCode, type ErrorCodeValue } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -34,7 +36,17 @@ export function outcomeOf(campaignId: string, status: string, lastError: { error
 }
 
 export function createLaunchSettler(deps: SettleDeps) {
-  return async function settle(
+  /**
+   * A settled launch that is running gets its pacing started if that did not happen: the
+   * process that claimed it may have died just after. Whoever finds the launch settled (the
+   * other of poll and event, or the claiming job's re-run) calls this; a second start
+   * changes nothing.
+   */
+  async function ensurePacing(launch: LaunchRecord): Promise<void> {
+    if (launch.status === 'running' && launch.spec.autoPacing && launch.campaignId) await deps.startPacing?.(launch, launch.campaignId);
+  }
+
+  async function settle(
     launch: LaunchRecord,
     campaignId: string,
     status: string,
@@ -48,7 +60,12 @@ export function createLaunchSettler(deps: SettleDeps) {
       ? { status: 'running', cxoneStatus: status, runningAt: now }
       : { status: 'failed', cxoneStatus: status, errorCode: outcome.code, error: outcome.message, ...(lastError ? { lastError: JSON.stringify(lastError) } : {}) };
     const settled = await deps.launches.settle(launch.launchId, by, fields);
-    if (!settled) return { settled, outcome };
+    if (!settled) {
+      // The breaker, audit and metrics belong to the claim; pacing is repeated.
+      const now = launch.spec.autoPacing ? await deps.launches.get(launch.launchId) : undefined;
+      if (now) await ensurePacing(now);
+      return { settled, outcome };
+    }
     await deps.breakers.record(campaignId, outcome.ok);
     const result = outcome.ok ? 'running' : status === 'STOPPED' ? 'stopped' : 'error';
     deps.metrics?.campaignLaunches.inc({ result });
@@ -69,7 +86,9 @@ export function createLaunchSettler(deps: SettleDeps) {
       log.warn({ campaignId, launchId: launch.launchId, by, code: outcome.code, lastError }, outcome.message);
     }
     return { settled, outcome };
-  };
+  }
+
+  return Object.assign(settle, { ensurePacing });
 }
 
 export type LaunchSettler = ReturnType<typeof createLaunchSettler>;

@@ -102,6 +102,7 @@ describe('campaigns control API', () => {
     await vi.waitFor(async () => expect(((await call('GET', `/campaigns/launches/${String(a.json.launchId)}`)).json as { status: string }).status).toBe('running'), WAIT);
     expect(fleet!.sim.stats().campaigns.created).toBe(2);
 
+    // `?wait` answers once the running launch's pacing has started: a pacing request right after is taken.
     const view = await call('GET', `/campaigns/${campaignId}`);
     expect(view.json).toMatchObject({ campaignId, pacing: { status: 'active' }, breaker: { state: 'closed' } });
     expect((await call('GET', '/campaigns/nope')).status).toBe(404);

@@ -5,7 +5,8 @@ import type { Job } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import { createAuditLog } from '../../src/audit.ts';
 import { CAMPAIGN_PROCESSORS, campaignProcessorsWith } from '../../src/campaigns/processors.ts';
-import { campaignJobIds } from '../../src/campaigns/keys.ts';
+import { campaignJobIds, campaignKeys } from '../../src/campaigns/keys.ts';
+import { campaignWorkerDeps } from '../../src/campaigns/worker-deps.ts';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { createLogger } from '../../src/logger.ts';
 import { pollPhase } from '../../src/domain/campaigns/launch.ts';
@@ -114,12 +115,14 @@ describe('campaign launch (LA-*)', () => {
     const a = await settled(x, (await x.svc.launch({ ...SPEC, name: 'withDetails' })).launchId);
     expect(a.errorCode).toBe('CAMPAIGN_ERROR');
     expect(a.error).toBe('campaign error: code=DIALER_SESSION_TIMEOUT, message=dialer session did not open within 30 s');
+    // The launch record is settled before the breaker counts it; the job ends after both.
+    await finalJob(x, a.launchId);
     expect((await x.svc.breakers.view(a.campaignId!)).failures).toBe(1);
     x.fleet.sim.campaigns.configure({ errorWithoutDetails: true });
     const b = await settled(x, (await x.svc.launch({ ...SPEC, name: 'bare' })).launchId);
     expect(b.error).toBe('campaign entered ERROR state without details');
-    expect((await x.svc.breakers.view(b.campaignId!)).failures).toBe(1);
     const job = await finalJob(x, b.launchId);
+    expect((await x.svc.breakers.view(b.campaignId!)).failures).toBe(1);
     expect(job.failedReason).toBe('CAMPAIGN_ERROR: campaign entered ERROR state without details');
   });
 
@@ -129,6 +132,7 @@ describe('campaign launch (LA-*)', () => {
     const l = await settled(x, (await x.svc.launch(SPEC)).launchId);
     expect(l.errorCode).toBe('CAMPAIGN_STOPPED');
     expect(l.error).toBe(`campaign ${l.campaignId} reached STOPPED while starting`);
+    await finalJob(x, l.launchId);
     expect((await x.svc.breakers.view(l.campaignId!)).failures).toBe(1);
   });
 
@@ -265,6 +269,40 @@ describe('campaign launch (LA-*)', () => {
     for await (const r of createAuditLog({ redis: x.rt.redis, prefix: x.fleet.prefix }).range(0, Date.now() + 1000)) audit.push(`${r.kind}:${r.status}`);
     expect(audit).toEqual(['campaign.create:created', 'campaign.launch:running']);
     expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(l.campaignId!))).toBeTruthy();
+  });
+
+  it('LA-13: a process that died after settling RUNNING, before pacing started: whoever finds the launch settled starts it, once; stopped pacing stays stopped', async () => {
+    const x = await start('la13');
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation']);
+    const l = await settled(x, (await x.svc.launch(SPEC, { launchId: 'la13' })).launchId);
+    await finalJob(x, l.launchId);
+    const id = l.campaignId!;
+    const scheduler = () => x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id));
+    expect(await scheduler()).toBeDefined();
+    // The state a process leaves that died right after its claim: the launch running, no pacing.
+    await x.rt.queues.get('pacingCheck').removeJobScheduler(campaignJobIds.pacingScheduler(id));
+    await x.rt.redis.del(campaignKeys(x.fleet.prefix).pacing(id));
+    const d = campaignWorkerDeps(x.rt);
+    const log = createLogger({ level: 'silent' });
+    // The job's re-run polls again and finds it claimed: not settled twice, but pacing starts.
+    const again = await d.settle((await x.svc.getLaunch(l.launchId))!, id, 'RUNNING', undefined, 'poll', log);
+    expect(again.settled).toBe(false);
+    expect(await d.pacing.get(id)).toMatchObject({ launchId: l.launchId, status: 'active', cpm: SPEC.pacing.callsPerMinute });
+    expect(await scheduler()).toBeDefined();
+    // A check has changed the rate since; the late one of poll and event changes nothing.
+    await d.pacing.set(id, { cpm: 17 });
+    await d.settle.ensurePacing((await x.svc.getLaunch(l.launchId))!);
+    expect(await d.pacing.get(id)).toMatchObject({ status: 'active', cpm: 17 });
+    // Stopped pacing of this launch stays stopped, with no scheduler.
+    await d.schedule.end(id);
+    await d.settle.ensurePacing((await x.svc.getLaunch(l.launchId))!);
+    expect((await d.pacing.get(id))?.status).toBe('stopped');
+    expect(await scheduler()).toBeUndefined();
+    // Counted once: one breaker success, one launch audit record.
+    expect(await x.svc.breakers.view(id)).toMatchObject({ state: 'closed', failures: 0 });
+    const audit: string[] = [];
+    for await (const r of createAuditLog({ redis: x.rt.redis, prefix: x.fleet.prefix }).range(0, Date.now() + 1000)) audit.push(`${r.kind}:${r.status}`);
+    expect(audit.filter((a) => a.startsWith('campaign.launch'))).toEqual(['campaign.launch:running']);
   });
 
   it('CA-2 (service side): the same launchId twice is one launch and one job', async () => {
