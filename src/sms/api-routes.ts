@@ -1,5 +1,4 @@
 // The SMS door of the control API: the same intake as the CLI and the library.
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../ingress/webhook-kinds.ts';
 import { normalizePhone } from '../domain/sms/phone.ts';
@@ -18,14 +17,14 @@ const batchBody = z.object({
 });
 
 /**
- * The batch of a request. With an Idempotency-Key the router replays a retried request's
- * first answer, so a fresh id is right (a new key sends again, on purpose). Without one,
- * the id is a hash of the canonical body (keys sorted): a retried request is the same batch
- * and sends nothing new; a different body is a different batch.
+ * The batch of a request: a hash of the canonical body (keys sorted), with the
+ * Idempotency-Key when there is one. A retried request is the same batch and sends nothing
+ * new, also when the router has no answer to replay (the first try died, or answered an
+ * error, before its answer was stored); a new key asks for a new batch, on purpose.
  */
 export function batchIdFor(body: z.infer<typeof batchBody>, idempotencyKey: string | undefined): string {
   if (body.batchId) return body.batchId;
-  if (idempotencyKey !== undefined) return `api-${randomUUID()}`;
+  if (idempotencyKey !== undefined) return `api-k${sha256Hex(`${idempotencyKey}\n${canonicalJson(body)}`).slice(0, 32)}`;
   return `api-h${sha256Hex(canonicalJson(body)).slice(0, 32)}`;
 }
 

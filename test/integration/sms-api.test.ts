@@ -2,6 +2,7 @@
 // Idempotency-Key that makes a retried request return the first answer.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
+import { createIdempotencyStore } from '../../src/ingress/api/idempotency.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createSmsServices } from '../../src/sms/services.ts';
 import { startTestFleet, type TestFleet } from '../helpers/fleet.ts';
@@ -104,5 +105,19 @@ describe('SMS control API', () => {
     expect(keyed.batchId).not.toBe(first.batchId);
     expect(keyed.rejections[4]).toMatchObject({ row: 5, reasons: [{ message: expect.stringMatching(new RegExp(`^duplicate of ${first.batchId}/5 `)) }] });
     expect(fleet.sim.stats().sms.accepted).toBe(20);
+
+    // A keyed request whose answer was never stored (the ingress died after the intake, as
+    // releasing the key here leaves it): the retry with the key is the same batch, sends nothing new.
+    const more = Array.from({ length: 5 }, (_, i) => `+1415${2_200_000 + i}`);
+    await sms.consent.optIn(more);
+    const moreBody = { defaults: { from: 'ACME', campaignId: 'c1' }, messages: more.map((to) => ({ to, text: 'Your appointment moved to 11' })) };
+    const once = await post(moreBody, { 'idempotency-key': 'lost-answer-1' });
+    expect(once).toMatchObject({ batchId: expect.stringMatching(/^api-k[0-9a-f]{32}$/), accepted: 5 });
+    await createIdempotencyStore({ redis: runtime.redis, prefix: fleet.prefix }).release('lost-answer-1');
+    const again = await post(moreBody, { 'idempotency-key': 'lost-answer-1' });
+    expect(again).toMatchObject({ batchId: once.batchId, accepted: 0, resumed: 5, rejected: 0 });
+    await vi.waitFor(async () => expect((await sms.store.getBatch(once.batchId))?.counts.dispatched).toBe(5), { timeout: 60_000, interval: 100 });
+    await vi.waitFor(async () => expect(await queue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active')).toBe(0), { timeout: 30_000, interval: 100 });
+    expect(fleet.sim.stats().sms.accepted).toBe(25);
   }, 120_000);
 });
