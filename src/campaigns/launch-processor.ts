@@ -108,9 +108,12 @@ export function createLaunchProcessor(deps: LaunchDeps) {
         } catch (err) {
           throw refused(ErrorCode.CampaignCreateFailed, 'Create', err);
         }
-        await ctx.save({ campaignId: res.id });
+        // The launch and its index first, the job's checkpoint last: a re-run that finds the
+        // checkpoint skips this step, so what it stands for is written by then (a re-run
+        // before it creates again under the same idempotency key and gets the same campaign).
         await deps.launches.setCampaign(launchId, res.id);
         await deps.audit.append({ kind: 'campaign.create', accountId: deps.accountId, campaignId: res.id, entityId: launchId, status: res.created ? 'created' : 'exists' });
+        await ctx.save({ campaignId: res.id });
         ctx.log.info({ launchId, campaignId: res.id, created: res.created }, 'campaign recorded');
         await deps.onStep?.('created', launchId);
         return { next: 'start' };

@@ -91,9 +91,10 @@ export function createLaunchStore(deps: { redis: RedisConnection; prefix: string
 
     setStatus: (launchId: string, status: LaunchStatus, extra: Record<string, string | number> = {}) => write(launchId, { status, ...extra }),
 
+    /** The campaign's id on the launch and in the index events are matched by, in one step. */
     async setCampaign(launchId: string, campaignId: string): Promise<void> {
-      await write(launchId, { campaignId });
-      await redis.hset(keys.byCampaignId(), campaignId, launchId);
+      const key = keys.launch(launchId);
+      await redis.multi().hset(key, { campaignId, updatedAt: Date.now() }).expire(key, RETENTION_S).hset(keys.byCampaignId(), campaignId, launchId).exec();
     },
 
     async recordPoll(launchId: string, cxoneStatus: string): Promise<void> {

@@ -81,7 +81,9 @@ export function createCampaignServices(deps: { config: Config; redis: RedisConne
       const launchId = opts.launchId ?? randomUUID();
       if (!LAUNCH_ID.test(launchId)) throw new ValidationError('launch', [{ path: 'launchId', message: 'letters, digits, _ . or -, at most 100' }]);
       const created = await launches.create(launchId, spec);
-      if (created) {
+      // A launch still pending may have lost its job (the request that recorded it failed
+      // before adding it): its retry adds it. The job id makes a second add nothing.
+      if (created || (await launches.get(launchId))?.status === 'pending') {
         await deps.enqueuer.enqueue(
           'campaignOperation',
           {

@@ -9,7 +9,7 @@ import { campaignJobIds, campaignKeys } from '../../src/campaigns/keys.ts';
 import { campaignWorkerDeps } from '../../src/campaigns/worker-deps.ts';
 import { startFleetIngress } from '../../src/fleet-ingress.ts';
 import { createLogger } from '../../src/logger.ts';
-import { pollPhase } from '../../src/domain/campaigns/launch.ts';
+import { launchSpecSchema, pollPhase } from '../../src/domain/campaigns/launch.ts';
 import { savedStep } from '../../src/queues/step-job.ts';
 import type { CampaignsConfigInput } from '../../src/simulator/campaigns-config.ts';
 import { awaitLaunch, useCampaignFleets, type CampaignHarness } from '../helpers/campaigns.ts';
@@ -314,6 +314,22 @@ describe('campaign launch (LA-*)', () => {
     x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation']);
     await settled(x, 'same');
     expect(x.fleet.sim.stats().campaigns.created).toBe(1);
+  });
+
+  it('CA-2: a launch recorded whose job was never added (its request failed in between) gets the job from the retry, and runs once', async () => {
+    const x = await start('ca2lost');
+    // What the failed request left: the record, pending, and no job.
+    expect(await x.svc.launches.create('lost-job', launchSpecSchema.parse(SPEC))).toBe(true);
+    expect(await jobOf(x, 'lost-job')).toBeUndefined();
+    const retry = await x.svc.launch(SPEC, { launchId: 'lost-job' });
+    expect(retry.created).toBe(false);
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation']);
+    expect((await settled(x, 'lost-job')).status).toBe('running');
+    // Once running, a further retry adds nothing.
+    await finalJob(x, 'lost-job');
+    await x.svc.launch(SPEC, { launchId: 'lost-job' });
+    expect(await x.rt.queues.get('campaignOperation').getJobCountByTypes('waiting', 'delayed', 'active', 'prioritized')).toBe(0);
+    expect(x.fleet.sim.stats().campaigns).toMatchObject({ created: 1, starts: 1 });
   });
 
   it('a second launch of the same name finds the campaign by its 409 and does not start it twice', async () => {
