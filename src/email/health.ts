@@ -96,7 +96,7 @@ export function createHealthProcessor(deps: HealthDeps): Processor<'emailHealth'
     const health = senderHealth(figures, settings.health);
     const record: ChannelHealthRecord = { channelId, channelName, ...figures, ...health, checkedAt: now() };
     const previous = (await deps.redis.hget(keys.health(channelId), 'level')) as SenderHealthLevel | null;
-    await deps.redis.hset(keys.health(channelId), { last: JSON.stringify(record), level: health.level });
+    await deps.redis.hset(keys.health(channelId), { last: JSON.stringify(record) });
 
     const labels = { channel: channelName };
     metrics.bounceRate.set(labels, health.bounceRate);
@@ -113,6 +113,9 @@ export function createHealthProcessor(deps: HealthDeps): Processor<'emailHealth'
         log.warn({ channel: channelName, channelId }, 'email channel paused: sends stop until an admin resumes it');
       }
     }
+    // The level last: a run that died before a crossing's audit and pause is repeated by the
+    // job's re-run, which still sees the previous level and so the crossing.
+    await deps.redis.hset(keys.health(channelId), { level: health.level });
     metrics.paused.set(labels, (await pauses.get(channelId)) ? 1 : 0);
     return { level: health.level, bounceRate: health.bounceRate, complaintRate: health.complaintRate, pages: figures.pages };
   };
