@@ -30,6 +30,11 @@ export type Processor<K extends QueueKey> = ((data: PayloadOf<K>, ctx: JobContex
    * attempt (a 429 or Redis-unavailable deferral is not a failure). Lets the processor record the outcome.
    */
   onFinalFailure?: (data: PayloadOf<K>, err: unknown, ctx: JobContext) => Promise<void>;
+  /**
+   * Called after BullMQ has marked the job completed (its completion is in Redis), for a
+   * check that must come after it. A failure is logged; the job stays completed.
+   */
+  afterCompleted?: (jobId: string) => Promise<void>;
 };
 
 export interface WorkerDeps {
@@ -149,5 +154,11 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
     ...(deps.lockMs ? { lockDuration: deps.lockMs, stalledInterval: deps.lockMs } : {}),
   });
   worker.on('error', (err) => deps.logger.error({ err, queue: def.name }, 'worker error'));
+  const { afterCompleted } = processor;
+  if (afterCompleted) {
+    worker.on('completed', (job) => {
+      afterCompleted(String(job.id)).catch((err: unknown) => deps.logger.error({ err, queue: def.name, jobId: job.id }, 'the check after completion failed'));
+    });
+  }
   return worker;
 }

@@ -39,6 +39,17 @@ const RECORD_WINDOW_MS = 100;
 /** Records a dispatch of `message`: at once (a job of one message), or with the process's others (a chunk). */
 type RecordDispatch = (item: TransitionItem, message: SmsMessageData) => Promise<void>;
 
+/** What a job that ended well sent and recorded, kept for the check after its completion. */
+interface Finished {
+  batchId: string;
+  messages: readonly SmsMessageData[];
+  recorded: Map<string, TransitionItem>;
+  chunk: boolean;
+}
+
+/** A job whose completion never comes (its lock was lost) is forgotten after this long. */
+const FINISHED_KEPT_MS = 60_000;
+
 export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
   const now = deps.now ?? Date.now;
   const recorder = createDispatchRecorder(deps.store, RECORD_WINDOW_MS);
@@ -105,33 +116,61 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     }
   }
 
+  const finished = new Map<string, Finished>();
+  const keepUntilCompleted = (jobId: string, f: Finished) => {
+    finished.set(jobId, f);
+    setTimeout(() => finished.get(jobId) === f && finished.delete(jobId), FINISHED_KEPT_MS).unref();
+  };
+
   /**
    * A Redis that lost its last writes (a host crash, a failover to a replica behind) may
-   * have forgotten dispatches recorded earlier in this job, while the job itself, finished
-   * after it came back, is not run again. So before the job ends, its dispatches are read
-   * back once, and any that went missing are recorded again, from what CXone answered.
+   * have forgotten what a job recorded while the job's completion, sent after Redis came
+   * back, was kept: nothing would run the job again. So once BullMQ has completed it, its
+   * messages are read back: a forgotten dispatch is recorded again from what CXone answered,
+   * and a chunk's message still queued under the chunk (its hand-off was forgotten) goes to
+   * a job of its own, which sends it under its idempotency key.
    */
-  async function recordAgainIfForgotten(batchId: string, recorded: { item: TransitionItem; message: SmsMessageData }[]) {
-    if (recorded.length === 0) return;
-    const states = await deps.store.sendStates(deps.consent.optOutKey, recorded.map((r) => r.message));
-    const forgotten = recorded.filter((_, i) => !states[i]!.current?.cxoneId);
-    if (forgotten.length > 0) await deps.store.transitionMany(batchId, forgotten.map((r) => r.item));
+  async function afterCompleted(jobId: string): Promise<void> {
+    const f = finished.get(jobId);
+    if (!f) return;
+    finished.delete(jobId);
+    const states = await deps.store.sendStates(deps.consent.optOutKey, f.messages);
+    const forgotten: TransitionItem[] = [];
+    const stranded: SmsMessageData[] = [];
+    f.messages.forEach((m, i) => {
+      const s = states[i]!.current;
+      if (!s || s.cxoneId || s.state !== 'queued') return;
+      const item = f.recorded.get(m.messageId);
+      if (item) forgotten.push(item);
+      else if (f.chunk && s.job === jobId) stranded.push(m);
+    });
+    if (forgotten.length > 0) await deps.store.transitionMany(f.batchId, forgotten);
+    for (const m of stranded) {
+      await deps.handOff(m, 0);
+      await deps.store.transition(m.messageId, 'queued', { job: m.messageId }, { batchId: f.batchId });
+    }
   }
 
   const processor: Processor<'smsSend'> = async (data, ctx) => {
+    const jobId = String(ctx.job.id);
     if (data.kind !== 'chunk') {
       const [state] = await deps.store.sendStates(deps.consent.optOutKey, [data]);
-      const record: RecordDispatch = async (item) => void (await deps.store.transition(item.messageId, item.next, item.fields, { batchId: data.batchId, audit: item.audit }));
-      return sendOne(data, state!, ctx.attempt + (data.priorAttempts ?? 0), ctx, record);
+      const recorded = new Map<string, TransitionItem>();
+      const record: RecordDispatch = async (item) => {
+        await deps.store.transition(item.messageId, item.next, item.fields, { batchId: data.batchId, audit: item.audit });
+        recorded.set(item.messageId, item);
+      };
+      const outcome = await sendOne(data, state!, ctx.attempt + (data.priorAttempts ?? 0), ctx, record);
+      if (recorded.size > 0) keepUntilCompleted(jobId, { batchId: data.batchId, messages: [data], recorded, chunk: false });
+      return outcome;
     }
-    const jobId = String(ctx.job.id);
     const states = await deps.store.sendStates(deps.consent.optOutKey, data.messages);
     const tally = { sent: 0, skipped: 0, handedOff: 0 };
     const written: Promise<void>[] = [];
-    const recorded: { item: TransitionItem; message: SmsMessageData }[] = [];
-    const record: RecordDispatch = (item, message) => {
+    const recorded = new Map<string, TransitionItem>();
+    const record: RecordDispatch = (item) => {
       written.push(recorder.record(data.batchId, item));
-      recorded.push({ item, message });
+      recorded.set(item.messageId, item);
       return Promise.resolve();
     };
     try {
@@ -166,10 +205,11 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
       // Sent back or done, what went out is recorded (if Redis takes it: if not, the re-run
       // sends those again under their keys).
       await Promise.all(written);
-      await recordAgainIfForgotten(data.batchId, recorded);
     }
+    keepUntilCompleted(jobId, { batchId: data.batchId, messages: data.messages, recorded, chunk: true });
     return tally;
   };
+  processor.afterCompleted = afterCompleted;
 
   // The job will not be retried. If any attempt may have reached CXone the outcome is
   // `unknown` (reconciliation asks CXone); otherwise a permanent refusal is `rejected` and

@@ -146,7 +146,7 @@ describe('chunked sms-send jobs', () => {
     expect(fleet.sim.stats().sms.accepted).toBe(4);
   });
 
-  it('records again, before the job ends, dispatches a Redis that lost its last writes forgot', async () => {
+  it('records again, once the job is completed, dispatches a Redis that lost its last writes forgot', async () => {
     const { rt, sms, queue, chunk } = await threeInOneChunk('chunkforgot', 'cf');
     // The first record step "succeeds" and is then forgotten, as after a host crash that
     // lost the last second of writes (the chaos suite's redis-host-crash does it for real).
@@ -163,7 +163,39 @@ describe('chunked sms-send jobs', () => {
     const ctx = { job: chunk, signal: new AbortController().signal, log: createLogger({ level: 'silent' }), attempt: 1, token: undefined };
     expect(await processor(smsSendPayload.parse(chunk.data), ctx)).toEqual({ sent: 3, skipped: 0, handedOff: 0 });
     expect(forget).toBe(false);
+    // A completion sent after Redis came back is kept although the records were not: the
+    // check after completion (the worker calls it on BullMQ's completed event) records them.
+    await processor.afterCompleted!(String(chunk.id));
     for (const id of ['cf.1', 'cf.2', 'cf.3']) expect((await sms.store.getMessage(id))!.state).toBe('dispatched');
+    expect((await sms.store.getBatch('cf'))!.counts).toEqual({ dispatched: 3 });
+    expect(fleet!.sim.stats().sms.accepted).toBe(3);
+  });
+
+  it('hands on, once the job is completed, a message whose hand-off a Redis that lost its last writes forgot', async () => {
+    const { rt, sms, queue, chunk } = await threeInOneChunk('chunkstrand', 'cs');
+    // Every attempt fails (503): each message is handed to a job of its own; Redis then
+    // "forgets" the hand-offs and the records that name them, as after a host crash.
+    fleet!.sim.configure({ faults: { errorRate: 1 } });
+    let forget = true;
+    const realHandOff = createHandOff(queue);
+    const store = {
+      ...sms.store,
+      transition: (async (...args: Parameters<typeof sms.store.transition>) => (forget && args[1] === 'queued' ? { changed: true } : sms.store.transition(...args))) as typeof sms.store.transition,
+    };
+    const handOff = (m: SmsMessageData, failed: number) => (forget ? Promise.resolve() : realHandOff(m, failed));
+    const processor = createSmsSendProcessor({ client: rt.cxone.client, store, consent: sms.consent, handOff });
+    const ctx = { job: chunk, signal: new AbortController().signal, log: createLogger({ level: 'silent' }), attempt: 1, token: undefined };
+    expect(await processor(smsSendPayload.parse(chunk.data), ctx)).toEqual({ sent: 0, skipped: 0, handedOff: 3 });
+    expect(await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1); // the chunk itself, taken by hand
+    await chunk.remove();
+    forget = false;
+    fleet!.sim.configure({ faults: null });
+
+    await processor.afterCompleted!(String(chunk.id));
+    const own = (await queue.getJobs(['delayed', 'waiting', 'prioritized'])) as Job[];
+    expect(own.map((j) => j.id).sort()).toEqual(['cs.1', 'cs.2', 'cs.3']);
+    fleet!.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await vi.waitFor(async () => expect(await dispatched(sms, 'cs')).toBe(3), { timeout: 30_000, interval: 50 });
     expect(fleet!.sim.stats().sms.accepted).toBe(3);
   });
 

@@ -189,6 +189,22 @@ describe('worker outcomes', () => {
     expect(deferred.map((l) => l.code)).toEqual(['UNAVAILABLE', 'UNAVAILABLE']);
   });
 
+  it('calls a processor\'s afterCompleted once BullMQ has completed the job, and not for a failed one', async () => {
+    fleet = await startTestFleet({ label: 'wafter' });
+    const rt = fleet.runtime();
+    const queue = rt.queues.get('smsSend');
+    await queue.add('sms-send', job(1), { jobId: 'after-ok' });
+    await queue.add('sms-send', { ...job(2), to: 'not-a-number' }, { jobId: 'after-bad', attempts: 1 });
+    const seen: { jobId: string; state: string }[] = [];
+    const processor = Object.assign(() => Promise.resolve('done'), {
+      afterCompleted: async (jobId: string) => void seen.push({ jobId, state: await queue.getJobState(jobId) }),
+    });
+    const worker = defineWorker('smsSend', processor, { connection: rt.workerRedis, queues: rt.queues, logger: createLogger({ level: 'silent' }), concurrency: 1, maxRateLimitRestarts: 3 });
+    closers.push(() => worker.close());
+    await jobEnded(queue, 'after-bad', { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => expect(seen).toEqual([{ jobId: 'after-ok', state: 'completed' }]), { timeout: 10_000, interval: 20 });
+  });
+
   it('writes one log line per job outcome carrying the request id it was enqueued with', async () => {
     fleet = await startTestFleet({ label: 'wlog' });
     const rt = fleet.runtime();
