@@ -45,10 +45,14 @@ interface Finished {
   messages: readonly SmsMessageData[];
   recorded: Map<string, TransitionItem>;
   chunk: boolean;
+  forget?: NodeJS.Timeout;
 }
 
-/** A job whose completion never comes (its lock was lost) is forgotten after this long. */
-const FINISHED_KEPT_MS = 60_000;
+/**
+ * A job whose completion never comes (its lock was lost; it runs again elsewhere) is
+ * forgotten after this long: longer than a completion can wait out a Redis outage.
+ */
+const FINISHED_KEPT_MS = 10 * 60_000;
 
 export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> {
   const now = deps.now ?? Date.now;
@@ -118,8 +122,9 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
 
   const finished = new Map<string, Finished>();
   const keepUntilCompleted = (jobId: string, f: Finished) => {
+    clearTimeout(finished.get(jobId)?.forget);
+    f.forget = setTimeout(() => finished.get(jobId) === f && finished.delete(jobId), FINISHED_KEPT_MS).unref();
     finished.set(jobId, f);
-    setTimeout(() => finished.get(jobId) === f && finished.delete(jobId), FINISHED_KEPT_MS).unref();
   };
 
   /**
@@ -134,6 +139,7 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     const f = finished.get(jobId);
     if (!f) return;
     finished.delete(jobId);
+    clearTimeout(f.forget);
     const states = await deps.store.sendStates(deps.consent.optOutKey, f.messages);
     const forgotten: TransitionItem[] = [];
     const stranded: SmsMessageData[] = [];
@@ -146,7 +152,8 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     });
     if (forgotten.length > 0) await deps.store.transitionMany(f.batchId, forgotten);
     for (const m of stranded) {
-      await deps.handOff(m, 0);
+      // Its hand-off was for an attempt that failed in the chunk: that attempt counts.
+      await deps.handOff(m, 1);
       await deps.store.transition(m.messageId, 'queued', { job: m.messageId }, { batchId: f.batchId });
     }
   }
