@@ -26,6 +26,8 @@ export interface LaunchRecord {
   createdAt: number;
   startRequestedAt: number | undefined;
   runningAt: number | undefined;
+  /** When its pacing checks started (set once, by the first start). */
+  pacingStartedAt: number | undefined;
   updatedAt: number;
 }
 
@@ -42,14 +44,18 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`;
 const claimScript = defineScript<number>('cxfLaunchClaim', 1, CLAIM_LUA);
 
+// A step of a launch on its way (checking, creating, starting, polling), unless it is
+// settled already: a status event may settle it while the job is between two steps.
+// KEYS[1] the record; ARGV[1] retention s, then field/value pairs. Returns 1 when written.
+const PROGRESS_LUA = `if redis.call('HEXISTS', KEYS[1], 'settledBy') == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1`;
+const progressScript = defineScript<number>('cxfLaunchProgress', 1, PROGRESS_LUA);
+
 export function createLaunchStore(deps: { redis: RedisConnection; prefix: string }) {
   const { redis } = deps;
   const keys = campaignKeys(deps.prefix);
-
-  async function write(launchId: string, fields: Record<string, string | number>): Promise<void> {
-    const key = keys.launch(launchId);
-    await redis.multi().hset(key, { ...fields, updatedAt: Date.now() }).expire(key, RETENTION_S).exec();
-  }
 
   async function claim(launchId: string, field: string, claimant: string, fields: Record<string, string | number>): Promise<boolean> {
     const pairs = Object.entries({ ...fields, updatedAt: Date.now() }).flat();
@@ -81,6 +87,7 @@ export function createLaunchStore(deps: { redis: RedisConnection; prefix: string
         createdAt: num(h.createdAt) ?? 0,
         startRequestedAt: num(h.startRequestedAt),
         runningAt: num(h.runningAt),
+        pacingStartedAt: num(h.pacingStartedAt),
         updatedAt: num(h.updatedAt) ?? 0,
       };
     },
@@ -89,7 +96,11 @@ export function createLaunchStore(deps: { redis: RedisConnection; prefix: string
       return (await redis.hget(keys.byCampaignId(), campaignId)) ?? undefined;
     },
 
-    setStatus: (launchId: string, status: LaunchStatus, extra: Record<string, string | number> = {}) => write(launchId, { status, ...extra }),
+    /** A step on the way to an outcome; a settled launch keeps its outcome. */
+    async setStatus(launchId: string, status: Exclude<LaunchStatus, 'running' | 'failed'>, extra: Record<string, string | number> = {}): Promise<void> {
+      const pairs = Object.entries({ status, ...extra, updatedAt: Date.now() }).flat();
+      await progressScript.run(redis, [keys.launch(launchId)], [RETENTION_S, ...pairs]);
+    },
 
     /** The campaign's id on the launch and in the index events are matched by, in one step. */
     async setCampaign(launchId: string, campaignId: string): Promise<void> {

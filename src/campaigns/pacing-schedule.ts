@@ -36,8 +36,10 @@ export function createPacingSchedule(deps: PacingScheduleDeps) {
 
     /** Ends the checks and the campaign's metric series; the records stay. */
     async end(campaignId: string): Promise<void> {
-      await queue().removeJobScheduler(campaignJobIds.pacingScheduler(campaignId));
+      // Stopped first: a start repeated meanwhile (a late status event) then finds it stopped
+      // and does not put the scheduler back.
       await deps.pacing.stop(campaignId);
+      await queue().removeJobScheduler(campaignJobIds.pacingScheduler(campaignId));
       const m = deps.metrics;
       if (m) {
         m.campaignCpm.remove({ campaign: campaignId });

@@ -12,19 +12,23 @@ export const MAX_DECISIONS = 500;
 const SAMPLE_RETENTION_MS = 31 * 86_400_000;
 const AFTER_END_S = 30 * 24 * 3600;
 
-// Starts a launch's pacing once. KEYS[1] the pacing hash, [2] the running set; ARGV[1]
-// launch id, [2] policy, [3] cpm, [4] now. A record of the same launch is kept as it is (a
-// re-run after a crash, or the other of poll and event, must not reset a rate a check has
-// changed since); one of an earlier launch of the campaign is replaced. Returns the
-// record's status: 'started', or the 'active'/'stopped' it already had.
+// Starts a launch's pacing once. KEYS[1] the pacing hash, [2] the running set, [3] the
+// launch's record; ARGV[1] launch id, [2] policy, [3] cpm, [4] now, [5] campaign id. A
+// record of the same launch is kept as it is (a re-run after a crash, or the other of poll
+// and event, must not reset a rate a check has changed since); one of an earlier launch of
+// the campaign is replaced. The launch's record keeps when its pacing started, so pacing
+// that ended and whose record has since expired (30 days) is not started again by a late
+// event. Returns 'started', or the 'active'/'stopped' it already had.
 const START_LUA = `local h = redis.call('HMGET', KEYS[1], 'launchId', 'status')
 if h[1] == ARGV[1] then return h[2] end
+if redis.call('HEXISTS', KEYS[3], 'pacingStartedAt') == 1 then return 'stopped' end
 redis.call('HSET', KEYS[1], 'campaignId', ARGV[5], 'launchId', ARGV[1], 'policy', ARGV[2], 'cpm', ARGV[3], 'status', 'active', 'startedAt', ARGV[4], 'cpmSince', ARGV[4])
 redis.call('HSETNX', KEYS[1], 'seq', 0)
 redis.call('PERSIST', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[5])
+redis.call('HSET', KEYS[3], 'pacingStartedAt', ARGV[4])
 return 'started'`;
-const startScript = defineScript<'started' | 'active' | 'stopped'>('cxfPacingStart', 2, START_LUA);
+const startScript = defineScript<'started' | 'active' | 'stopped'>('cxfPacingStart', 3, START_LUA);
 
 function parseSamples(members: readonly string[]): AbandonSample[] {
   return members.map((m) => {
@@ -70,7 +74,7 @@ export function createPacingStore(deps: { redis: RedisConnection; prefix: string
   return {
     /** Starts the launch's pacing; a second start of the same launch changes nothing. */
     start(campaignId: string, s: { launchId: string; policy: PacingPolicy; cpm: number }): Promise<'started' | 'active' | 'stopped'> {
-      return startScript.run(redis, [keys.pacing(campaignId), keys.running()], [s.launchId, s.policy, s.cpm, Date.now(), campaignId]);
+      return startScript.run(redis, [keys.pacing(campaignId), keys.running(), keys.launch(s.launchId)], [s.launchId, s.policy, s.cpm, Date.now(), campaignId]);
     },
 
     async get(campaignId: string): Promise<PacingState | undefined> {

@@ -118,10 +118,10 @@ export function createCampaignServices(deps: { config: Config; redis: RedisConne
      */
     async awaitLaunch(launchId: string, timeoutMs: number, signal?: AbortSignal): Promise<LaunchRecord | undefined> {
       const until = Date.now() + timeoutMs;
-      const pacingStarted = async (l: LaunchRecord) => !(l.status === 'running' && l.spec.autoPacing && l.campaignId) || (await pacing.get(l.campaignId))?.launchId === l.launchId;
+      const pacingStarted = (l: LaunchRecord) => !(l.status === 'running' && l.spec.autoPacing && l.campaignId) || l.pacingStartedAt !== undefined;
       for (;;) {
         const l = await launches.get(launchId);
-        if (!l || (launchOutcome(l).settled && (await pacingStarted(l))) || Date.now() >= until || signal?.aborted) return l;
+        if (!l || (launchOutcome(l).settled && pacingStarted(l)) || Date.now() >= until || signal?.aborted) return l;
         await delay(Math.min(WAIT_STEP_MS, Math.max(1, until - Date.now())), undefined, { signal }).catch(() => undefined);
       }
     },

@@ -62,8 +62,8 @@ export function createLaunchSettler(deps: SettleDeps) {
     const settled = await deps.launches.settle(launch.launchId, by, fields);
     if (!settled) {
       // The breaker, audit and metrics belong to the claim; pacing is repeated.
-      const now = launch.spec.autoPacing ? await deps.launches.get(launch.launchId) : undefined;
-      if (now) await ensurePacing(now);
+      const current = launch.spec.autoPacing ? await deps.launches.get(launch.launchId) : undefined;
+      if (current) await ensurePacing(current);
       return { settled, outcome };
     }
     await deps.breakers.record(campaignId, outcome.ok);

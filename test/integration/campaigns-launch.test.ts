@@ -282,6 +282,7 @@ describe('campaign launch (LA-*)', () => {
     // The state a process leaves that died right after its claim: the launch running, no pacing.
     await x.rt.queues.get('pacingCheck').removeJobScheduler(campaignJobIds.pacingScheduler(id));
     await x.rt.redis.del(campaignKeys(x.fleet.prefix).pacing(id));
+    await x.rt.redis.hdel(campaignKeys(x.fleet.prefix).launch(l.launchId), 'pacingStartedAt');
     const d = campaignWorkerDeps(x.rt);
     const log = createLogger({ level: 'silent' });
     // The job's re-run polls again and finds it claimed: not settled twice, but pacing starts.
@@ -298,8 +299,16 @@ describe('campaign launch (LA-*)', () => {
     await d.settle.ensurePacing((await x.svc.getLaunch(l.launchId))!);
     expect((await d.pacing.get(id))?.status).toBe('stopped');
     expect(await scheduler()).toBeUndefined();
-    // Counted once: one breaker success, one launch audit record.
-    expect(await x.svc.breakers.view(id)).toMatchObject({ state: 'closed', failures: 0 });
+    // Its record gone (30 days after the end) and an event then: not started again.
+    await x.rt.redis.del(campaignKeys(x.fleet.prefix).pacing(id));
+    await d.settle.ensurePacing((await x.svc.getLaunch(l.launchId))!);
+    expect(await d.pacing.get(id)).toBeUndefined();
+    expect(await scheduler()).toBeUndefined();
+    // A job step written after an event settled the launch (between the start and 'polling')
+    // leaves the outcome as it is.
+    await d.launches.setStatus(l.launchId, 'polling');
+    expect((await x.svc.getLaunch(l.launchId))!.status).toBe('running');
+    // Settled once: one launch audit record.
     const audit: string[] = [];
     for await (const r of createAuditLog({ redis: x.rt.redis, prefix: x.fleet.prefix }).range(0, Date.now() + 1000)) audit.push(`${r.kind}:${r.status}`);
     expect(audit.filter((a) => a.startsWith('campaign.launch'))).toEqual(['campaign.launch:running']);

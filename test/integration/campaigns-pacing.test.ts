@@ -102,7 +102,7 @@ describe('pacing checks', () => {
     await vi.waitFor(() => expect(history(x, id).at(-1)).toBe(25), WAIT);
     // Stopped on CXone's side (an operator): the next check finds it and removes its scheduler.
     x.fleet.sim.campaigns.setStatus(id, 'STOPPED');
-    // The scheduler is removed first, then the pacing record says stopped.
+    // Pacing is marked stopped, then its scheduler removed.
     await vi.waitFor(async () => {
       expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeUndefined();
       expect((await x.svc.campaign(id))?.pacing?.status).toBe('stopped');
