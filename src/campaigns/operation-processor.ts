@@ -9,7 +9,7 @@ import type { CxoneClient } from '../cxone/http.ts';
 import type { JobContext } from '../queues/define-worker.ts';
 import type { PayloadOf } from '../queues/registry.ts';
 import type { DialerBreakers } from './dialer-breaker.ts';
-import { patchPacing } from './pacing-processor.ts';
+import { patchPacing, settlePendingChange } from './pacing-processor.ts';
 import type { PacingSchedule } from './pacing-schedule.ts';
 import type { PacingStore } from './pacing-store.ts';
 
@@ -51,8 +51,9 @@ export function createOperationProcessor(deps: OperationDeps) {
     switch (data.op) {
       case 'set-pacing':
         return underCheckLock(campaignId, `op.${String(job.id)}`, signal, async () => {
-          const p = await deps.pacing.get(campaignId);
-          if (!p || p.status !== 'active') throw new PermanentError(`campaign ${campaignId} has no live pacing (not launched by this fleet, or stopped)`, { code: ErrorCode.CampaignNotRunning });
+          const found = await deps.pacing.get(campaignId);
+          if (!found || found.status !== 'active') throw new PermanentError(`campaign ${campaignId} has no live pacing (not launched by this fleet, or stopped)`, { code: ErrorCode.CampaignNotRunning });
+          const p = found.pending ? await deps.breakers.guarded(campaignId, () => settlePendingChange(deps, found, signal, log)) : found;
           const policy = data.policy ?? (data.callsPerMinute !== undefined ? 'manual' : p.policy);
           if (data.callsPerMinute !== undefined && data.callsPerMinute !== p.cpm) {
             const cpm = data.callsPerMinute;

@@ -37,18 +37,51 @@ export function budgetLeft(windows: PacingInputs['windows'], limit: number): num
   return Math.max(0, Math.min(left(windows.h24), left(windows.d30)));
 }
 
-/** Sets a campaign's rate on CXone; any refusal is "pacing update failed with status N" (L-43). */
-export async function patchPacing(deps: Pick<PacingDeps, 'client' | 'pacing'>, campaignId: string, cpm: number, signal: AbortSignal, at = Date.now()): Promise<void> {
-  const seq = await deps.pacing.nextSeq(campaignId);
+/**
+ * Sets a campaign's rate on CXone; any refusal is "pacing update failed with status N"
+ * (L-43). The rate is noted as pending before the call and made the one in force after it,
+ * so a process that dies in between leaves it for the next check to send again (`resend`:
+ * the pending rate and its sequence number, under the same idempotency key).
+ */
+export async function patchPacing(deps: Pick<PacingDeps, 'client' | 'pacing'>, campaignId: string, cpm: number, signal: AbortSignal, at = Date.now(), resend?: { seq: number }): Promise<void> {
+  const seq = resend?.seq ?? (await deps.pacing.beginChange(campaignId, cpm));
   try {
     await updatePacing(deps.client, campaignId, cpm, { signal, idempotencyKey: `pacing.${campaignRef(campaignId)}.${seq}` });
   } catch (err) {
+    // A 429, a timeout, a lost answer: CXone may have it; it stays pending.
     if (err instanceof RateLimitedError) throw err;
     const r = refusalOf(err);
     if (!r) throw err;
+    await deps.pacing.dropChange(campaignId);
     throw new PermanentError(`pacing update failed with status ${r.status}`, { code: ErrorCode.PacingUpdateFailed, cause: err, details: { campaignId, status: r.status } });
   }
-  await deps.pacing.set(campaignId, { cpm, cpmSince: at });
+  await deps.pacing.applyChange(campaignId, cpm, at);
+}
+
+/**
+ * A rate left pending is sent again and recorded, with its decision and audit (marked as
+ * resent), before anything else is decided from the rate in force. Returns the state after.
+ */
+export async function settlePendingChange(deps: Pick<PacingDeps, 'client' | 'pacing' | 'audit' | 'accountId'>, p: PacingState, signal: AbortSignal, log: Logger): Promise<PacingState> {
+  const pending = p.pending;
+  if (!pending) return p;
+  const at = Date.now();
+  await patchPacing(deps, p.campaignId, pending.cpm, signal, at, { seq: pending.seq });
+  const quiet = { rate: 0, answered: 0, abandoned: 0 };
+  await deps.pacing.recordDecision(p.campaignId, {
+    at,
+    seq: pending.seq,
+    policy: p.policy,
+    from: p.cpm,
+    to: pending.cpm,
+    kind: pending.cpm > p.cpm ? 'raise' : pending.cpm < p.cpm ? 'lower' : 'hold',
+    reason: 'a rate sent before its answer was recorded, sent again under the same key',
+    inputs: { currentCpm: p.cpm, answerRate: 0, abandonRate: 0, windows: { h24: quiet, d30: quiet } },
+    patched: true,
+  });
+  await deps.audit.append({ kind: 'campaign.pacing.changed', accountId: deps.accountId, campaignId: p.campaignId, status: `${p.cpm}->${pending.cpm}`, entityId: 'resent' });
+  log.warn({ campaignId: p.campaignId, from: p.cpm, to: pending.cpm, seq: pending.seq }, 'pacing change left pending: sent again and recorded');
+  return (await deps.pacing.get(p.campaignId)) ?? p;
 }
 
 export function createPacingCheck(deps: PacingDeps) {
@@ -124,8 +157,9 @@ export function createPacingCheck(deps: PacingDeps) {
         log.info({ campaignId, status }, 'campaign not running: pacing checks end');
         return { campaignId, skipped: `campaign ${status ?? 'without status'}` };
       }
-      const r = await decideAndApply(p, campaignId, signal, log);
-      return { campaignId, policy: p.policy, from: p.cpm, to: r.decision.cpm, kind: r.decision.kind };
+      const current = await settlePendingChange(deps, p, signal, log);
+      const r = await decideAndApply(current, campaignId, signal, log);
+      return { campaignId, policy: current.policy, from: current.cpm, to: r.decision.cpm, kind: r.decision.kind };
     });
   }
   return processor;

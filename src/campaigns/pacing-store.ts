@@ -30,6 +30,13 @@ redis.call('HSET', KEYS[3], 'pacingStartedAt', ARGV[4])
 return 'started'`;
 const startScript = defineScript<'started' | 'active' | 'stopped'>('cxfPacingStart', 3, START_LUA);
 
+// A rate about to be sent to CXone: the next sequence number (the PATCH's idempotency key)
+// and the rate, noted together before the call. KEYS[1] the pacing hash; ARGV[1] the rate.
+const BEGIN_CHANGE_LUA = `local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[1], 'pendingCpm', ARGV[1], 'pendingSeq', seq)
+return seq`;
+const beginChangeScript = defineScript<number>('cxfPacingBeginChange', 1, BEGIN_CHANGE_LUA);
+
 function parseSamples(members: readonly string[]): AbandonSample[] {
   return members.map((m) => {
     const [t, answered, abandoned] = m.split(':').map(Number);
@@ -48,6 +55,11 @@ export interface PacingState {
   /** When the rate in force was set (the start, or the last PATCH). */
   cpmSince: number;
   lastCheckAt: number | undefined;
+  /**
+   * A rate sent to CXone whose answer was never recorded (the process died, or the answer
+   * was lost): the next check or operation sends it again under the same key first.
+   */
+  pending: { cpm: number; seq: number } | undefined;
 }
 
 export interface DecisionRecord {
@@ -90,6 +102,7 @@ export function createPacingStore(deps: { redis: RedisConnection; prefix: string
         startedAt: Number(h.startedAt ?? 0),
         cpmSince: Number(h.cpmSince ?? h.startedAt ?? 0),
         lastCheckAt: h.lastCheckAt ? Number(h.lastCheckAt) : undefined,
+        pending: h.pendingCpm ? { cpm: Number(h.pendingCpm), seq: Number(h.pendingSeq ?? 0) } : undefined,
       };
     },
 
@@ -98,8 +111,18 @@ export function createPacingStore(deps: { redis: RedisConnection; prefix: string
       if (Object.keys(defined).length > 0) await redis.hset(keys.pacing(campaignId), defined);
     },
 
-    /** The next PATCH's sequence number (its idempotency key). */
-    nextSeq: (campaignId: string) => redis.hincrby(keys.pacing(campaignId), 'seq', 1),
+    /** Notes a rate about to be sent; returns the PATCH's sequence number (its idempotency key). */
+    beginChange: (campaignId: string, cpm: number): Promise<number> => beginChangeScript.run(redis, [keys.pacing(campaignId)], [cpm]),
+
+    /** CXone took the rate: it is the one in force, and nothing is pending. */
+    async applyChange(campaignId: string, cpm: number, at: number): Promise<void> {
+      await redis.multi().hset(keys.pacing(campaignId), { cpm, cpmSince: at }).hdel(keys.pacing(campaignId), 'pendingCpm', 'pendingSeq').exec();
+    },
+
+    /** CXone refused the rate: nothing is pending. */
+    async dropChange(campaignId: string): Promise<void> {
+      await redis.hdel(keys.pacing(campaignId), 'pendingCpm', 'pendingSeq');
+    },
 
     /** Marks pacing stopped; the records stay 30 days after the end. */
     async stop(campaignId: string): Promise<void> {

@@ -2,6 +2,7 @@
 // Redis, the simulator over HTTP on a clock 600x faster than the wall (100 ms = 1 simulated
 // minute), so the dialer model has figures at every check.
 import { describe, expect, it, vi } from 'vitest';
+import { createAuditLog } from '../../src/audit.ts';
 import { CAMPAIGN_PROCESSORS } from '../../src/campaigns/processors.ts';
 import { campaignJobIds } from '../../src/campaigns/keys.ts';
 import type { CampaignsConfigInput } from '../../src/simulator/campaigns-config.ts';
@@ -126,6 +127,28 @@ describe('pacing checks', () => {
     await vi.waitFor(async () => expect(await x.rt.queues.get('pacingCheck').getJobScheduler(campaignJobIds.pacingScheduler(id))).toBeUndefined(), WAIT);
     expect(x.fleet.sim.stats().campaigns.stops).toBe(1);
     expect(x.fleet.sim.campaigns.campaigns().find((c) => c.id === id)?.status).toBe('STOPPED');
+  });
+
+  it('PA-6: a rate noted as sent whose answer was never recorded (the process died) is sent again by the next check, recorded and audited, before it decides', async () => {
+    const x = await start('pa6', { dialer: { answerSchedule: [{ atMs: 0, p: 0.5 }] } }, SEED);
+    // No checks yet: only the launch runs.
+    const ops = x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation']);
+    const id = await running(x);
+    await ops.close();
+    // The state a process leaves that noted 7 calls/min and died before recording CXone's answer.
+    const seq = await x.svc.pacing.beginChange(id, 7);
+    expect((await x.svc.pacing.get(id))?.pending).toEqual({ cpm: 7, seq });
+    x.fleet.workers(CAMPAIGN_PROCESSORS, ['campaignOperation', 'pacingCheck']);
+    // The next check sends 7 first, then decides from it (seed at 0.5: 25).
+    await vi.waitFor(() => expect(history(x, id).slice(0, 2)).toEqual([7, 25]), WAIT);
+    const decisions = await x.svc.pacing.decisions(id, 500);
+    const resent = decisions.find((d) => d.seq === seq);
+    expect(resent).toMatchObject({ from: 10, to: 7, kind: 'lower', patched: true, reason: expect.stringContaining('sent again under the same key') });
+    const p = await x.svc.pacing.get(id);
+    expect(p).toMatchObject({ cpm: 25, pending: undefined });
+    const audit: string[] = [];
+    for await (const r of createAuditLog({ redis: x.rt.redis, prefix: x.fleet.prefix }).range(0, Date.now() + 1000)) if (r.kind === 'campaign.pacing.changed') audit.push(`${r.entityId}:${r.status}`);
+    expect(audit.slice(0, 2)).toEqual(['resent:10->7', 'raise:7->25']);
   });
 
   it('PA-5: two worker pools, one scheduler -> one check job per scheduler iteration, one realtime read per check', async () => {
