@@ -31,6 +31,8 @@ export const ErrorCode = {
   ProvisionFailed: 'PROVISION_FAILED',
   ActivationFailed: 'ACTIVATION_FAILED',
   Deadline: 'DEADLINE_EXCEEDED',
+  /** A job whose process died under it more often than BullMQ allows (maxStalledCount). */
+  Stalled: 'JOB_STALLED',
   // Preview campaigns
   PreviewTierLimit: 'PREVIEW_TIER_LIMIT',
   PreviewConflict: 'PREVIEW_CONFLICT',
@@ -105,6 +107,7 @@ const HTTP_STATUS = {
   PROVISION_FAILED: 422,
   ACTIVATION_FAILED: 422,
   DEADLINE_EXCEEDED: 504,
+  JOB_STALLED: 500,
   PREVIEW_TIER_LIMIT: 422,
   PREVIEW_CONFLICT: 409,
   CONTACT_LIST_NOT_FOUND: 422,

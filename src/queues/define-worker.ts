@@ -5,7 +5,7 @@ import { Worker, UnrecoverableError, RateLimitError, DelayedError, type Job } fr
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RedisConnection } from '../redis.ts';
-import { ErrorCode, ValidationError, isFleetError } from '../errors.ts';
+import { ErrorCode, PermanentError, ValidationError, isFleetError } from '../errors.ts';
 import { classifyError } from './outcome.ts';
 import { parsePayload } from './enqueue.ts';
 import { StepWait, stepPolls } from './step-job.ts';
@@ -154,6 +154,24 @@ export function defineWorker<K extends QueueKey>(key: K, processor: Processor<K>
     ...(deps.lockMs ? { lockDuration: deps.lockMs, stalledInterval: deps.lockMs } : {}),
   });
   worker.on('error', (err) => deps.logger.error({ err, queue: def.name }, 'worker error'));
+  // A job that stalled more than maxStalledCount times (its process died under it again and
+  // again) is failed by the next worker that takes it, without running the processor: its
+  // final failure is recorded here, once, by that worker.
+  const { onFinalFailure } = processor;
+  if (onFinalFailure) {
+    worker.on('failed', (job, err) => {
+      if (!job?.deferredFailure || err.message !== job.deferredFailure) return;
+      const log = deps.logger.child({ queue: def.name, jobId: job.id });
+      const recorded = async () => {
+        const data = parsePayload(key, job.data);
+        const ctx: JobContext = { job, signal: new AbortController().signal, log, attempt: job.attemptsMade, token: undefined };
+        await onFinalFailure(data, new PermanentError(err.message, { code: ErrorCode.Stalled }), ctx);
+      };
+      deps.metrics?.jobsTotal.inc({ queue: def.name, outcome: 'stalled_out' });
+      log.warn({ outcome: 'stalled_out', err }, 'job failed after stalling too often');
+      recorded().catch((hookErr: unknown) => log.error({ err: hookErr }, 'recording the final failure failed'));
+    });
+  }
   const { afterCompleted } = processor;
   if (afterCompleted) {
     worker.on('completed', (job) => {

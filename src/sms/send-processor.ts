@@ -13,7 +13,7 @@ import { auditEntry } from '../audit.ts';
 import { maskPhone } from '../mask.ts';
 import type { CxoneClient } from '../cxone/http.ts';
 import { isOutcomeUnknown, sendSms } from '../cxone/sms.ts';
-import { isFleetError } from '../errors.ts';
+import { ErrorCode, isFleetError } from '../errors.ts';
 import { isDeferral } from '../queues/outcome.ts';
 import { StepWait } from '../queues/step-job.ts';
 import type { JobContext, Processor } from '../queues/define-worker.ts';
@@ -228,7 +228,9 @@ export function createSmsSendProcessor(deps: SmsSendDeps): Processor<'smsSend'> 
     if (data.kind === 'chunk') return;
     const attempt = ctx.attempt + (data.priorAttempts ?? 0);
     const code = isFleetError(err) ? err.code : 'UNEXPECTED';
-    const maybeSent = isOutcomeUnknown(err) || (await deps.store.getMessage(data.messageId))?.maybeSent === true;
+    // A job failed for stalling: its process died under it, maybe after CXone took the message.
+    const stalled = isFleetError(err) && err.code === ErrorCode.Stalled;
+    const maybeSent = stalled || isOutcomeUnknown(err) || (await deps.store.getMessage(data.messageId))?.maybeSent === true;
     const status = maybeSent ? 'unknown' : isFleetError(err) && !err.retryable ? 'rejected' : 'failed';
     const recipient = maskPhone(data.to);
     const audit = auditEntry({ kind: 'sms.dispatch', accountId: data.accountId, campaignId: data.campaignId, recipient, messageId: data.messageId, attempt, status, errorCode: code });

@@ -205,6 +205,50 @@ describe('worker outcomes', () => {
     await vi.waitFor(() => expect(seen).toEqual([{ jobId: 'after-ok', state: 'completed' }]), { timeout: 10_000, interval: 20 });
   });
 
+  it('records the final failure of a job BullMQ fails for stalling too often, without running the processor', async () => {
+    fleet = await startTestFleet({ label: 'wstalled' });
+    const rt = fleet.runtime();
+    const queue = rt.queues.get('smsSend');
+    await queue.add('sms-send', job(1), { jobId: 'stalled-out' });
+    // What BullMQ's stalled-job check writes on a job past maxStalledCount before it puts the
+    // job back to wait: the next worker to take it fails it with this reason.
+    await rt.redis.hset(queue.toKey('stalled-out'), 'defa', 'job stalled more than allowable limit');
+    let ran = 0;
+    const finals: { code: string; message: string; attempt: number }[] = [];
+    const processor = Object.assign(
+      () => {
+        ran++;
+        return Promise.resolve('ran');
+      },
+      {
+        onFinalFailure: (_data: unknown, err: unknown, ctx: JobContext) => {
+          finals.push({ code: (err as ValidationError).code, message: (err as Error).message, attempt: ctx.attempt });
+          return Promise.resolve();
+        },
+      },
+    );
+    const worker = defineWorker('smsSend', processor, { connection: rt.workerRedis, queues: rt.queues, logger: createLogger({ level: 'silent' }), concurrency: 1, maxRateLimitRestarts: 3 });
+    closers.push(() => worker.close());
+    const j = await jobEnded(queue, 'stalled-out', { timeout: 10_000, interval: 20 });
+    expect(await j.getState()).toBe('failed');
+    await vi.waitFor(() => expect(finals).toEqual([{ code: 'JOB_STALLED', message: 'job stalled more than allowable limit', attempt: 1 }]), { timeout: 10_000, interval: 20 });
+    expect(ran).toBe(0);
+  });
+
+  it('an SMS job failed for stalling too often is unknown (its process may have died after CXone took it), for reconciliation', async () => {
+    fleet = await startTestFleet({ label: 'wstalledsms' });
+    const rt = fleet.runtime();
+    const sms = createSmsServices(rt);
+    const m = { messageId: 'bst.1', row: 1, to: '+14152000041', campaignId: 'c1', encoding: 'GSM-7', segments: 1, priority: 'bulk' };
+    await sms.store.createMessages('bst', [m]);
+    const queue = rt.queues.get('smsSend');
+    await queue.add('sms-send', { ...job(1), batchId: 'bst', messageId: m.messageId, idempotencyKey: m.messageId, to: m.to }, { jobId: m.messageId });
+    await rt.redis.hset(queue.toKey(m.messageId), 'defa', 'job stalled more than allowable limit');
+    fleet.workers({ smsSend: smsSendWorker }, ['smsSend'], 1);
+    await vi.waitFor(async () => expect(await sms.store.getMessage(m.messageId)).toMatchObject({ state: 'unknown', lastError: 'JOB_STALLED' }), { timeout: 10_000, interval: 20 });
+    expect(fleet.sim.stats().sms.accepted).toBe(0);
+  });
+
   it('writes one log line per job outcome carrying the request id it was enqueued with', async () => {
     fleet = await startTestFleet({ label: 'wlog' });
     const rt = fleet.runtime();
