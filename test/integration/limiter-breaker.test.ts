@@ -93,22 +93,20 @@ describe('rate limiter', () => {
     const prefix = newPrefix();
     const metrics = createMetrics();
     const lim = limiter({ prefix, rps: 200, maxWaitMs: 5000, metrics });
-    // The account's schedule runs 60 ms ahead: the next slot is that far off.
+    // A first call subscribes to pauses and loads the script, so the next books at once.
+    await lim.acquire();
+    // The account's schedule runs 200 ms ahead: the next slot is that far off.
     const [sec, micro] = await redis.time();
-    await redis.set(limiterKeys(prefix, 'a').tat, String(Number(sec) * 1000 + Number(micro) / 1000 + 60));
-    await limiter({ prefix, accountId: 'warm' }).acquire(); // Redis knows the script: no EVAL fallback
-    const tatKey = limiterKeys(prefix, 'a').tat;
-    const before = await redis.get(tatKey);
+    await redis.set(limiterKeys(prefix, 'a').tat, String(Number(sec) * 1000 + Number(micro) / 1000 + 200));
     const acquired = lim.acquire();
-    // The booking goes out a microtask later (calls made in one tick book together). Once a
-    // read of the schedule (on the connection to the key's node, where replies come in
-    // order) sees it moved, the booking's answer has been read, and by the next macrotask
-    // the limiter has acted on it.
-    while ((await redis.get(tatKey)) === before);
-    await new Promise((r) => setImmediate(r));
+    // The limiter has its slot once it records how long the call will wait (it does so as it
+    // reads the booking's answer, before it waits): only then is the loop held. A read of
+    // the schedule over another connection is no sign: that answer may be read first.
+    const waitsSeen = async () => (await metrics.limiterWaitSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    while ((await waitsSeen()) < 2) await new Promise((r) => setImmediate(r));
     // Then the event loop is held well past that time, as a GC pause or a descheduled
     // process would hold it.
-    const spinUntil = performance.now() + 150;
+    const spinUntil = performance.now() + 400;
     while (performance.now() < spinUntil);
     await acquired;
     const rebooked = (await metrics.limiterRebookings.get()).values;

@@ -11,12 +11,14 @@ import { startSendWorkers, useProcesses } from '../helpers/sms-processes.ts';
 
 let fleet: TestFleet | undefined;
 let stop: (() => Promise<void>) | undefined;
-useProcesses();
 afterEach(async () => {
   await stop?.();
   await fleet?.cleanup();
   fleet = undefined;
 });
+// After hooks run last registered first: the worker processes are gone before the keys are
+// cleaned, so none writes one back.
+useProcesses();
 
 describe('SMS control API', () => {
   it('accepts a batch, reports bad messages per row, and replays the first answer for a retried key', async () => {

@@ -25,13 +25,15 @@ const line = (i: number) => `${numbers[i]},Hello number ${i + 1}`;
 let fleet: TestFleet | undefined;
 let ctx: ProducerContext | undefined;
 let redisServer: EphemeralRedis | undefined;
-useProcesses();
 afterEach(async () => {
   await ctx?.close();
   await fleet?.cleanup();
   await redisServer?.destroy();
   ctx = fleet = redisServer = undefined;
 });
+// After hooks run last registered first: the worker processes are gone before the keys are
+// cleaned, so none writes one back.
+useProcesses();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function setup(env: Record<string, string> = {}): Promise<{ sms: SmsServices; env: Record<string, string> }> {
